@@ -1,0 +1,34 @@
+# roster: make demo, make test. See README.md.
+GO ?= go
+export GOFLAGS ?= -mod=mod
+
+.PHONY: all build test vet demo demo-down bench fmt clean
+
+all: build
+
+build:
+	$(GO) build -o bin/roster ./cmd/roster
+
+# Runs every test against real PostgreSQL: the harness starts a throwaway
+# cluster itself (or uses ROSTER_TEST_DATABASE_URL).
+test:
+	@command -v $(GO) >/dev/null || { echo "make test needs Go 1.26 or newer on PATH (https://go.dev/dl/)"; exit 1; }
+	@scripts/ensure-postgres.sh >/dev/null
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 12m ./...
+
+demo:
+	@scripts/demo.sh
+
+demo-down:
+	@scripts/demo.sh down
+
+bench:
+	@scripts/ensure-postgres.sh >/dev/null
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./bench/
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean:
+	rm -rf bin

@@ -1,0 +1,210 @@
+package applier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/roster-project/roster/internal/server"
+	"github.com/roster-project/roster/planner"
+	"github.com/roster-project/roster/schema"
+)
+
+// LockKey is the key of roster's transaction-scoped advisory lock
+// ("roster" in ASCII).
+const LockKey int64 = 0x726f73746572
+
+// Options tune an apply. The zero value is ready to use.
+type Options struct {
+	// LockTimeout bounds the wait for the lock and for row locks; default 10s.
+	LockTimeout time.Duration
+	// Now returns the current time; default time.Now.
+	Now func() time.Time
+	// Parallelism bounds concurrent key generation and hashing; default
+	// GOMAXPROCS.
+	Parallelism int
+}
+
+// Result is what an apply did.
+type Result struct {
+	Added, Changed, Destroyed int
+}
+
+// Beginner starts transactions; *pgx.Conn satisfies it.
+type Beginner interface {
+	BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error)
+}
+
+// Apply carries out p, which was made from cfg, in one transaction. On any
+// error nothing is written.
+func Apply(ctx context.Context, db Beginner, p *planner.Plan, cfg *schema.Config, opts Options) (Result, error) {
+	if opts.LockTimeout == 0 {
+		opts.LockTimeout = 10 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if p.Empty() {
+		return Result{}, nil
+	}
+	if !p.Server.Known && !cfg.Server.AllowUnknownVersion {
+		return Result{}, &UnknownVersionError{Version: p.Server.Version, Newest: server.Info{Flavor: p.Server.Flavor}.Newest()}
+	}
+	// The slow, CPU-bound work (keys, hashes) happens before the lock is
+	// taken, so the lock is held only for the writes.
+	creates, err := prepareCreates(ctx, p, cfg, opts.Parallelism)
+	if err != nil {
+		return Result{}, err
+	}
+	secrets, err := prepareSecrets(ctx, p, cfg)
+	if err != nil {
+		return Result{}, err
+	}
+	tx, err := db.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	if err != nil {
+		return Result{}, fmt.Errorf("applier: begin: %w", err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			tx.Rollback(context.WithoutCancel(ctx))
+		}
+	}()
+	if err := lock(ctx, tx, opts.LockTimeout); err != nil {
+		if errors.Is(err, errLockTimeout) {
+			tx.Rollback(context.WithoutCancel(ctx))
+			committed = true // rolled back; nothing more to undo
+			return Result{}, &LockError{Timeout: opts.LockTimeout, Holders: holders(ctx, tx.Conn())}
+		}
+		return Result{}, err
+	}
+	info, err := server.Detect(ctx, tx)
+	if err != nil {
+		return Result{}, err
+	}
+	if info.Flavor != p.Server.Flavor || info.Version != p.Server.Version {
+		return Result{}, &StaleError{Moved: []string{fmt.Sprintf("the database is now %s; the plan was made against %s (schema %d)", info, p.Server.Flavor.Title(), p.Server.Version)}}
+	}
+	live, err := recheck(ctx, tx, p)
+	if err != nil {
+		return Result{}, err
+	}
+	now := opts.Now().UTC().Truncate(time.Second)
+	w := &writer{tx: tx, info: info, now: now, baseURL: p.Server.URL}
+	if err := w.insertUsers(ctx, creates); err != nil {
+		return Result{}, err
+	}
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		if c.Action != planner.Update {
+			continue
+		}
+		if err := w.updateUser(ctx, c, cfg.User(c.Nickname), live[c.ID], secrets[c.Address]); err != nil {
+			return Result{}, err
+		}
+	}
+	if err := w.flush(ctx); err != nil {
+		return Result{}, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return Result{}, fmt.Errorf("applier: commit: %w", err)
+	}
+	committed = true
+	add, change, destroy := p.Counts()
+	return Result{Added: add, Changed: change, Destroyed: destroy}, nil
+}
+
+var errLockTimeout = errors.New("applier: lock timeout")
+
+func lock(ctx context.Context, tx pgx.Tx, timeout time.Duration) error {
+	if _, err := tx.Exec(ctx, fmt.Sprintf("SET LOCAL lock_timeout = '%dms'", timeout.Milliseconds())); err != nil {
+		return fmt.Errorf("applier: setting the lock timeout: %w", err)
+	}
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", LockKey); err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "55P03" {
+			return errLockTimeout
+		}
+		return fmt.Errorf("applier: taking the lock: %w", err)
+	}
+	return nil
+}
+
+// holders reads who holds roster's advisory lock, best effort.
+func holders(ctx context.Context, conn *pgx.Conn) []Holder {
+	key := uint64(LockKey)
+	rows, err := conn.Query(ctx, `SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.usename::text, ''),
+	    coalesce(host(a.client_addr), 'local socket'), a.backend_start, a.xact_start, coalesce(a.state, '')
+	  FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+	  WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1 AND l.objid = $2 AND l.objsubid = 1`,
+		uint32(key>>32), uint32(key))
+	if err != nil {
+		return nil
+	}
+	defer rows.Close()
+	var out []Holder
+	for rows.Next() {
+		var h Holder
+		if rows.Scan(&h.PID, &h.ApplicationName, &h.User, &h.Client, &h.BackendStart, &h.XactStart, &h.State) == nil {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// recheck re-reads, under the lock, every row the plan read and every
+// nickname and address it creates, and refuses when one moved.
+func recheck(ctx context.Context, tx pgx.Tx, p *planner.Plan) (map[string]*planner.LiveUser, error) {
+	var ids, nicks, emails []string
+	for _, c := range p.Changes {
+		switch c.Action {
+		case planner.Update:
+			ids = append(ids, c.ID)
+		case planner.Create:
+			nicks = append(nicks, c.Nickname)
+			if a := c.Attr("email"); a != nil {
+				if e, ok := a.After.(string); ok {
+					emails = append(emails, e)
+				}
+			}
+		}
+	}
+	live, err := planner.LockUsers(ctx, tx, ids)
+	if err != nil {
+		return nil, err
+	}
+	var moved []string
+	for _, c := range p.Changes {
+		if c.Action != planner.Update {
+			continue
+		}
+		lu := live[c.ID]
+		if lu == nil {
+			moved = append(moved, c.Address+": the account no longer exists")
+			continue
+		}
+		if cols := planner.Moved(c.Fingerprint, lu.Fingerprint()); len(cols) > 0 {
+			moved = append(moved, c.Address+": "+strings.Join(cols, ", ")+" changed")
+		}
+	}
+	if len(nicks) > 0 {
+		taken, err := planner.ReadTaken(ctx, tx, nicks, emails)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range taken {
+			moved = append(moved, fmt.Sprintf("account %q now holds a nickname or e-mail address the plan creates", t.Nickname))
+		}
+	}
+	if len(moved) > 0 {
+		sort.Strings(moved)
+		return nil, &StaleError{Moved: moved}
+	}
+	return live, nil
+}

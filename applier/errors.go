@@ -1,0 +1,69 @@
+package applier
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// LockError is returned when another roster holds the lock longer than the
+// lock timeout.
+type LockError struct {
+	Timeout time.Duration
+	Holders []Holder
+}
+
+// Holder is a session holding roster's lock, from pg_stat_activity.
+type Holder struct {
+	PID             int32
+	ApplicationName string
+	User            string
+	Client          string
+	BackendStart    time.Time
+	XactStart       *time.Time
+	State           string
+}
+
+func (e *LockError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "applier: another session held roster's lock for more than %s", e.Timeout)
+	for _, h := range e.Holders {
+		fmt.Fprintf(&b, "\n  PID %d, application %q, user %q from %s, connected %s, state %s",
+			h.PID, h.ApplicationName, h.User, h.Client, h.BackendStart.UTC().Format(time.RFC3339), h.State)
+		if h.XactStart != nil {
+			fmt.Fprintf(&b, ", in a transaction since %s", h.XactStart.UTC().Format(time.RFC3339))
+		}
+	}
+	return b.String()
+}
+
+// StaleError is returned when rows the plan read changed before the lock
+// was taken.
+type StaleError struct {
+	// Moved lists what changed, one line each, e.g. `user.bob: email`.
+	Moved []string
+}
+
+func (e *StaleError) Error() string {
+	return "applier: the database changed since the plan was made:\n  " + strings.Join(e.Moved, "\n  ")
+}
+
+// StatementError names the object and statement that failed.
+type StatementError struct {
+	Address   string
+	Statement string
+	Err       error
+}
+
+func (e *StatementError) Error() string {
+	return fmt.Sprintf("applier: %s: %s: %v", e.Address, e.Statement, e.Err)
+}
+
+func (e *StatementError) Unwrap() error { return e.Err }
+
+// UnknownVersionError is returned for a schema newer than roster knows.
+type UnknownVersionError struct{ Version, Newest int64 }
+
+func (e *UnknownVersionError) Error() string {
+	return fmt.Sprintf("applier: schema version %d is newer than the newest roster knows (%d); set server { allow_unknown_version = true } to write anyway", e.Version, e.Newest)
+}

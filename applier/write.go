@@ -1,0 +1,312 @@
+package applier
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/roster-project/roster/internal/flake"
+	"github.com/roster-project/roster/internal/keys"
+	"github.com/roster-project/roster/internal/server"
+	"github.com/roster-project/roster/planner"
+	"github.com/roster-project/roster/schema"
+)
+
+// writer queues the statements of one apply and runs them in as few round
+// trips as the server's semantics allow.
+type writer struct {
+	tx      pgx.Tx
+	info    server.Info
+	now     time.Time
+	baseURL string
+
+	batch  pgx.Batch
+	labels []label
+	// activations are accounts whose is_active changes; their follow
+	// bookkeeping runs after the batch, once is_active is written.
+	activations []label
+}
+
+type label struct{ address, statement, id string }
+
+func (w *writer) queue(l label, sql string, args ...any) {
+	w.batch.Queue(sql, args...)
+	w.labels = append(w.labels, l)
+}
+
+// flush sends the queued statements in one round trip and runs the
+// follow bookkeeping of activations.
+func (w *writer) flush(ctx context.Context) error {
+	if w.batch.Len() > 0 {
+		br := w.tx.SendBatch(ctx, &w.batch)
+		for _, l := range w.labels {
+			if _, err := br.Exec(); err != nil {
+				br.Close()
+				return &StatementError{Address: l.address, Statement: l.statement, Err: err}
+			}
+		}
+		if err := br.Close(); err != nil {
+			return fmt.Errorf("applier: %w", err)
+		}
+	}
+	for _, l := range w.activations {
+		if err := w.followBookkeeping(ctx, l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// renderBio formats a plain-text bio as the server shows it: HTML-escaped,
+// newlines as <br>. The source text goes to raw_bio.
+func renderBio(text string) string {
+	return newline.ReplaceAllString(htmlEscape(text), "<br>")
+}
+
+var newline = regexp.MustCompile(`\r?\n`)
+
+// htmlEscape escapes as Phoenix.HTML does: & < > " and ' (as &#39;).
+func htmlEscape(s string) string { return htmlEscaper.Replace(s) }
+
+var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#39;")
+
+// confirmationToken is what the server's set --no-confirmed writes:
+// url-safe base64 of 32 random bytes, padded.
+func confirmationToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.URLEncoding.EncodeToString(b), nil
+}
+
+func (w *writer) insertUsers(ctx context.Context, users []*newUser) error {
+	if len(users) == 0 {
+		return nil
+	}
+	gen, err := flake.NewRandomGenerator()
+	if err != nil {
+		return err
+	}
+	for _, n := range users {
+		u := n.user
+		id := gen.Next(time.Now())
+		addr := server.AddressesFor(w.baseURL, u.Nickname)
+		name := u.Nickname
+		if u.Name != nil {
+			name = *u.Name
+		}
+		bio, rawBio := "", (*string)(nil)
+		if u.Bio != nil {
+			bio, rawBio = renderBio(*u.Bio), u.Bio
+		}
+		tags := u.Tags
+		if tags == nil {
+			tags = []string{}
+		}
+		confirmed := u.Confirmed == nil || *u.Confirmed
+		var token *string
+		if !confirmed {
+			t, err := confirmationToken()
+			if err != nil {
+				return err
+			}
+			token = &t
+		}
+		cols := []string{"id", "nickname", "email", "password_hash", "name", "bio", "raw_bio", "ap_id",
+			"follower_address", "following_address", "featured_address", "local", "avatar", "tags",
+			"is_admin", "is_moderator", "is_confirmed", "confirmation_token", "is_approved", "is_locked",
+			"is_active", "inserted_at", "updated_at"}
+		args := []any{id.UUID(), u.Nickname, u.Email, n.hash, name, bio, rawBio, addr.APID,
+			addr.Followers, addr.Following, addr.Featured, true, "{}", tags,
+			deref(u.Admin, false), deref(u.Moderator, false), confirmed, token, deref(u.Approved, true),
+			deref(u.Locked, false), deref(u.Active, true), w.now, w.now}
+		if w.info.UsersKeys {
+			cols, args = append(cols, "keys"), append(args, n.keys.PrivatePEM)
+		}
+		if w.info.AcceptsChat {
+			cols, args = append(cols, "accepts_chat_messages"), append(args, true)
+		}
+		l := label{address: n.change.Address, statement: "INSERT INTO users"}
+		w.queue(l, insertSQL("users", cols), args...)
+		if w.info.SigningKeys {
+			w.queue(label{address: n.change.Address, statement: "INSERT INTO signing_keys"},
+				`INSERT INTO signing_keys (user_id, key_id, public_key, private_key, inserted_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)`,
+				id.UUID(), keys.KeyID(addr.APID), n.keys.PublicPEM, n.keys.PrivatePEM, w.now)
+		}
+	}
+	return nil
+}
+
+func insertSQL(table string, cols []string) string {
+	ph := make([]string, len(cols))
+	for i := range cols {
+		ph[i] = fmt.Sprintf("$%d", i+1)
+	}
+	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", table, strings.Join(cols, ", "), strings.Join(ph, ", "))
+}
+
+func deref(p *bool, def bool) bool {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+// updateUser writes one account's changed attributes in one UPDATE, with
+// the side effects of the server's command for each.
+func (w *writer) updateUser(ctx context.Context, c *planner.Change, u *schema.User, lu *planner.LiveUser, secret string) error {
+	if u == nil {
+		return fmt.Errorf("applier: %s is in the plan but not in the configuration", c.Address)
+	}
+	var sets []string
+	var args []any
+	set := func(col string, v any) {
+		args = append(args, v)
+		sets = append(sets, fmt.Sprintf("%s = $%d", col, len(args)))
+	}
+	revokeTokens := false
+	for _, a := range c.Attrs {
+		switch a.Name {
+		case "active":
+			set("is_active", *u.Active)
+		case "admin":
+			set("is_admin", *u.Admin)
+		case "moderator":
+			set("is_moderator", *u.Moderator)
+		case "approved":
+			set("is_approved", *u.Approved)
+		case "locked":
+			set("is_locked", *u.Locked)
+		case "confirmed":
+			set("is_confirmed", *u.Confirmed)
+			if *u.Confirmed {
+				set("confirmation_token", nil)
+			} else {
+				t, err := confirmationToken()
+				if err != nil {
+					return err
+				}
+				set("confirmation_token", t)
+			}
+		case "email":
+			set("email", *u.Email)
+		case "name":
+			set("name", *u.Name)
+		case "bio":
+			set("bio", renderBio(*u.Bio))
+			set("raw_bio", *u.Bio)
+		case "tags":
+			set("tags", mergeTags(lu.LowerTags(), u.Tags))
+		case "password":
+			set("password_hash", secret)
+			set("password_reset_pending", false)
+			revokeTokens = true
+		case "password_hash":
+			set("password_hash", secret)
+		}
+	}
+	if len(sets) == 0 {
+		return nil
+	}
+	set("updated_at", w.now)
+	args = append(args, c.ID)
+	l := label{address: c.Address, statement: "UPDATE users", id: c.ID}
+	w.queue(l, fmt.Sprintf("UPDATE users SET %s WHERE id = $%d", strings.Join(sets, ", "), len(args)), args...)
+	if revokeTokens {
+		// As the server's password change (User.reset_password/3) does.
+		w.queue(label{address: c.Address, statement: "DELETE FROM oauth_tokens"}, `DELETE FROM oauth_tokens WHERE user_id = $1`, c.ID)
+		w.queue(label{address: c.Address, statement: "DELETE FROM oauth_authorizations"}, `DELETE FROM oauth_authorizations WHERE user_id = $1`, c.ID)
+	}
+	if w.info.Flavor == server.Akkoma && planner.Demotes(c, lu) {
+		w.queue(label{address: c.Address, statement: "DELETE FROM notifications"},
+			`DELETE FROM notifications WHERE user_id = $1 AND type = 'pleroma:report'`, c.ID)
+	}
+	if c.Attr("active") != nil {
+		w.activations = append(w.activations, l)
+	}
+	return nil
+}
+
+// mergeTags applies untag then tag as the server does: the live tags minus
+// those no longer wanted, in their order, then the new ones appended.
+func mergeTags(live, want []string) []string {
+	wanted := map[string]bool{}
+	for _, t := range want {
+		wanted[t] = true
+	}
+	out := []string{}
+	have := map[string]bool{}
+	for _, t := range live {
+		if wanted[t] && !have[t] {
+			out = append(out, t)
+			have[t] = true
+		}
+	}
+	for _, t := range want {
+		if !have[t] {
+			out = append(out, t)
+			have[t] = true
+		}
+	}
+	return out
+}
+
+const recountFollowing = `UPDATE users u SET following_count = c.n, updated_at = $2
+FROM (SELECT x.id, (SELECT count(*) FROM following_relationships fr JOIN users g ON g.id = fr.following_id
+        WHERE fr.follower_id = x.id AND fr.state = 2 AND g.is_active AND g.id <> x.id
+          AND g.nickname IS NOT NULL AND g.nickname NOT LIKE 'internal.%')::int AS n
+      FROM users x WHERE x.id = ANY($1::uuid[])) c
+WHERE u.id = c.id AND u.following_count IS DISTINCT FROM c.n`
+
+const recountFollowers = `UPDATE users u SET follower_count = c.n, updated_at = $2
+FROM (SELECT x.id, (SELECT count(*) FROM following_relationships fr JOIN users f ON f.id = fr.follower_id
+        WHERE fr.following_id = x.id AND fr.state = 2 AND f.is_active AND f.id <> x.id
+          AND f.nickname IS NOT NULL AND f.nickname NOT LIKE 'internal.%')::int AS n
+      FROM users x WHERE x.id = ANY($1::uuid[])) c
+WHERE u.id = c.id AND u.follower_count IS DISTINCT FROM c.n`
+
+// followBookkeeping does what the server's set_activation does after
+// writing is_active, for either value (PL user.ex:1900-1916): local
+// followers' following counts are recomputed; the account's accepted follows
+// of active local accounts are deleted and those accounts' follower counts
+// and its own following count recomputed. Nothing is federated.
+func (w *writer) followBookkeeping(ctx context.Context, l label) error {
+	fail := func(stmt string, err error) error {
+		return &StatementError{Address: l.address, Statement: stmt, Err: err}
+	}
+	rows, err := w.tx.Query(ctx, `DELETE FROM following_relationships fr USING users g
+	  WHERE fr.follower_id = $1 AND fr.state = 2 AND fr.following_id = g.id AND g.is_active AND g.local
+	  RETURNING fr.following_id::text`, l.id)
+	if err != nil {
+		return fail("DELETE FROM following_relationships", err)
+	}
+	followed, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fail("DELETE FROM following_relationships", err)
+	}
+	var followers []string
+	rows, err = w.tx.Query(ctx, `SELECT fr.follower_id::text FROM following_relationships fr JOIN users f ON f.id = fr.follower_id
+	  WHERE fr.following_id = $1 AND fr.state = 2 AND f.local`, l.id)
+	if err != nil {
+		return fail("SELECT FROM following_relationships", err)
+	}
+	if followers, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+		return fail("SELECT FROM following_relationships", err)
+	}
+	if _, err := w.tx.Exec(ctx, recountFollowing, append(followers, l.id), w.now); err != nil {
+		return fail("UPDATE users SET following_count", err)
+	}
+	if len(followed) > 0 {
+		if _, err := w.tx.Exec(ctx, recountFollowers, followed, w.now); err != nil {
+			return fail("UPDATE users SET follower_count", err)
+		}
+	}
+	return nil
+}

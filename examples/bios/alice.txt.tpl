@@ -1,0 +1,2 @@
+Admin of ${server}.
+Ask me anything about the server <3

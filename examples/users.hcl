@@ -1,0 +1,54 @@
+# The local users of social.example.org, as code.
+# `roster plan` shows what would change; `roster apply` makes it so.
+
+server {
+  url    = "https://social.example.org" # base URL, as in the accounts' ap_ids
+  flavor = "auto"                       # auto | pleroma | akkoma
+}
+
+variable "alice_password" {
+  description = "Alice's password, enforced: rewritten whenever it no longer verifies."
+  sensitive   = true
+}
+
+locals {
+  staff_tags = ["staff"]
+}
+
+user "root" {
+  email = "root@social.example.org"
+  admin = true
+  tags  = local.staff_tags
+}
+
+user "bob" {
+  moderator = true
+  tags      = concat(local.staff_tags, ["verified"])
+}
+
+user "dave" {
+  bio    = file("bios/dave.txt")
+  locked = true
+}
+
+# erin was deactivated by hand; the configuration brings her back.
+user "erin" {
+  active = true
+}
+
+user "alice" {
+  email     = "alice@social.example.org"
+  name      = "Alice Liddell"
+  bio       = templatefile("bios/alice.txt.tpl", { server = "social.example.org" })
+  admin     = true
+  confirmed = true
+  tags      = concat(local.staff_tags, ["Verified"]) # stored lower-cased, as the server does
+  password  = var.alice_password
+}
+
+# A new account whose password nobody knows: the user sets one through the
+# server's password reset.
+user "hatter" {
+  email = "hatter@social.example.org"
+  name  = "The Hatter"
+}

@@ -1,0 +1,127 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/roster-project/roster/applier"
+	"github.com/roster-project/roster/internal/view"
+	"github.com/roster-project/roster/planner"
+	"github.com/roster-project/roster/schema"
+)
+
+type applyCmd struct {
+	AutoApprove bool `name:"auto-approve" help:"Apply without asking for approval."`
+}
+
+func (c *applyCmd) Run(a *app, g *Globals) error {
+	ctx, stop := signal.NotifyContext(a.ctx, os.Interrupt)
+	defer stop()
+	a.ctx = ctx
+	cfg, p, conn, err := a.makePlan(g)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	out := a.style(g, a.OutTerm)
+	view.Plan(a.Out, p, out)
+	if p.Empty() {
+		return nil
+	}
+	if !c.AutoApprove {
+		if err := a.approve(g); err != nil {
+			return err
+		}
+	}
+	res, err := applier.Apply(ctx, conn, p, cfg, applier.Options{LockTimeout: g.LockTimeout})
+	if err != nil {
+		a.diags(g, cfg, applyDiags(err, cfg, ctx.Err() != nil))
+		return exitCode(1)
+	}
+	fmt.Fprintf(a.Out, "\n%s Users: %d added, %d changed, %d destroyed.\n", out.Green(out.Bold("Apply complete!")), res.Added, res.Changed, res.Destroyed)
+	if res.Changed > 0 && len(cfg.Server.AfterApply) == 0 {
+		fmt.Fprintf(a.Out, "\nNote: a running %s server caches accounts, and may act on the old roles and\n"+
+			"activation of an account it has cached until it restarts. To make it see the\n"+
+			"changes now, restart it, or run on the server:\n"+
+			"  bin/pleroma rpc 'Cachex.clear(:user_cache)'\n"+
+			"Set server { after_apply = [...] } to run such a command after every apply.\n", p.Server.Flavor.Title())
+	}
+	if len(cfg.Server.AfterApply) > 0 {
+		return a.afterApply(g, cfg)
+	}
+	return nil
+}
+
+// approve asks for approval on a terminal; only "yes" proceeds.
+func (a *app) approve(g *Globals) error {
+	if !a.InTerm {
+		a.diags(g, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No terminal to ask for approval",
+			Detail: "roster apply asks for approval on a terminal, and standard input is not one. Review the plan above, then run roster apply --auto-approve to apply it without asking."}})
+		return exitCode(1)
+	}
+	s := a.style(g, a.OutTerm)
+	fmt.Fprintf(a.Out, "\n%s\n  roster will perform the actions described above.\n  Only 'yes' will be accepted to approve.\n\n  %s", s.Bold("Do you want to perform these actions?"), s.Bold("Enter a value: "))
+	line, _ := bufio.NewReader(a.In).ReadString('\n')
+	if strings.TrimSpace(line) != "yes" {
+		fmt.Fprintln(a.Out, "\nApply cancelled.")
+		return exitCode(1)
+	}
+	return nil
+}
+
+// applyDiags turns an applier error into a diagnostic that points at the
+// configuration of the object that failed.
+func applyDiags(err error, cfg *schema.Config, cancelled bool) hcl.Diagnostics {
+	d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Apply failed", Detail: err.Error() + "\n\nThe transaction was rolled back: nothing was written."}
+	var stmt *applier.StatementError
+	var stale *applier.StaleError
+	var lock *applier.LockError
+	var unknown *applier.UnknownVersionError
+	switch {
+	case cancelled:
+		d.Summary, d.Detail = "Apply interrupted", "The transaction was rolled back: nothing was written."
+	case errors.As(err, &stmt):
+		d.Summary = fmt.Sprintf("Apply failed on %s", stmt.Address)
+		d.Detail = fmt.Sprintf("%s failed: %v\n\nThe transaction was rolled back: nothing was written.", stmt.Statement, stmt.Err)
+		if u := cfg.User(strings.TrimPrefix(stmt.Address, "user.")); u != nil {
+			d.Subject = u.DeclRange.Ptr()
+		}
+	case errors.As(err, &stale):
+		d.Summary = "The database changed since the plan was made"
+		d.Detail = "These rows moved after the plan was shown:\n  " + strings.Join(stale.Moved, "\n  ") + "\n\nNothing was written. Run roster plan again and review the new plan."
+	case errors.As(err, &lock):
+		d.Summary = "Error acquiring the lock"
+		d.Detail = strings.TrimPrefix(lock.Error(), "applier: ") + "\n\nAnother roster apply is probably running. Wait for it, or raise --lock-timeout. Nothing was written."
+	case errors.As(err, &unknown):
+		d.Summary = "Unknown server schema version"
+		d.Detail = strings.TrimPrefix(unknown.Error(), "applier: ") + ". Nothing was written."
+	}
+	return hcl.Diagnostics{d}
+}
+
+// afterApply runs the configured command after a successful commit.
+func (a *app) afterApply(g *Globals, cfg *schema.Config) error {
+	argv := cfg.Server.AfterApply
+	fmt.Fprintf(a.Out, "\nRunning after_apply: %s\n", strings.Join(argv, " "))
+	cmd := exec.CommandContext(a.ctx, argv[0], argv[1:]...)
+	cmd.Dir = cfg.Dir
+	cmd.Stdout, cmd.Stderr = a.Out, a.Err
+	if err := cmd.Run(); err != nil {
+		a.diags(g, cfg, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "after_apply failed",
+			Detail:  fmt.Sprintf("The changes were committed, but the command %q failed: %v. A running server may not see the changes until it restarts.", strings.Join(argv, " "), err),
+			Subject: cfg.Server.DeclRange.Ptr()}})
+		return exitCode(1)
+	}
+	fmt.Fprintln(a.Out, "after_apply succeeded.")
+	return nil
+}
+
+var _ = planner.Create

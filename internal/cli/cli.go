@@ -1,0 +1,157 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/alecthomas/kong"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/jackc/pgx/v5"
+	"golang.org/x/term"
+
+	"github.com/roster-project/roster/internal/view"
+	"github.com/roster-project/roster/schema"
+)
+
+// Streams are the standard streams of a run, and whether each is a terminal.
+type Streams struct {
+	In                       io.Reader
+	Out, Err                 io.Writer
+	InTerm, OutTerm, ErrTerm bool
+}
+
+// Stdio returns the process's standard streams.
+func Stdio() Streams {
+	isTerm := func(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
+	return Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr,
+		InTerm: isTerm(os.Stdin), OutTerm: isTerm(os.Stdout), ErrTerm: isTerm(os.Stderr)}
+}
+
+// Globals are the options every command takes.
+type Globals struct {
+	Chdir       string        `name:"chdir" default:"." placeholder:"DIR" help:"Configuration directory: every *.hcl file in it is read."`
+	DatabaseURL string        `name:"database-url" placeholder:"URL" help:"PostgreSQL URL of the server's database. Default: DATABASE_URL, else libpq's PG* variables."`
+	Var         []string      `name:"var" sep:"none" placeholder:"NAME=VALUE" help:"Set an input variable (repeatable)."`
+	VarFile     []string      `name:"var-file" sep:"none" placeholder:"FILE" help:"Read input variables from an HCL file (repeatable)."`
+	NoColor     bool          `name:"no-color" help:"Never use colour (also NO_COLOR)."`
+	LockTimeout time.Duration `name:"lock-timeout" default:"10s" help:"How long apply waits for roster's database lock."`
+}
+
+type root struct {
+	Globals
+	Validate validateCmd `cmd:"" help:"Check the configuration, without a database."`
+	Plan     planCmd     `cmd:"" help:"Show the changes that would make the database match the configuration."`
+	Apply    applyCmd    `cmd:"" help:"Make the database match the configuration, in one transaction."`
+	Version  versionCmd  `cmd:"" help:"Print roster's version."`
+}
+
+// app is one run's environment, injected into commands.
+type app struct {
+	Streams
+	ctx     context.Context
+	environ []string
+}
+
+func (a *app) getenv(key string) string {
+	for _, kv := range a.environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}
+
+func (a *app) style(g *Globals, term bool) view.Style {
+	return view.Style{Color: term && !g.NoColor && a.getenv("NO_COLOR") == ""}
+}
+
+// exitCode ends a run with a code, its message already printed.
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+type kongExit int
+
+// Main runs roster with args (without the program name) and returns the exit
+// code.
+func Main(ctx context.Context, args []string, st Streams, environ []string) (code int) {
+	var cli root
+	defer func() {
+		if r := recover(); r != nil {
+			if e, ok := r.(kongExit); ok {
+				code = int(e)
+				return
+			}
+			panic(r)
+		}
+	}()
+	parser, err := kong.New(&cli, kong.Name("roster"),
+		kong.Description("Manage the local users of a Pleroma or Akkoma server as code."),
+		kong.Writers(st.Out, st.Err), kong.Exit(func(c int) { panic(kongExit(c)) }),
+		kong.UsageOnError())
+	if err != nil {
+		fmt.Fprintln(st.Err, err)
+		return 1
+	}
+	kctx, err := parser.Parse(args)
+	if err != nil {
+		fmt.Fprintf(st.Err, "Error: %v\n", err)
+		return 1
+	}
+	a := &app{Streams: st, ctx: ctx, environ: environ}
+	err = kctx.Run(a, &cli.Globals)
+	var ec exitCode
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ec):
+		return int(ec)
+	default:
+		fmt.Fprintf(st.Err, "\nError: %v\n", err)
+		return 1
+	}
+}
+
+// loadConfig reads the configuration and prints its diagnostics.
+func (a *app) loadConfig(g *Globals, partial bool) (*schema.Config, bool) {
+	cfg, diags := schema.Load(g.Chdir, schema.Inputs{Vars: g.Var, VarFiles: g.VarFile, Environ: a.environ, Partial: partial})
+	var files map[string]*hcl.File
+	if cfg != nil {
+		files = cfg.Files
+	}
+	view.Diagnostics(a.Err, diags, files, a.style(g, a.ErrTerm))
+	return cfg, cfg != nil && !diags.HasErrors()
+}
+
+// connect opens the server's database: --database-url, else DATABASE_URL,
+// else libpq's PG* variables (pgx reads them, TLS settings included).
+func (a *app) connect(g *Globals) (*pgx.Conn, error) {
+	url := g.DatabaseURL
+	if url == "" {
+		url = a.getenv("DATABASE_URL")
+	}
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("invalid database URL: %w", err)
+	}
+	cfg.RuntimeParams["application_name"] = "roster"
+	conn, err := pgx.ConnectConfig(a.ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("cannot connect to the database: %w\n\nName the server's database with --database-url or DATABASE_URL (or libpq's PG* variables)", err)
+	}
+	return conn, nil
+}
+
+// diags prints diagnostics that have no configuration source.
+func (a *app) diags(g *Globals, cfg *schema.Config, diags hcl.Diagnostics) {
+	var files map[string]*hcl.File
+	if cfg != nil {
+		files = cfg.Files
+	}
+	view.Diagnostics(a.Err, diags, files, a.style(g, a.ErrTerm))
+}

@@ -1,0 +1,57 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/roster-project/roster/internal/view"
+	"github.com/roster-project/roster/planner"
+	"github.com/roster-project/roster/schema"
+)
+
+type planCmd struct {
+	DetailedExitcode bool `name:"detailed-exitcode" help:"Exit 0 when there are no changes, 1 on error, 2 when there are changes."`
+}
+
+func (c *planCmd) Run(a *app, g *Globals) error {
+	cfg, p, conn, err := a.makePlan(g)
+	if err != nil {
+		return err
+	}
+	conn.Close(context.WithoutCancel(a.ctx))
+	view.Plan(a.Out, p, a.style(g, a.OutTerm))
+	if c.DetailedExitcode && !p.Empty() {
+		return exitCode(2)
+	}
+	_ = cfg
+	return nil
+}
+
+// makePlan loads the configuration, connects, and plans, printing every
+// diagnostic and the line that says what was read. The connection stays
+// open for apply.
+func (a *app) makePlan(g *Globals) (*schema.Config, *planner.Plan, *pgx.Conn, error) {
+	cfg, ok := a.loadConfig(g, false)
+	if !ok {
+		return nil, nil, nil, exitCode(1)
+	}
+	conn, err := a.connect(g)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	p, diags := planner.Make(a.ctx, conn, cfg, planner.Options{})
+	a.diags(g, cfg, diags)
+	if diags.HasErrors() {
+		conn.Close(context.WithoutCancel(a.ctx))
+		return nil, nil, nil, exitCode(1)
+	}
+	where := p.Server.URL
+	if where == "" {
+		where = "a server with no local accounts yet"
+	}
+	fmt.Fprintf(a.Out, "Read %d local accounts from the %s database of %s (schema %d).\n\n",
+		p.Read, p.Server.Flavor.Title(), where, p.Server.Version)
+	return cfg, p, conn, nil
+}

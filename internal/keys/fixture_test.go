@@ -1,0 +1,45 @@
+package keys
+
+// fixturePrivate is a throwaway test key made by OpenSSL 3 ("openssl genrsa
+// -traditional 2048"), trimmed as the servers store it.
+const fixturePrivate = `-----BEGIN RSA PRIVATE KEY-----
+MIIEowIBAAKCAQEA5QvaiySmDMEGknoGTV+ekDJ1zNUBIr/eSKjR7X+vxDQ53bWU
+QM+du4aCb2P/H2dhmx6RmmxCXSKNDa+by2p3amwQq4Ca1yMHEaNULvpyssws4cNI
+Ztb8fAbP3PrcdM0dtuOzmpWl5pXL7Rql7IVnH+CBtv42Xv9CM8exRSodr26+SxeX
+Af8kOGjqmTw450DoLgtXHFMC7RhnGK/iXUyM1CHWDPxeUwH3OVL2YmJcM+AFsnND
+wlP//wsaG4R2bpbi4h45YgZsY1L9sEjX2SRNo5wSCh5kqBsrPUegJvxDE/JJ06+N
+Z2AZXrZBtfK2i6AeSXfebguS2GV/pvgpGYDbtwIDAQABAoIBADcRUQNIFeYWGGrq
+DI7YsOoxP5I2GfZNU/d7IzGrE8qj1c/AorqsT9twnPaD/6gAtn5RbKdIZPI4ZtpG
+ALp4x+odvipFmrSjtsTeVFSRITdskFPdHBChmoWFK7+QzqUEVaMNfrZpSUA1fphs
+Yj0J27/VvcoNt2vCihuh5LRgyk9NZ9kUdqLR1bSijJhsbR4FYGfEK/oZwnyx7fEL
+PI8G6AZ5lFQ1gbPYisGWmN8yqnMy13Ak01ojCUJc3s74rPqCi3hU4KvbEefrdZ6y
+Ivz3Xa1quB6B1oz0WrOqNGt11lb9rTsEvtSPXBZwzrtYAIQwalM1yBhs38SyY0TY
+QLPkuEUCgYEA+CdDNeIAYMwG5jHeCS7NmZ3O1VZrfX8jyzouY7uI5PbeXrgt0wzF
+CkzGlkCiCjlmaFH4+2GLRo7kR8J3pFDYKCfBnvuiOmyFy5mPzgZvVhfZh4Yqr8wd
+rjkldT9p4TOTlCzAhbLgo2q5fxMks8WABhZc6b+5nCaRxw+J7Gk/F7sCgYEA7Ens
+pCPtb2zuX6HyczyjZFDxorXAMXsLRYYFNaUYdRwbM1LcHKhDCnnFnYJbW3omQYXw
+h8aGuLd7r7xSNJy5ot7x5jCNWnXl3+ZC3GTgtdyduWSrJ0SPImekL1h0IANI+asH
+RgIj9j6lLTct1uc43xJ8t/55/mcenQY2VFeWtjUCgYBLO7QPuPX+YrzQu1uikxL4
+OLTFTw8FnC8g5QG9cNS+/e1K8DHMY3m1drNaSDwYN3DJvdhrdhZAjP++lcGqCmyO
+OAdmiMmVRuOFZ4gGoULN6iskAFQeuhZhhKfLlS8nfHiImsy/fAzI3olgclBVRFJd
+BhijMWI3aiYWIKrjBsF/EwKBgGnhalfW/ZNblalm0VTQDEtsdgq6NMg3YcKinnz+
+YOpBUPL7o0R4JapxDJtbCYMBRllAIptE26O0HImP8qo+vHR+QJksknrBr+NXtAg8
+b/EuTcMAmC09bII3PPw2P7sEndO6zsSROvoh8jRDsJfG/tX+28I7FwFnxfEJEplS
+smctAoGBALyOKe6P+rg3Yy/yCMuqUl41kj06DW75v4YSCT01csrC+SFIzOiaUb7l
+NkuQKP75pKVfJvMt3UY6Z1XZ/jYHhYTB1ZsUdzQYdfQTUe2+n8eoHsdTnCS/Z3aM
+r4/mOCDF7KynzA92nVQvRtq6eCmlgJSiFqXKHWIRjOzVzKrQYBuK
+-----END RSA PRIVATE KEY-----`
+
+// fixturePublic is its public key ("openssl rsa -pubout") with the blank
+// line OTP's pem_encode adds, as Akkoma stores it.
+const fixturePublic = `-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA5QvaiySmDMEGknoGTV+e
+kDJ1zNUBIr/eSKjR7X+vxDQ53bWUQM+du4aCb2P/H2dhmx6RmmxCXSKNDa+by2p3
+amwQq4Ca1yMHEaNULvpyssws4cNIZtb8fAbP3PrcdM0dtuOzmpWl5pXL7Rql7IVn
+H+CBtv42Xv9CM8exRSodr26+SxeXAf8kOGjqmTw450DoLgtXHFMC7RhnGK/iXUyM
+1CHWDPxeUwH3OVL2YmJcM+AFsnNDwlP//wsaG4R2bpbi4h45YgZsY1L9sEjX2SRN
+o5wSCh5kqBsrPUegJvxDE/JJ06+NZ2AZXrZBtfK2i6AeSXfebguS2GV/pvgpGYDb
+twIDAQAB
+-----END PUBLIC KEY-----
+
+`

@@ -1,0 +1,147 @@
+package server
+
+import (
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/apparentlymart/go-textseg/v15/textseg"
+)
+
+// Flavor names a server implementation.
+type Flavor string
+
+// The flavors roster knows. Auto is only a configuration value: the planner
+// replaces it with the detected flavor.
+const (
+	Auto    Flavor = "auto"
+	Pleroma Flavor = "pleroma"
+	Akkoma  Flavor = "akkoma"
+)
+
+// Title is the flavor's display name.
+func (f Flavor) Title() string {
+	switch f {
+	case Pleroma:
+		return "Pleroma"
+	case Akkoma:
+		return "Akkoma"
+	}
+	return string(f)
+}
+
+// Limits are the registration rules of a server. The zero value is not
+// useful; start from DefaultLimits, which are the servers' defaults
+// (config.exs of both flavors), and override what a server configures
+// differently.
+type Limits struct {
+	// NameLength is the largest display name in graphemes
+	// ([:instance, :user_name_length]).
+	NameLength int
+	// BioLength is the largest bio in graphemes ([:instance, :user_bio_length]).
+	BioLength int
+	// ExtendedNicknameFormat allows '_' and '-' in nicknames
+	// ([:instance, :extended_nickname_format]).
+	ExtendedNicknameFormat bool
+	// RestrictedNicknames may not be registered (Pleroma.User :restricted_nicknames).
+	RestrictedNicknames []string
+}
+
+// DefaultRestrictedNicknames is the servers' default restricted list, the same
+// in both flavors.
+var DefaultRestrictedNicknames = []string{
+	".well-known", "~", "about", "activities", "api", "auth", "check_password",
+	"dev", "friend-requests", "inbox", "internal", "main", "media", "nodeinfo",
+	"notice", "oauth", "objects", "ostatus_subscribe", "pleroma", "proxy", "push",
+	"registration", "relay", "settings", "status", "tag", "user-search",
+	"user_exists", "users", "web", "verify_credentials", "update_credentials",
+	"relationships", "search", "confirmation_resend", "mfa",
+}
+
+// DefaultLimits returns the servers' default registration limits.
+func DefaultLimits() Limits {
+	return Limits{
+		NameLength:             100,
+		BioLength:              5000,
+		ExtendedNicknameFormat: true,
+		RestrictedNicknames:    append([]string(nil), DefaultRestrictedNicknames...),
+	}
+}
+
+var (
+	extendedNickname = regexp.MustCompile(`\A[a-zA-Z0-9_-]+\z`)
+	plainNickname    = regexp.MustCompile(`\A[a-zA-Z0-9]+\z`)
+	// emailFormat is the servers' e-mail rule (PL user.ex:57, AK :61),
+	// anchored as \A...\z rather than PCRE's ^...$.
+	emailFormat = regexp.MustCompile("\\A[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*\\z")
+)
+
+// NicknamePattern is the regular expression a local nickname must match.
+func (l Limits) NicknamePattern() string {
+	if l.ExtendedNicknameFormat {
+		return `^[a-zA-Z0-9_-]+$`
+	}
+	return `^[a-zA-Z0-9]+$`
+}
+
+// ValidNickname reports whether nick passes the server's nickname rule.
+func (l Limits) ValidNickname(nick string) bool {
+	if l.ExtendedNicknameFormat {
+		return extendedNickname.MatchString(nick)
+	}
+	return plainNickname.MatchString(nick)
+}
+
+// Restricted reports whether nick is on the restricted list. Pleroma compares
+// case-insensitively, Akkoma exactly; with the flavor not yet known (Auto) the
+// stricter, case-insensitive rule applies.
+func (l Limits) Restricted(nick string, f Flavor) bool {
+	for _, r := range l.RestrictedNicknames {
+		if r == nick || (f != Akkoma && strings.EqualFold(r, nick)) {
+			return true
+		}
+	}
+	return false
+}
+
+// ValidEmail reports whether addr passes the server's e-mail format rule.
+func ValidEmail(addr string) bool { return emailFormat.MatchString(addr) }
+
+// Graphemes counts user-perceived characters, as Elixir's String.length does.
+func Graphemes(s string) int {
+	if s == "" {
+		return 0
+	}
+	n, err := textseg.TokenCount([]byte(s), textseg.ScanGraphemeClusters)
+	if err != nil {
+		return utf8.RuneCountInString(s)
+	}
+	return n
+}
+
+// Addresses are the ActivityPub addresses the server derives from a local
+// nickname (PL user.ex:429-442).
+type Addresses struct {
+	APID, Followers, Following, Featured string
+}
+
+// AddressesFor derives the addresses of a local account from the server's
+// base URL (scheme://host[:port], no trailing slash) and the nickname, in its
+// original case.
+func AddressesFor(baseURL, nick string) Addresses {
+	ap := baseURL + "/users/" + nick
+	return Addresses{APID: ap, Followers: ap + "/followers", Following: ap + "/following", Featured: ap + "/collections/featured"}
+}
+
+// MaxAddressLength is the width of the varchar(255) address columns.
+const MaxAddressLength = 255
+
+// BaseURLFromAPID returns the server's base URL from a local account's ap_id,
+// or "" when ap_id is not of the form <base>/users/<nick>.
+func BaseURLFromAPID(apID, nick string) string {
+	suffix := "/users/" + nick
+	if len(apID) > len(suffix) && strings.EqualFold(apID[len(apID)-len(suffix):], suffix) {
+		return apID[:len(apID)-len(suffix)]
+	}
+	return ""
+}

@@ -1,0 +1,190 @@
+package view
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/sergi/go-diff/diffmatchpatch"
+
+	"github.com/roster-project/roster/planner"
+)
+
+// Plan renders p in Terraform's human plan grammar: a legend of the symbols
+// used, one block per object in plan order, and the summary line.
+func Plan(w io.Writer, p *planner.Plan, s Style) {
+	if p.Empty() {
+		NoChanges(w, s)
+		return
+	}
+	syms := map[planner.Action]bool{}
+	for _, c := range p.Changes {
+		syms[c.Action] = true
+	}
+	fmt.Fprintln(w, "roster compared the configuration with the live database and built the")
+	fmt.Fprintln(w, "following plan. Actions are indicated with the following symbols:")
+	if syms[planner.Create] {
+		fmt.Fprintf(w, "  %s create\n", s.Green("+"))
+	}
+	if syms[planner.Update] {
+		fmt.Fprintf(w, "  %s update in-place\n", s.Yellow("~"))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "roster will perform the following actions:")
+	for i := range p.Changes {
+		fmt.Fprintln(w)
+		change(w, &p.Changes[i], s)
+	}
+	fmt.Fprintln(w)
+	Summary(w, p, s)
+}
+
+// NoChanges prints the message of an empty plan.
+func NoChanges(w io.Writer, s Style) {
+	fmt.Fprintln(w, s.Green(s.Bold("No changes."))+s.Bold(" Your users match the configuration."))
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "roster has compared the live database with your configuration and found no")
+	fmt.Fprintln(w, "differences, so no changes are needed.")
+}
+
+// Summary prints the closing line of a plan.
+func Summary(w io.Writer, p *planner.Plan, s Style) {
+	add, change, destroy := p.Counts()
+	fmt.Fprintf(w, "%s %d to add, %d to change, %d to destroy.\n", s.Bold("Plan:"), add, change, destroy)
+}
+
+func symbol(a planner.Action, s Style) string {
+	if a == planner.Create {
+		return s.Green("+")
+	}
+	return s.Yellow("~")
+}
+
+func change(w io.Writer, c *planner.Change, s Style) {
+	verb := map[planner.Action]string{planner.Create: "will be created", planner.Update: "will be updated in-place"}[c.Action]
+	fmt.Fprintf(w, "  %s\n", s.Bold(fmt.Sprintf("# %s %s", c.Address, verb)))
+	for _, n := range c.Notes {
+		fmt.Fprintf(w, "  # (%s)\n", n)
+	}
+	fmt.Fprintf(w, "  %s %s %s {\n", symbol(c.Action, s), c.Type, strconv.Quote(c.Nickname))
+	width := 0
+	for _, a := range c.Attrs {
+		width = max(width, len(a.Name))
+	}
+	for _, a := range c.Attrs {
+		attr(w, c.Action, a, width, s)
+	}
+	if c.Unchanged > 0 {
+		noun := "attributes"
+		if c.Unchanged == 1 {
+			noun = "attribute"
+		}
+		fmt.Fprintf(w, "        # (%d unchanged %s hidden)\n", c.Unchanged, noun)
+	}
+	fmt.Fprintln(w, "    }")
+}
+
+const attrIndent = "      "
+
+func attr(w io.Writer, action planner.Action, a planner.Attr, width int, s Style) {
+	name := a.Name + strings.Repeat(" ", width-len(a.Name))
+	sym := symbol(action, s)
+	if action == planner.Update && a.Before == nil && !a.Sensitive {
+		sym = s.Green("+")
+	}
+	prefix := fmt.Sprintf("%s%s %s = ", attrIndent, sym, name)
+	switch {
+	case a.Sensitive:
+		fmt.Fprintln(w, prefix+"(sensitive value)")
+	case a.Computed:
+		fmt.Fprintln(w, prefix+"(known after apply)")
+	case isList(a.After):
+		fmt.Fprintln(w, prefix+"[")
+		listDiff(w, a.Before, a.After, s)
+		fmt.Fprintln(w, attrIndent+"  ]")
+	case multiline(a.Before) || multiline(a.After):
+		fmt.Fprintln(w, prefix+"<<-EOT")
+		textDiff(w, a.Before, a.After, s)
+		fmt.Fprintln(w, attrIndent+"  EOT")
+	case action == planner.Update && a.Before != nil:
+		fmt.Fprintf(w, "%s%s -> %s\n", prefix, literal(a.Before), literal(a.After))
+	default:
+		fmt.Fprintln(w, prefix+literal(a.After))
+	}
+}
+
+func isList(v any) bool { _, ok := v.([]string); return ok }
+
+func multiline(v any) bool {
+	str, ok := v.(string)
+	return ok && strings.Contains(strings.TrimSuffix(str, "\n"), "\n")
+}
+
+// literal prints a value as HCL would write it.
+func literal(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return strconv.Quote(v)
+	case bool:
+		return strconv.FormatBool(v)
+	}
+	return fmt.Sprint(v)
+}
+
+// listDiff prints list elements: kept ones plain, removed with -, added with +.
+func listDiff(w io.Writer, before, after any, s Style) {
+	old, _ := before.([]string)
+	now := after.([]string)
+	inNow, inOld := map[string]bool{}, map[string]bool{}
+	for _, t := range now {
+		inNow[t] = true
+	}
+	for _, t := range old {
+		inOld[t] = true
+		if inNow[t] {
+			fmt.Fprintf(w, "%s      %s,\n", attrIndent, strconv.Quote(t))
+		} else {
+			fmt.Fprintf(w, "%s    %s %s,\n", attrIndent, s.Red("-"), strconv.Quote(t))
+		}
+	}
+	for _, t := range now {
+		if !inOld[t] {
+			fmt.Fprintf(w, "%s    %s %s,\n", attrIndent, s.Green("+"), strconv.Quote(t))
+		}
+	}
+}
+
+// textDiff prints a line-level diff of two texts inside a heredoc.
+func textDiff(w io.Writer, before, after any, s Style) {
+	old, _ := before.(string)
+	now, _ := after.(string)
+	// Compare whole lines: a last line without a newline is the same line.
+	if old != "" && !strings.HasSuffix(old, "\n") {
+		old += "\n"
+	}
+	if now != "" && !strings.HasSuffix(now, "\n") {
+		now += "\n"
+	}
+	dmp := diffmatchpatch.New()
+	a, b, lines := dmp.DiffLinesToChars(old, now)
+	diffs := dmp.DiffCharsToLines(dmp.DiffMain(a, b, false), lines)
+	for _, d := range diffs {
+		for _, line := range strings.SplitAfter(d.Text, "\n") {
+			if line == "" {
+				continue
+			}
+			line = strings.TrimSuffix(line, "\n")
+			switch {
+			case d.Type == diffmatchpatch.DiffEqual:
+				fmt.Fprintf(w, "%s      %s\n", attrIndent, line)
+			case d.Type == diffmatchpatch.DiffDelete:
+				fmt.Fprintf(w, "%s    %s %s\n", attrIndent, s.Red("-"), line)
+			default:
+				fmt.Fprintf(w, "%s    %s %s\n", attrIndent, s.Green("+"), line)
+			}
+		}
+	}
+}

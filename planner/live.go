@@ -1,0 +1,170 @@
+package planner
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// LiveUser is a local account as read from the users table.
+type LiveUser struct {
+	ID           string
+	Nickname     string
+	Email        *string
+	Name         *string
+	Bio          string
+	RawBio       *string
+	Admin        bool
+	Moderator    bool
+	Confirmed    bool
+	Approved     bool
+	Locked       bool
+	Active       bool
+	Tags         []string
+	PasswordHash *string
+	APID         string
+	ActorType    string
+	Invisible    bool
+}
+
+// BioSource is the bio's source text: raw_bio when set, else bio as stored
+// (accounts made by the server's CLI or sign-up page have raw_bio NULL).
+func (u *LiveUser) BioSource() string {
+	if u.RawBio != nil {
+		return *u.RawBio
+	}
+	return u.Bio
+}
+
+// LowerTags returns the tags lower-cased, as the server writes them.
+func (u *LiveUser) LowerTags() []string {
+	out := make([]string, len(u.Tags))
+	for i, t := range u.Tags {
+		out[i] = strings.ToLower(t)
+	}
+	return out
+}
+
+const userColumns = `id::text, nickname::text, email::text, name, bio, raw_bio, is_admin, is_moderator,
+  is_confirmed, is_approved, is_locked, is_active, coalesce(tags, '{}'), password_hash, ap_id,
+  actor_type, invisible`
+
+// Querier is the read access the planner needs; pgx.Tx satisfies it.
+type Querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+func scanUsers(rows pgx.Rows) ([]*LiveUser, error) {
+	var out []*LiveUser
+	for rows.Next() {
+		u := &LiveUser{}
+		if err := rows.Scan(&u.ID, &u.Nickname, &u.Email, &u.Name, &u.Bio, &u.RawBio, &u.Admin, &u.Moderator,
+			&u.Confirmed, &u.Approved, &u.Locked, &u.Active, &u.Tags, &u.PasswordHash, &u.APID,
+			&u.ActorType, &u.Invisible); err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// ReadLocalUsers reads every local account with a nickname, in one query.
+func ReadLocalUsers(ctx context.Context, q Querier) ([]*LiveUser, error) {
+	rows, err := q.Query(ctx, `SELECT `+userColumns+` FROM users WHERE local AND nickname IS NOT NULL`)
+	if err != nil {
+		return nil, fmt.Errorf("planner: reading local users: %w", err)
+	}
+	users, err := scanUsers(rows)
+	if err != nil {
+		return nil, fmt.Errorf("planner: reading local users: %w", err)
+	}
+	return users, nil
+}
+
+// LockUsers reads the rows of the given ids and locks them for update.
+func LockUsers(ctx context.Context, q Querier, ids []string) (map[string]*LiveUser, error) {
+	rows, err := q.Query(ctx, `SELECT `+userColumns+` FROM users WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("planner: re-reading users: %w", err)
+	}
+	users, err := scanUsers(rows)
+	if err != nil {
+		return nil, fmt.Errorf("planner: re-reading users: %w", err)
+	}
+	out := make(map[string]*LiveUser, len(users))
+	for _, u := range users {
+		out[u.ID] = u
+	}
+	return out, nil
+}
+
+// Taken is an account holding a nickname or e-mail address.
+type Taken struct {
+	ID, Nickname string
+	Email        *string
+	Local        bool
+}
+
+// ReadTaken returns the accounts, local or remote, whose nickname or e-mail
+// equals one of the given ones case-insensitively (citext), in one query.
+func ReadTaken(ctx context.Context, q Querier, nicks, emails []string) ([]Taken, error) {
+	rows, err := q.Query(ctx, `SELECT id::text, coalesce(nickname::text, ''), email::text, local FROM users
+	  WHERE nickname = ANY($1::citext[]) OR email = ANY($2::citext[])`, nicks, emails)
+	if err != nil {
+		return nil, fmt.Errorf("planner: checking nicknames and e-mail addresses: %w", err)
+	}
+	defer rows.Close()
+	var out []Taken
+	for rows.Next() {
+		var t Taken
+		if err := rows.Scan(&t.ID, &t.Nickname, &t.Email, &t.Local); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// Fingerprint digests each compared column of the row. It covers what
+// roster compares, not updated_at, so that a busy server does not make every
+// plan stale. The password hash enters only as a digest.
+func (u *LiveUser) Fingerprint() map[string]string {
+	str := func(p *string) string {
+		if p == nil {
+			return "\x00null"
+		}
+		return *p
+	}
+	tags := u.LowerTags()
+	sort.Strings(tags)
+	cols := map[string]string{
+		"nickname": u.Nickname, "email": str(u.Email), "name": str(u.Name), "bio": u.Bio + "\x00" + str(u.RawBio),
+		"admin": fmt.Sprint(u.Admin), "moderator": fmt.Sprint(u.Moderator), "confirmed": fmt.Sprint(u.Confirmed),
+		"approved": fmt.Sprint(u.Approved), "locked": fmt.Sprint(u.Locked), "active": fmt.Sprint(u.Active),
+		"tags": strings.Join(tags, "\x00"), "password": str(u.PasswordHash),
+	}
+	out := make(map[string]string, len(cols))
+	for k, v := range cols {
+		sum := sha256.Sum256([]byte(u.ID + "\x00" + k + "\x00" + v))
+		out[k] = hex.EncodeToString(sum[:8])
+	}
+	return out
+}
+
+// Moved returns the columns whose fingerprint differs, sorted.
+func Moved(before, after map[string]string) []string {
+	var out []string
+	for k, v := range before {
+		if after[k] != v {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

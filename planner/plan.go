@@ -1,0 +1,102 @@
+package planner
+
+import (
+	"github.com/roster-project/roster/internal/server"
+)
+
+// FormatVersion is the version of the Plan's serialized form. It changes
+// when a consumer of the JSON must change to keep reading it.
+const FormatVersion = "0.1"
+
+// Action is what a change does to an object.
+type Action string
+
+// The actions of this version.
+const (
+	Create Action = "create"
+	Update Action = "update"
+)
+
+// Plan is the set of changes that make the database match the configuration.
+type Plan struct {
+	FormatVersion string   `json:"format_version"`
+	Server        Server   `json:"server"`
+	Changes       []Change `json:"changes"`
+	// Read counts the local accounts read from the database.
+	Read int `json:"read"`
+}
+
+// Server describes the database the plan was made against.
+type Server struct {
+	Flavor  server.Flavor `json:"flavor"`
+	Version int64         `json:"schema_version"`
+	URL     string        `json:"url"`
+	// Known is false when the schema is newer than roster knows.
+	Known bool `json:"known_version"`
+}
+
+// Change is one object's planned change.
+type Change struct {
+	// Address is e.g. user.alice.
+	Address  string `json:"address"`
+	Type     string `json:"type"`
+	Nickname string `json:"nickname"`
+	Action   Action `json:"action"`
+	// ID is the row's id (uuid text) for updates.
+	ID string `json:"id,omitempty"`
+	// Fingerprint holds, for updates, a digest of each compared column of
+	// the row as it was read; apply refuses to proceed if one moved.
+	Fingerprint map[string]string `json:"fingerprint,omitempty"`
+	// Attrs are the attributes that change (for creates: that are set).
+	Attrs []Attr `json:"attributes"`
+	// Unchanged counts the managed attributes that do not change.
+	Unchanged int `json:"unchanged"`
+	// Notes explain side effects the server's own command has.
+	Notes []string `json:"notes,omitempty"`
+	// Source is where the object is declared.
+	Source Source `json:"source"`
+}
+
+// Attr is one attribute's value before and after. Values are string, bool,
+// []string or nil (null, or not known until apply). Sensitive attributes
+// carry no value.
+type Attr struct {
+	Name      string `json:"name"`
+	Before    any    `json:"before"`
+	After     any    `json:"after"`
+	Sensitive bool   `json:"sensitive,omitempty"`
+	// Computed is true when the value is known only after apply.
+	Computed bool `json:"computed,omitempty"`
+}
+
+// Attr returns the change's attribute name, or nil.
+func (c *Change) Attr(name string) *Attr {
+	for i := range c.Attrs {
+		if c.Attrs[i].Name == name {
+			return &c.Attrs[i]
+		}
+	}
+	return nil
+}
+
+// Source is a position in a configuration file.
+type Source struct {
+	Filename string `json:"filename"`
+	Line     int    `json:"line"`
+}
+
+// Counts returns how many objects the plan adds, changes and destroys.
+func (p *Plan) Counts() (add, change, destroy int) {
+	for _, c := range p.Changes {
+		switch c.Action {
+		case Create:
+			add++
+		case Update:
+			change++
+		}
+	}
+	return
+}
+
+// Empty reports whether the plan changes nothing.
+func (p *Plan) Empty() bool { return len(p.Changes) == 0 }

@@ -1,0 +1,466 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/roster-project/roster/internal/password"
+	"github.com/roster-project/roster/internal/server"
+	"github.com/roster-project/roster/schema"
+)
+
+// Options tune a planning run. The zero value is ready to use.
+type Options struct {
+	// VerifyMemory bounds the memory that concurrent password verifications
+	// may take (an argon2id check takes 64 MiB); default 512 MiB.
+	VerifyMemory int64
+	// Parallelism bounds concurrent verifications; default GOMAXPROCS.
+	Parallelism int
+}
+
+// Beginner starts transactions; *pgx.Conn and pgxpool.Pool satisfy it.
+type Beginner interface {
+	BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error)
+}
+
+// Make reads the live state in one read-only, repeatable-read transaction
+// and diffs it against cfg. Diagnostics carry the configuration's source
+// ranges; a plan is returned only when there is no error.
+func Make(ctx context.Context, db Beginner, cfg *schema.Config, opts Options) (*Plan, hcl.Diagnostics) {
+	tx, err := db.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, errDiag("Cannot read the database", err.Error())
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	info, err := server.Detect(ctx, tx)
+	if err != nil {
+		return nil, errDiag("Unsupported database", err.Error()+". roster manages the databases of Pleroma 2.7 and Akkoma 2025.10; check that --database-url names the server's database.")
+	}
+	live, err := ReadLocalUsers(ctx, tx)
+	if err != nil {
+		return nil, errDiag("Cannot read the database", err.Error())
+	}
+	var nicks, emails []string
+	for _, u := range cfg.Users {
+		nicks = append(nicks, u.Nickname)
+		if u.Email != nil {
+			emails = append(emails, *u.Email)
+		}
+	}
+	taken, err := ReadTaken(ctx, tx, nicks, emails)
+	if err != nil {
+		return nil, errDiag("Cannot read the database", err.Error())
+	}
+	return diff(ctx, cfg, info, live, taken, opts)
+}
+
+// Managed reports whether roster manages a local account: its nickname
+// passes the server's rule and it is a Person or Service, never an internal
+// actor, the relay or another invisible service actor (Pleroma 2.7 creates
+// its relay and internal.fetch actors as invisible Persons).
+func Managed(u *LiveUser, lim server.Limits) bool {
+	return lim.ValidNickname(u.Nickname) && (u.ActorType == "Person" || u.ActorType == "Service") && !u.Invisible
+}
+
+type planning struct {
+	cfg     *schema.Config
+	info    server.Info
+	managed map[string]*LiveUser // by lower-cased nickname
+	other   map[string]*LiveUser // local accounts roster does not manage
+	taken   []Taken
+	diags   hcl.Diagnostics
+	checks  []verifyCheck
+}
+
+type verifyCheck struct {
+	change   int // index into plan.Changes
+	password string
+	hash     string
+}
+
+func diff(ctx context.Context, cfg *schema.Config, info server.Info, live []*LiveUser, taken []Taken, opts Options) (*Plan, hcl.Diagnostics) {
+	st := &planning{cfg: cfg, info: info, managed: map[string]*LiveUser{}, other: map[string]*LiveUser{}, taken: taken}
+	for _, u := range live {
+		if Managed(u, cfg.Server.Limits) {
+			st.managed[strings.ToLower(u.Nickname)] = u
+		} else {
+			st.other[strings.ToLower(u.Nickname)] = u
+		}
+	}
+	p := &Plan{FormatVersion: FormatVersion, Read: len(live),
+		Server: Server{Flavor: info.Flavor, Version: info.Version, Known: info.Known(), URL: st.baseURL(live)}}
+	if f := cfg.Server.Flavor; f != server.Auto && f != info.Flavor {
+		st.diags = append(st.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Wrong server flavor",
+			Detail:  fmt.Sprintf("The configuration says flavor = %q, but the database is %s. Correct the flavor, or set it to \"auto\".", f, info),
+			Subject: cfg.Server.FlavorRange.Ptr()})
+	}
+	if !info.Known() {
+		st.diags = append(st.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Newer server schema than roster knows",
+			Detail: fmt.Sprintf("The database is %s, newer than the newest %s migration roster knows (%d). The server may have renamed what roster writes: apply refuses to run unless server { allow_unknown_version = true }.",
+				info, info.Flavor.Title(), info.Newest())})
+	}
+	users := append([]*schema.User(nil), cfg.Users...)
+	sort.SliceStable(users, func(i, j int) bool { return strings.ToLower(users[i].Nickname) < strings.ToLower(users[j].Nickname) })
+	for _, u := range users {
+		var c *Change
+		if lu := st.managed[strings.ToLower(u.Nickname)]; lu != nil {
+			c = st.update(u, lu)
+		} else {
+			c = st.create(u, p.Server.URL)
+		}
+		if c == nil {
+			continue
+		}
+		p.Changes = append(p.Changes, *c)
+		for i := range st.checks {
+			if st.checks[i].change == -1 {
+				st.checks[i].change = len(p.Changes) - 1
+			}
+		}
+	}
+	if err := st.verifyPasswords(ctx, p, opts); err != nil {
+		st.diags = append(st.diags, errDiag("Password verification interrupted", err.Error())...)
+	}
+	// Drop updates that turned out to change nothing once passwords verified.
+	kept := p.Changes[:0]
+	for _, c := range p.Changes {
+		if c.Action == Create || len(c.Attrs) > 0 {
+			kept = append(kept, c)
+		}
+	}
+	p.Changes = kept
+	if st.diags.HasErrors() {
+		return nil, st.diags
+	}
+	return p, st.diags
+}
+
+// baseURL is the configured server URL, else the one of existing local
+// accounts' ap_ids.
+func (st *planning) baseURL(live []*LiveUser) string {
+	if st.cfg.Server.URL != "" {
+		return st.cfg.Server.URL
+	}
+	sorted := append([]*LiveUser(nil), live...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].ID < sorted[j].ID })
+	for _, u := range sorted {
+		if u.ActorType == "Person" && st.cfg.Server.Limits.ValidNickname(u.Nickname) {
+			if b := server.BaseURLFromAPID(u.APID, u.Nickname); b != "" {
+				return b
+			}
+		}
+	}
+	return ""
+}
+
+func (st *planning) errAt(u *schema.User, attr, summary, detail string) {
+	r := u.LabelRange
+	if attr != "" {
+		r = u.Range(attr)
+	}
+	st.diags = append(st.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: r.Ptr(), Context: u.DeclRange.Ptr()})
+}
+
+// emailTaken returns the account other than self holding email, if any.
+func (st *planning) emailTaken(email, self string) *Taken {
+	for i, t := range st.taken {
+		if t.ID != self && t.Email != nil && strings.EqualFold(*t.Email, email) {
+			return &st.taken[i]
+		}
+	}
+	return nil
+}
+
+func describe(t *Taken) string {
+	if t.Local {
+		return fmt.Sprintf("the local account %q", t.Nickname)
+	}
+	return fmt.Sprintf("the remote account %q", t.Nickname)
+}
+
+func source(r hcl.Range) Source { return Source{Filename: r.Filename, Line: r.Start.Line} }
+
+func (st *planning) create(u *schema.User, baseURL string) *Change {
+	for i, t := range st.taken {
+		if strings.EqualFold(t.Nickname, u.Nickname) {
+			what := describe(&st.taken[i])
+			if o := st.other[strings.ToLower(u.Nickname)]; o != nil {
+				what = fmt.Sprintf("the local %s account %q, which roster does not manage", o.ActorType, o.Nickname)
+			}
+			st.errAt(u, "", "Nickname already taken", fmt.Sprintf("The nickname %q is held by %s. The server cannot rename accounts; choose another nickname.", u.Nickname, what))
+			return nil
+		}
+	}
+	if u.Email != nil {
+		if t := st.emailTaken(*u.Email, ""); t != nil {
+			st.errAt(u, "email", "E-mail address already taken", fmt.Sprintf("The address is already used by %s, and the server requires unique e-mail addresses. Give user %q another address.", describe(t), u.Nickname))
+		}
+	}
+	if baseURL == "" {
+		st.errAt(u, "", "Server URL unknown", fmt.Sprintf("Creating user %q needs the server's base URL for its ap_id, and the database has no local account to take it from. Set server { url = \"https://your.server\" }.", u.Nickname))
+		return nil
+	}
+	if len(server.AddressesFor(baseURL, u.Nickname).Featured) > server.MaxAddressLength {
+		st.errAt(u, "", "Nickname too long", fmt.Sprintf("With the server URL %s the account's addresses would exceed %d characters. Choose a shorter nickname.", baseURL, server.MaxAddressLength))
+	}
+	c := &Change{Address: u.Address(), Type: "user", Nickname: u.Nickname, Action: Create, Source: source(u.DeclRange)}
+	c.Attrs = append(c.Attrs, Attr{Name: "ap_id", After: server.AddressesFor(baseURL, u.Nickname).APID})
+	c.Attrs = append(c.Attrs, Attr{Name: "id", Computed: true})
+	for _, d := range desired(u) {
+		if d.name == "confirmed" && d.value == nil {
+			d.value = true // as the server's own `user new`
+		}
+		if d.value == nil {
+			continue
+		}
+		a := Attr{Name: d.name, After: d.value}
+		if u.Sensitive[d.name] {
+			a = Attr{Name: d.name, Sensitive: true}
+		}
+		c.Attrs = append(c.Attrs, a)
+	}
+	if u.PasswordMode != schema.PasswordUnmanaged {
+		c.Attrs = append(c.Attrs, Attr{Name: u.PasswordMode.Attribute(), Sensitive: true})
+	}
+	if u.Active != nil && !*u.Active {
+		c.Notes = append(c.Notes, "created deactivated")
+	}
+	sortAttrs(c.Attrs)
+	return c
+}
+
+type desiredAttr struct {
+	name  string
+	value any // string, bool, []string, or nil when unmanaged
+}
+
+func desired(u *schema.User) []desiredAttr {
+	b := func(p *bool) any {
+		if p == nil {
+			return nil
+		}
+		return *p
+	}
+	s := func(p *string) any {
+		if p == nil {
+			return nil
+		}
+		return *p
+	}
+	var tags any
+	if u.Tags != nil {
+		tags = u.Tags
+	}
+	return []desiredAttr{
+		{"active", b(u.Active)}, {"admin", b(u.Admin)}, {"approved", b(u.Approved)}, {"bio", s(u.Bio)},
+		{"confirmed", b(u.Confirmed)}, {"email", s(u.Email)}, {"locked", b(u.Locked)},
+		{"moderator", b(u.Moderator)}, {"name", s(u.Name)}, {"tags", tags},
+	}
+}
+
+func liveValue(lu *LiveUser, name string) any {
+	sp := func(p *string) any {
+		if p == nil {
+			return nil
+		}
+		return *p
+	}
+	switch name {
+	case "active":
+		return lu.Active
+	case "admin":
+		return lu.Admin
+	case "approved":
+		return lu.Approved
+	case "bio":
+		return lu.BioSource()
+	case "confirmed":
+		return lu.Confirmed
+	case "email":
+		return sp(lu.Email)
+	case "locked":
+		return lu.Locked
+	case "moderator":
+		return lu.Moderator
+	case "name":
+		return sp(lu.Name)
+	case "tags":
+		return lu.LowerTags()
+	}
+	return nil
+}
+
+func equal(name string, a, b any) bool {
+	if name == "tags" {
+		as, bs := a.([]string), b.([]string)
+		if len(as) != len(bs) {
+			return false
+		}
+		set := map[string]bool{}
+		for _, t := range as {
+			set[t] = true
+		}
+		for _, t := range bs {
+			if !set[t] {
+				return false
+			}
+		}
+		return true
+	}
+	return a == b
+}
+
+func (st *planning) update(u *schema.User, lu *LiveUser) *Change {
+	c := &Change{Address: u.Address(), Type: "user", Nickname: lu.Nickname, Action: Update, ID: lu.ID,
+		Fingerprint: lu.Fingerprint(), Source: source(u.DeclRange)}
+	for _, d := range desired(u) {
+		if d.value == nil {
+			continue
+		}
+		before := liveValue(lu, d.name)
+		if equal(d.name, before, d.value) {
+			c.Unchanged++
+			continue
+		}
+		a := Attr{Name: d.name, Before: before, After: d.value}
+		if u.Sensitive[d.name] {
+			a = Attr{Name: d.name, Sensitive: true}
+		}
+		c.Attrs = append(c.Attrs, a)
+	}
+	if u.Email != nil && (lu.Email == nil || *lu.Email != *u.Email) {
+		if t := st.emailTaken(*u.Email, lu.ID); t != nil {
+			st.errAt(u, "email", "E-mail address already taken", fmt.Sprintf("The address is already used by %s, and the server requires unique e-mail addresses. Give user %q another address.", describe(t), u.Nickname))
+		}
+	}
+	switch u.PasswordMode {
+	case schema.PasswordEnforced:
+		hash := ""
+		if lu.PasswordHash != nil {
+			hash = *lu.PasswordHash
+		}
+		if f := password.FormatOf(hash); f == password.Unknown || (f == password.Argon2 && !st.info.AcceptsArgon2()) {
+			c.Attrs = append(c.Attrs, passwordAttr())
+		} else {
+			st.checks = append(st.checks, verifyCheck{change: -1, password: u.Password.Reveal(), hash: hash})
+		}
+	case schema.PasswordHash:
+		if lu.PasswordHash == nil || *lu.PasswordHash != u.Password.Reveal() {
+			a := passwordAttr()
+			a.Name = "password_hash"
+			c.Attrs = append(c.Attrs, a)
+		} else {
+			c.Unchanged++
+		}
+	}
+	st.annotate(c, lu)
+	sortAttrs(c.Attrs)
+	return c
+}
+
+func passwordAttr() Attr { return Attr{Name: "password", Sensitive: true} }
+
+// annotate adds the notes that explain the server-side effects of a change.
+func (st *planning) annotate(c *Change, lu *LiveUser) {
+	if a := c.Attr("active"); a != nil && !a.Sensitive {
+		if a.After == false {
+			c.Notes = append(c.Notes, "deactivated as the server's deactivate does: its follows of active local accounts are removed, follow counts recomputed, nothing federated")
+		} else {
+			c.Notes = append(c.Notes, "activated as the server's activate does: follows removed at deactivation are not restored")
+		}
+	}
+	if st.info.Flavor == server.Akkoma && Demotes(c, lu) {
+		c.Notes = append(c.Notes, "loses admin/moderator: its report notifications are removed, as Akkoma does")
+	}
+}
+
+// Demotes reports whether the change takes away the account's last staff
+// role, in the order the server's set applies them (admin, then moderator).
+func Demotes(c *Change, lu *LiveUser) bool {
+	admin, mod := lu.Admin, lu.Moderator
+	staff := admin || mod
+	if a := c.Attr("admin"); a != nil && !a.Sensitive {
+		admin = a.After.(bool)
+		if staff && !(admin || mod) {
+			return true
+		}
+	}
+	staff = admin || mod
+	if a := c.Attr("moderator"); a != nil && !a.Sensitive {
+		mod = a.After.(bool)
+		if staff && !(admin || mod) {
+			return true
+		}
+	}
+	return false
+}
+
+func sortAttrs(as []Attr) { sort.Slice(as, func(i, j int) bool { return as[i].Name < as[j].Name }) }
+
+// verifyPasswords checks enforced passwords against the stored hashes in
+// parallel, bounded by CPU and by memory (argon2id needs 64 MiB per check),
+// and adds a password change where one does not verify.
+func (st *planning) verifyPasswords(ctx context.Context, p *Plan, opts Options) error {
+	if len(st.checks) == 0 {
+		return nil
+	}
+	budget := opts.VerifyMemory
+	if budget == 0 {
+		budget = 512 << 20
+	}
+	workers := opts.Parallelism
+	if workers == 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var maxCost int64
+	for _, ch := range st.checks {
+		maxCost = max(maxCost, password.MemoryCost(ch.hash))
+	}
+	if maxCost > 0 {
+		workers = max(1, min(workers, int(budget/maxCost)))
+	}
+	results := make([]bool, len(st.checks))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range workers {
+		wg.Go(func() {
+			for i := range next {
+				ok, err := password.Verify(st.checks[i].password, st.checks[i].hash)
+				results[i] = ok && err == nil
+			}
+		})
+	}
+	for i := range st.checks {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for i, ch := range st.checks {
+		c := &p.Changes[ch.change]
+		if results[i] {
+			c.Unchanged++
+			continue
+		}
+		c.Attrs = append(c.Attrs, passwordAttr())
+		c.Notes = append(c.Notes, "the password does not verify against the stored hash: it is rewritten and the account's OAuth tokens revoked, as a password change on the server does")
+		sortAttrs(c.Attrs)
+	}
+	return nil
+}
+
+func errDiag(summary, detail string) hcl.Diagnostics {
+	return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: detail}}
+}

@@ -1,0 +1,142 @@
+package schema
+
+import (
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/roster-project/roster/internal/server"
+)
+
+// Config is the desired state read from a configuration directory.
+type Config struct {
+	// Dir is the configuration directory.
+	Dir string
+	// Server holds the server block, or its defaults when there is none.
+	Server Server
+	// Users are the declared users, in file and source order.
+	Users []*User
+	// Files are the parsed sources, by the name used in diagnostics, for
+	// rendering source snippets.
+	Files map[string]*hcl.File
+}
+
+// User returns the declared user whose nickname equals nick case-insensitively,
+// as the server's citext column compares, or nil.
+func (c *Config) User(nick string) *User {
+	for _, u := range c.Users {
+		if strings.EqualFold(u.Nickname, nick) {
+			return u
+		}
+	}
+	return nil
+}
+
+// Server is the server block.
+type Server struct {
+	// URL is the server's base URL (scheme://host[:port]); "" when not set.
+	URL      string
+	URLRange hcl.Range
+	// Flavor is auto, pleroma or akkoma.
+	Flavor      server.Flavor
+	FlavorRange hcl.Range
+	// AllowUnknownVersion lets apply write to a schema newer than roster knows.
+	AllowUnknownVersion bool
+	// AfterApply is a command run after a successful commit.
+	AfterApply []string
+	// Limits are the registration rules of the server.
+	Limits    server.Limits
+	DeclRange hcl.Range
+}
+
+// PasswordMode says how a user's password is managed.
+type PasswordMode int
+
+// Password modes.
+const (
+	// PasswordUnmanaged: no password attribute; on create a random password
+	// nobody knows is set, as the server's CLI does.
+	PasswordUnmanaged PasswordMode = iota
+	// PasswordEnforced: verified against the stored hash, rewritten if it
+	// does not verify.
+	PasswordEnforced
+	// PasswordInitial: used only when the user is created.
+	PasswordInitial
+	// PasswordHash: the exact stored hash, compared as a string.
+	PasswordHash
+)
+
+// Attribute returns the configuration attribute that selects the mode.
+func (m PasswordMode) Attribute() string {
+	switch m {
+	case PasswordEnforced:
+		return "password"
+	case PasswordInitial:
+		return "initial_password"
+	case PasswordHash:
+		return "password_hash"
+	}
+	return ""
+}
+
+// Secret is a value that must never be printed. Its String and GoString
+// methods redact it, so that a stray %v in a log or error cannot leak it.
+type Secret struct{ value string }
+
+// NewSecret wraps s.
+func NewSecret(s string) Secret { return Secret{s} }
+
+// Reveal returns the secret value. Call it only where the value is used.
+func (s Secret) Reveal() string { return s.value }
+
+// String redacts the secret.
+func (s Secret) String() string { return "(sensitive value)" }
+
+// GoString redacts the secret.
+func (s Secret) GoString() string { return "(sensitive value)" }
+
+// MarshalText redacts the secret.
+func (s Secret) MarshalText() ([]byte, error) { return []byte("(sensitive value)"), nil }
+
+// User is a declared user. A nil pointer or unset field means the attribute
+// is unmanaged: never compared, never written.
+type User struct {
+	// Nickname is the block label, in its configured case.
+	Nickname   string
+	DeclRange  hcl.Range
+	LabelRange hcl.Range
+
+	Email     *string
+	Name      *string
+	Bio       *string
+	Admin     *bool
+	Moderator *bool
+	Confirmed *bool
+	Approved  *bool
+	Locked    *bool
+	Active    *bool
+	// Tags are lower-cased and de-duplicated, in configured order; nil when
+	// unmanaged.
+	Tags []string
+
+	PasswordMode PasswordMode
+	Password     Secret
+
+	// Ranges holds the source range of each attribute's expression.
+	Ranges map[string]hcl.Range
+	// Sensitive names the attributes whose value derives from a sensitive
+	// variable; renderers redact them.
+	Sensitive map[string]bool
+}
+
+// Address is the user's plan address, e.g. user.alice.
+func (u *User) Address() string { return "user." + u.Nickname }
+
+// Range returns the source range of attribute name, or the block's when the
+// attribute is not set.
+func (u *User) Range(name string) hcl.Range {
+	if r, ok := u.Ranges[name]; ok {
+		return r
+	}
+	return u.DeclRange
+}

@@ -1,0 +1,13 @@
+// Package schema turns roster's HCL configuration into typed desired state.
+//
+// It owns everything about the configuration language: reading every *.hcl
+// file of a directory, input variables (defaults, --var-file, --var and
+// ROSTER_VAR_* environment variables), locals, the functions expressions may
+// call, and the checks that need no database. Every cty value stops here: the
+// result, a [Config], is plain Go data, and every problem is an hcl.Diagnostic
+// whose Subject points at the offending source, so that the caller can print
+// it with a source snippet.
+//
+// Checks that need the live database (a nickname already taken, a missing
+// server URL) belong to the planner; writes belong to the applier.
+package schema

@@ -1,0 +1,110 @@
+package schema
+
+import (
+	"fmt"
+	"os"
+	"unicode/utf8"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
+	"github.com/zclconf/go-cty/cty/function/stdlib"
+)
+
+// makeFunctions returns the functions expressions may call: the cty standard
+// library's string, collection, numeric, encoding and date functions under
+// Terraform's names, plus file and templatefile relative to the configuration
+// directory. There is no env(): variables already read ROSTER_VAR_*.
+func (ev *evaluator) makeFunctions() map[string]function.Function {
+	fs := map[string]function.Function{
+		"abs": stdlib.AbsoluteFunc, "ceil": stdlib.CeilFunc, "chomp": stdlib.ChompFunc,
+		"chunklist": stdlib.ChunklistFunc, "coalesce": stdlib.CoalesceFunc, "coalescelist": stdlib.CoalesceListFunc,
+		"compact": stdlib.CompactFunc, "concat": stdlib.ConcatFunc, "contains": stdlib.ContainsFunc,
+		"csvdecode": stdlib.CSVDecodeFunc, "distinct": stdlib.DistinctFunc, "element": stdlib.ElementFunc,
+		"flatten": stdlib.FlattenFunc, "floor": stdlib.FloorFunc, "format": stdlib.FormatFunc,
+		"formatdate": stdlib.FormatDateFunc, "formatlist": stdlib.FormatListFunc, "indent": stdlib.IndentFunc,
+		"index": stdlib.IndexFunc, "join": stdlib.JoinFunc, "jsondecode": stdlib.JSONDecodeFunc,
+		"jsonencode": stdlib.JSONEncodeFunc, "keys": stdlib.KeysFunc, "length": stdlib.LengthFunc,
+		"log": stdlib.LogFunc, "lookup": stdlib.LookupFunc, "lower": stdlib.LowerFunc, "max": stdlib.MaxFunc,
+		"merge": stdlib.MergeFunc, "min": stdlib.MinFunc, "parseint": stdlib.ParseIntFunc, "pow": stdlib.PowFunc,
+		"range": stdlib.RangeFunc, "regex": stdlib.RegexFunc, "regexall": stdlib.RegexAllFunc,
+		"regex_replace": stdlib.RegexReplaceFunc, "replace": stdlib.ReplaceFunc, "reverse": stdlib.ReverseListFunc,
+		"setintersection": stdlib.SetIntersectionFunc, "setproduct": stdlib.SetProductFunc,
+		"setsubtract": stdlib.SetSubtractFunc, "setunion": stdlib.SetUnionFunc, "signum": stdlib.SignumFunc,
+		"slice": stdlib.SliceFunc, "sort": stdlib.SortFunc, "split": stdlib.SplitFunc, "strlen": stdlib.StrlenFunc,
+		"strrev": stdlib.ReverseFunc, "substr": stdlib.SubstrFunc, "timeadd": stdlib.TimeAddFunc,
+		"title": stdlib.TitleFunc, "trim": stdlib.TrimFunc, "trimprefix": stdlib.TrimPrefixFunc,
+		"trimspace": stdlib.TrimSpaceFunc, "trimsuffix": stdlib.TrimSuffixFunc, "upper": stdlib.UpperFunc,
+		"values": stdlib.ValuesFunc, "zipmap": stdlib.ZipmapFunc,
+	}
+	fs["file"] = ev.fileFunc()
+	fs["templatefile"] = ev.templateFileFunc(fs)
+	return fs
+}
+
+func (ev *evaluator) readText(path string) (string, error) {
+	b, err := os.ReadFile(ev.resolve(path))
+	if err != nil {
+		return "", fmt.Errorf("no file exists at %q relative to the configuration directory, or it cannot be read", path)
+	}
+	if !utf8.Valid(b) {
+		return "", fmt.Errorf("contents of %q are not valid UTF-8", path)
+	}
+	return string(b), nil
+}
+
+func (ev *evaluator) fileFunc() function.Function {
+	return function.New(&function.Spec{
+		Description: "Reads a UTF-8 text file relative to the configuration directory.",
+		Params:      []function.Parameter{{Name: "path", Type: cty.String}},
+		Type:        function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			s, err := ev.readText(args[0].AsString())
+			if err != nil {
+				return cty.DynamicVal, err
+			}
+			return cty.StringVal(s), nil
+		},
+	})
+}
+
+func (ev *evaluator) templateFileFunc(base map[string]function.Function) function.Function {
+	return function.New(&function.Spec{
+		Description: "Renders a template file relative to the configuration directory with the given variables.",
+		Params: []function.Parameter{
+			{Name: "path", Type: cty.String},
+			{Name: "vars", Type: cty.DynamicPseudoType},
+		},
+		Type: function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			path := args[0].AsString()
+			src, err := ev.readText(path)
+			if err != nil {
+				return cty.DynamicVal, err
+			}
+			expr, diags := hclsyntax.ParseTemplate([]byte(src), path, hcl.Pos{Line: 1, Column: 1, Byte: 0})
+			if diags.HasErrors() {
+				return cty.DynamicVal, fmt.Errorf("failed to parse template %q: %s", path, diags.Error())
+			}
+			vars := map[string]cty.Value{}
+			if ty := args[1].Type(); !args[1].IsNull() && (ty.IsObjectType() || ty.IsMapType()) {
+				for it := args[1].ElementIterator(); it.Next(); {
+					k, v := it.Element()
+					vars[k.AsString()] = v
+				}
+			} else if !args[1].IsNull() {
+				return cty.DynamicVal, fmt.Errorf("vars must be an object or a map")
+			}
+			ctx := &hcl.EvalContext{Variables: vars, Functions: map[string]function.Function{}}
+			for n, f := range base {
+				ctx.Functions[n] = f
+			}
+			out, diags := expr.Value(ctx)
+			if diags.HasErrors() {
+				return cty.DynamicVal, fmt.Errorf("failed to render template %q: %s", path, diags.Error())
+			}
+			return out, nil
+		},
+	})
+}

@@ -1,0 +1,298 @@
+package schema
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/roster-project/roster/internal/server"
+)
+
+// Inputs are the values given to input variables from outside the files.
+// Precedence, lowest first: defaults, ROSTER_VAR_* environment variables,
+// variable files in order, --var flags in order.
+type Inputs struct {
+	// Vars are name=value pairs from --var; the value is a string.
+	Vars []string
+	// VarFiles are paths (relative to the working directory) of HCL files of
+	// name = value attributes.
+	VarFiles []string
+	// Environ is the process environment, as os.Environ returns it.
+	Environ []string
+	// Partial leaves variables without a value unknown instead of
+	// reporting them, as validate does: attributes that depend on them are
+	// then not checked.
+	Partial bool
+}
+
+// EnvPrefix introduces a variable value in the environment.
+const EnvPrefix = "ROSTER_VAR_"
+
+var rootSchema = &hcl.BodySchema{
+	Blocks: []hcl.BlockHeaderSchema{
+		{Type: "server"},
+		{Type: "variable", LabelNames: []string{"name"}},
+		{Type: "locals"},
+		{Type: "user", LabelNames: []string{"nickname"}},
+	},
+}
+
+// Load reads every *.hcl file of dir, evaluates it and checks everything that
+// needs no database. It returns the configuration and every diagnostic at
+// once; the configuration is nil only when nothing could be read.
+func Load(dir string, in Inputs) (*Config, hcl.Diagnostics) {
+	p := hclparse.NewParser()
+	names, err := configFiles(dir)
+	if err != nil {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Failed to read configuration directory", Detail: err.Error()}}
+	}
+	if len(names) == 0 {
+		abs, _ := filepath.Abs(dir)
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No configuration files",
+			Detail: fmt.Sprintf("The directory %s contains no *.hcl files. Run roster in the directory that holds the configuration, or name it with --chdir.", abs)}}
+	}
+	var diags hcl.Diagnostics
+	var bodies []*hcl.BodyContent
+	for _, name := range names {
+		src, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Failed to read file", Detail: err.Error()})
+			continue
+		}
+		f, moreDiags := p.ParseHCL(src, name)
+		diags = append(diags, moreDiags...)
+		if f == nil {
+			continue
+		}
+		content, moreDiags := f.Body.Content(rootSchema)
+		diags = append(diags, moreDiags...)
+		bodies = append(bodies, content)
+	}
+	cfg := &Config{Dir: dir, Server: Server{Flavor: server.Auto, Limits: server.DefaultLimits()}}
+	ev := newEvaluator(dir)
+	var blocks struct{ server, variables, locals, users hcl.Blocks }
+	for _, c := range bodies {
+		for _, b := range c.Blocks {
+			switch b.Type {
+			case "server":
+				blocks.server = append(blocks.server, b)
+			case "variable":
+				blocks.variables = append(blocks.variables, b)
+			case "locals":
+				blocks.locals = append(blocks.locals, b)
+			case "user":
+				blocks.users = append(blocks.users, b)
+			}
+		}
+	}
+	diags = append(diags, ev.declareVariables(blocks.variables)...)
+	diags = append(diags, ev.assignVariables(p, in)...)
+	diags = append(diags, ev.evalLocals(blocks.locals)...)
+	diags = append(diags, decodeServer(ev, blocks.server, &cfg.Server)...)
+	for _, b := range blocks.users {
+		u, moreDiags := decodeUser(ev, b)
+		diags = append(diags, moreDiags...)
+		if u != nil {
+			cfg.Users = append(cfg.Users, u)
+		}
+	}
+	diags = append(diags, validate(cfg)...)
+	cfg.Files = p.Files()
+	return cfg, diags
+}
+
+func configFiles(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), ".hcl") && !strings.HasPrefix(e.Name(), ".") {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// attrs decodes a block body against a fixed attribute list, reporting
+// unknown attributes and nested blocks.
+func attrs(body hcl.Body, names ...string) (hcl.Attributes, hcl.Diagnostics) {
+	s := &hcl.BodySchema{}
+	for _, n := range names {
+		s.Attributes = append(s.Attributes, hcl.AttributeSchema{Name: n})
+	}
+	content, diags := body.Content(s)
+	if content == nil {
+		return nil, diags
+	}
+	return content.Attributes, diags
+}
+
+func decodeServer(ev *evaluator, blocks hcl.Blocks, s *Server) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for i, b := range blocks {
+		if i > 0 {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate server block",
+				Detail:  fmt.Sprintf("A server block was already declared at %s. Merge the two into one.", rangeString(blocks[0].DefRange)),
+				Subject: b.DefRange.Ptr()})
+			continue
+		}
+		s.DeclRange = b.DefRange
+		as, moreDiags := attrs(b.Body, "url", "flavor", "allow_unknown_version", "after_apply",
+			"name_length", "bio_length", "extended_nickname_format", "restricted_nicknames")
+		diags = append(diags, moreDiags...)
+		for _, a := range sortedAttrs(as) {
+			switch a.Name {
+			case "url":
+				if v, ok := ev.str(a, &diags); ok {
+					s.URL, s.URLRange = v, a.Expr.Range()
+				}
+			case "flavor":
+				if v, ok := ev.str(a, &diags); ok {
+					s.Flavor, s.FlavorRange = server.Flavor(v), a.Expr.Range()
+				}
+			case "allow_unknown_version":
+				if v, ok := ev.boolean(a, &diags); ok {
+					s.AllowUnknownVersion = v
+				}
+			case "after_apply":
+				if v, ok := ev.strings(a, &diags); ok {
+					s.AfterApply = v
+					if len(v) == 0 {
+						diags = append(diags, attrError(a, "Empty command", "after_apply must name a command and its arguments, e.g. [\"systemctl\", \"restart\", \"pleroma\"]."))
+					}
+				}
+			case "name_length":
+				if v, ok := ev.integer(a, &diags); ok {
+					s.Limits.NameLength = v
+				}
+			case "bio_length":
+				if v, ok := ev.integer(a, &diags); ok {
+					s.Limits.BioLength = v
+				}
+			case "extended_nickname_format":
+				if v, ok := ev.boolean(a, &diags); ok {
+					s.Limits.ExtendedNicknameFormat = v
+				}
+			case "restricted_nicknames":
+				if v, ok := ev.strings(a, &diags); ok {
+					s.Limits.RestrictedNicknames = v
+				}
+			}
+		}
+	}
+	return diags
+}
+
+var userAttributes = []string{"email", "name", "bio", "admin", "moderator", "confirmed", "approved",
+	"locked", "active", "tags", "password", "initial_password", "password_hash"}
+
+func decodeUser(ev *evaluator, b *hcl.Block) (*User, hcl.Diagnostics) {
+	u := &User{Nickname: b.Labels[0], DeclRange: b.DefRange, LabelRange: b.LabelRanges[0],
+		Ranges: map[string]hcl.Range{}, Sensitive: map[string]bool{}}
+	as, diags := attrs(b.Body, userAttributes...)
+	var pwAttrs []*hcl.Attribute
+	for _, a := range sortedAttrs(as) {
+		val, ok := ev.eval(a, &diags)
+		if !ok || val.IsNull() {
+			continue
+		}
+		u.Ranges[a.Name] = a.Expr.Range()
+		u.Sensitive[a.Name] = val.IsMarked() || val.ContainsMarked()
+		switch a.Name {
+		case "email", "name", "bio":
+			if s, ok := ev.asString(a, val, &diags); ok {
+				switch a.Name {
+				case "email":
+					u.Email = &s
+				case "name":
+					u.Name = &s
+				case "bio":
+					u.Bio = &s
+				}
+			}
+		case "admin", "moderator", "confirmed", "approved", "locked", "active":
+			if v, ok := ev.asBool(a, val, &diags); ok {
+				*map[string]**bool{"admin": &u.Admin, "moderator": &u.Moderator, "confirmed": &u.Confirmed,
+					"approved": &u.Approved, "locked": &u.Locked, "active": &u.Active}[a.Name] = &v
+			}
+		case "tags":
+			if v, ok := ev.asStrings(a, val, &diags); ok {
+				u.Tags = normalizeTags(v)
+			}
+		case "password", "initial_password", "password_hash":
+			pwAttrs = append(pwAttrs, a)
+			if s, ok := ev.asString(a, val, &diags); ok {
+				u.Password = NewSecret(s)
+				u.PasswordMode = map[string]PasswordMode{"password": PasswordEnforced,
+					"initial_password": PasswordInitial, "password_hash": PasswordHash}[a.Name]
+			}
+			u.Sensitive[a.Name] = true
+		}
+	}
+	if len(pwAttrs) > 1 {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Conflicting password attributes",
+			Detail: fmt.Sprintf("User %q sets %s. Set at most one of password (enforced), initial_password (used only on create) and password_hash (the exact stored hash).",
+				u.Nickname, joinAttrNames(pwAttrs)),
+			Subject: pwAttrs[1].Range.Ptr(), Context: b.DefRange.Ptr()})
+	}
+	return u, diags
+}
+
+// normalizeTags lower-cases tags as the server stores them and drops
+// duplicates, keeping the first occurrence.
+func normalizeTags(in []string) []string {
+	out := make([]string, 0, len(in))
+	seen := map[string]bool{}
+	for _, t := range in {
+		t = strings.ToLower(t)
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func sortedAttrs(as hcl.Attributes) []*hcl.Attribute {
+	out := make([]*hcl.Attribute, 0, len(as))
+	for _, a := range as {
+		out = append(out, a)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Range.Filename != out[j].Range.Filename {
+			return out[i].Range.Filename < out[j].Range.Filename
+		}
+		return out[i].Range.Start.Byte < out[j].Range.Start.Byte
+	})
+	return out
+}
+
+func joinAttrNames(as []*hcl.Attribute) string {
+	names := make([]string, len(as))
+	for i, a := range as {
+		names[i] = a.Name
+	}
+	return strings.Join(names, " and ")
+}
+
+func rangeString(r hcl.Range) string {
+	return fmt.Sprintf("%s:%d,%d-%d", r.Filename, r.Start.Line, r.Start.Column, r.End.Column)
+}
+
+func attrError(a *hcl.Attribute, summary, detail string) *hcl.Diagnostic {
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: a.Expr.Range().Ptr(), Context: a.Range.Ptr()}
+}
+
+// sensitiveMark marks values that derive from a sensitive variable.
+const sensitiveMark = "sensitive"
+
+var _ = cty.NilVal

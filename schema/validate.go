@@ -1,0 +1,135 @@
+package schema
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/roster-project/roster/internal/password"
+	"github.com/roster-project/roster/internal/server"
+)
+
+// validate checks everything that needs no database and reports every
+// problem at once.
+func validate(cfg *Config) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	diags = append(diags, validateServer(&cfg.Server)...)
+	byNick := map[string]*User{}
+	byEmail := map[string]*User{}
+	for _, u := range cfg.Users {
+		diags = append(diags, validateUser(cfg, u)...)
+		key := strings.ToLower(u.Nickname)
+		if prev, ok := byNick[key]; ok {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate user",
+				Detail: fmt.Sprintf("A user %q was already declared at %s. Nicknames are compared case-insensitively, as the server does; remove or rename one of the blocks.",
+					prev.Nickname, rangeString(prev.DeclRange)),
+				Subject: u.LabelRange.Ptr(), Context: u.DeclRange.Ptr()})
+		} else {
+			byNick[key] = u
+		}
+		if u.Email == nil {
+			continue
+		}
+		key = strings.ToLower(*u.Email)
+		if prev, ok := byEmail[key]; ok {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate e-mail address",
+				Detail: fmt.Sprintf("User %q has the same e-mail address as user %q (%s). E-mail addresses are unique on the server, compared case-insensitively; give each user its own.",
+					u.Nickname, prev.Nickname, rangeString(prev.Range("email"))),
+				Subject: u.Range("email").Ptr()})
+		} else {
+			byEmail[key] = u
+		}
+	}
+	return diags
+}
+
+func validateServer(s *Server) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	if s.URL != "" {
+		u, err := url.Parse(s.URL)
+		switch {
+		case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "":
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid server URL",
+				Detail:  fmt.Sprintf("%q is not an absolute http(s) URL. Give the server's base URL, as in its ap_ids, e.g. \"https://social.example.org\".", s.URL),
+				Subject: s.URLRange.Ptr()})
+		case (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil:
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid server URL",
+				Detail:  fmt.Sprintf("%q has a path, query or credentials. Give only scheme://host[:port], e.g. \"https://social.example.org\".", s.URL),
+				Subject: s.URLRange.Ptr()})
+		default:
+			s.URL = strings.TrimSuffix(s.URL, "/")
+		}
+	}
+	switch s.Flavor {
+	case server.Auto, server.Pleroma, server.Akkoma:
+	default:
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid server flavor",
+			Detail:  fmt.Sprintf("flavor must be \"auto\", \"pleroma\" or \"akkoma\", not %q.", s.Flavor),
+			Subject: s.FlavorRange.Ptr()})
+	}
+	return diags
+}
+
+func validateUser(cfg *Config, u *User) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	lim := cfg.Server.Limits
+	errAt := func(r hcl.Range, summary, detail string) {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: r.Ptr(), Context: u.DeclRange.Ptr()})
+	}
+	nick := u.Nickname
+	switch {
+	case strings.Contains(nick, "@"):
+		errAt(u.LabelRange, "Remote user", fmt.Sprintf("%q contains \"@\": it names an account of another server, which roster cannot manage. Declare only local users, by their nickname without a domain.", nick))
+	case !lim.ValidNickname(nick):
+		errAt(u.LabelRange, "Invalid nickname", fmt.Sprintf("%q does not match the server's nickname rule %s. Use only letters, digits%s.", nick, lim.NicknamePattern(),
+			map[bool]string{true: ", \"_\" and \"-\"", false: ""}[lim.ExtendedNicknameFormat]))
+	case lim.Restricted(nick, cfg.Server.Flavor):
+		errAt(u.LabelRange, "Restricted nickname", fmt.Sprintf("%q is on the server's list of restricted nicknames, so the server would refuse to register it. Choose another nickname, or set server { restricted_nicknames = [...] } if the server is configured with a different list.", nick))
+	case cfg.Server.URL != "" && len(server.AddressesFor(cfg.Server.URL, nick).Featured) > server.MaxAddressLength:
+		errAt(u.LabelRange, "Nickname too long", fmt.Sprintf("The account's featured collection address would be longer than the %d characters the server stores. Choose a shorter nickname.", server.MaxAddressLength))
+	}
+	if u.Email != nil && !server.ValidEmail(*u.Email) {
+		errAt(u.Range("email"), "Invalid e-mail address", fmt.Sprintf("%q does not match the server's e-mail format. Give an address such as \"alice@example.org\".", redactIf(u, "email", *u.Email)))
+	}
+	if u.Name != nil {
+		switch n := server.Graphemes(*u.Name); {
+		case strings.TrimSpace(*u.Name) == "":
+			errAt(u.Range("name"), "Empty name", "The server requires a display name of at least one visible character. Set a name, or remove the attribute to leave it unmanaged.")
+		case n > lim.NameLength:
+			errAt(u.Range("name"), "Name too long", fmt.Sprintf("The name has %d characters; the server allows at most %d. Shorten it, or set server { name_length = N } if the server is configured with a larger limit.", n, lim.NameLength))
+		}
+	}
+	if u.Bio != nil {
+		if n := server.Graphemes(*u.Bio); n > lim.BioLength {
+			errAt(u.Range("bio"), "Bio too long", fmt.Sprintf("The bio has %d characters; the server allows at most %d. Shorten it, or set server { bio_length = N } if the server is configured with a larger limit.", n, lim.BioLength))
+		}
+	}
+	for _, t := range u.Tags {
+		if strings.TrimSpace(t) == "" || len(t) > 255 {
+			errAt(u.Range("tags"), "Invalid tag", "Tags must be non-empty strings of at most 255 characters.")
+			break
+		}
+	}
+	switch u.PasswordMode {
+	case PasswordEnforced, PasswordInitial:
+		if strings.TrimSpace(u.Password.Reveal()) == "" {
+			errAt(u.Range(u.PasswordMode.Attribute()), "Empty password", "The server refuses a blank password. Give a password, or remove the attribute to leave it unmanaged.")
+		}
+	case PasswordHash:
+		if password.FormatOf(u.Password.Reveal()) == password.Unknown {
+			errAt(u.Range("password_hash"), "Unrecognized password hash", "The server accepts only $pbkdf2-…, $2b$ (bcrypt) and $argon2… hashes at login; any other value would lock the user out. Give a hash in one of those formats.")
+		}
+	}
+	return diags
+}
+
+// redactIf returns "(sensitive value)" in place of v when the attribute
+// derives from a sensitive variable.
+func redactIf(u *User, attr, v string) string {
+	if u.Sensitive[attr] {
+		return "(sensitive value)"
+	}
+	return v
+}
