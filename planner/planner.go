@@ -136,6 +136,7 @@ func diff(ctx context.Context, cfg *schema.Config, info server.Info, live []*Liv
 		}
 	}
 	p.Changes = kept
+	sortDiags(st.diags)
 	if st.diags.HasErrors() {
 		return nil, st.diags
 	}
@@ -459,6 +460,24 @@ func (st *planning) verifyPasswords(ctx context.Context, p *Plan, opts Options) 
 		sortAttrs(c.Attrs)
 	}
 	return nil
+}
+
+// sortDiags orders diagnostics by source position, those without one first.
+func sortDiags(diags hcl.Diagnostics) {
+	pos := func(d *hcl.Diagnostic) (string, int) {
+		if d.Subject == nil {
+			return "", 0
+		}
+		return d.Subject.Filename, d.Subject.Start.Byte
+	}
+	sort.SliceStable(diags, func(i, j int) bool {
+		fi, bi := pos(diags[i])
+		fj, bj := pos(diags[j])
+		if fi != fj {
+			return fi < fj
+		}
+		return bi < bj
+	})
 }
 
 func errDiag(summary, detail string) hcl.Diagnostics {
