@@ -62,7 +62,7 @@ func Apply(ctx context.Context, db Beginner, p *planner.Plan, cfg *schema.Config
 	if err != nil {
 		return Result{}, err
 	}
-	secrets, err := prepareSecrets(ctx, p, cfg)
+	secrets, err := prepareSecrets(ctx, p, cfg, opts.Parallelism)
 	if err != nil {
 		return Result{}, err
 	}

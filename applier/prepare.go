@@ -47,34 +47,14 @@ func prepareCreates(ctx context.Context, p *planner.Plan, cfg *schema.Config, pa
 		}
 		out = append(out, &newUser{change: c, user: u})
 	}
-	if parallelism <= 0 {
-		parallelism = runtime.GOMAXPROCS(0)
-	}
-	errs := make([]error, len(out))
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for range min(parallelism, max(len(out), 1)) {
-		wg.Go(func() {
-			for i := range work {
-				errs[i] = prepareOne(p.Server.Flavor, out[i])
-			}
-		})
-	}
-	for i := range out {
-		if ctx.Err() != nil {
-			break
+	err := parallel(ctx, len(out), parallelism, func(i int) error {
+		if err := prepareOne(p.Server.Flavor, out[i]); err != nil {
+			return fmt.Errorf("applier: preparing %s: %w", out[i].change.Address, err)
 		}
-		work <- i
-	}
-	close(work)
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, err
-	}
-	for i, err := range errs {
-		if err != nil {
-			return nil, fmt.Errorf("applier: preparing %s: %w", out[i].change.Address, err)
-		}
 	}
 	return out, nil
 }
@@ -98,8 +78,11 @@ func prepareOne(f server.Flavor, n *newUser) error {
 	return err
 }
 
-// prepareSecrets hashes the passwords that updates rewrite, by address.
-func prepareSecrets(ctx context.Context, p *planner.Plan, cfg *schema.Config) (map[string]string, error) {
+// prepareSecrets hashes, on all cores, the passwords that updates rewrite,
+// by address.
+func prepareSecrets(ctx context.Context, p *planner.Plan, cfg *schema.Config, parallelism int) (map[string]string, error) {
+	type job struct{ address, password string }
+	var jobs []job
 	out := map[string]string{}
 	for _, c := range p.Changes {
 		if c.Action != planner.Update {
@@ -111,17 +94,57 @@ func prepareSecrets(ctx context.Context, p *planner.Plan, cfg *schema.Config) (m
 		}
 		switch {
 		case c.Attr("password") != nil && u.PasswordMode == schema.PasswordEnforced:
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			h, err := nativeHash(p.Server.Flavor, u.Password.Reveal())
-			if err != nil {
-				return nil, fmt.Errorf("applier: hashing the password of %s: %w", c.Address, err)
-			}
-			out[c.Address] = h
+			jobs = append(jobs, job{c.Address, u.Password.Reveal()})
 		case c.Attr("password_hash") != nil && u.PasswordMode == schema.PasswordHash:
 			out[c.Address] = u.Password.Reveal()
 		}
 	}
+	hashes := make([]string, len(jobs))
+	err := parallel(ctx, len(jobs), parallelism, func(i int) error {
+		h, err := nativeHash(p.Server.Flavor, jobs[i].password)
+		if err != nil {
+			return fmt.Errorf("applier: hashing the password of %s: %w", jobs[i].address, err)
+		}
+		hashes[i] = h
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i, j := range jobs {
+		out[j.address] = hashes[i]
+	}
 	return out, nil
+}
+
+// parallel runs do(0..n-1) on up to workers goroutines (GOMAXPROCS when
+// workers <= 0) and returns the first error by index, or the context's.
+func parallel(ctx context.Context, n, workers int, do func(i int) error) error {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	errs := make([]error, n)
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range min(workers, max(n, 1)) {
+		wg.Go(func() {
+			for i := range work {
+				errs[i] = do(i)
+			}
+		})
+	}
+	for i := 0; i < n && ctx.Err() == nil; i++ {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
