@@ -146,9 +146,20 @@ func diff(ctx context.Context, cfg *schema.Config, info server.Info, live []*Liv
 // baseURL is the configured server URL, else the one of existing local
 // accounts' ap_ids.
 func (st *planning) baseURL(live []*LiveUser) string {
-	if st.cfg.Server.URL != "" {
-		return st.cfg.Server.URL
+	derived := st.derivedURL(live)
+	if u := st.cfg.Server.URL; u != "" {
+		if derived != "" && !strings.EqualFold(u, derived) {
+			st.diags = append(st.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Server URL differs from the accounts' addresses",
+				Detail:  fmt.Sprintf("server.url is %q, but the local accounts' ap_ids start with %q. New accounts would get addresses under %q; check that the URL is the server's Endpoint URL.", u, derived, u),
+				Subject: st.cfg.Server.URLRange.Ptr()})
+		}
+		return u
 	}
+	return derived
+}
+
+// derivedURL is the base URL of the oldest local account's ap_id.
+func (st *planning) derivedURL(live []*LiveUser) string {
 	sorted := append([]*LiveUser(nil), live...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].ID < sorted[j].ID })
 	for _, u := range sorted {

@@ -134,3 +134,14 @@ func TestNotAServerDatabase(t *testing.T) {
 		t.Fatalf("diagnostics = %v", diags)
 	}
 }
+
+func TestConfiguredURLDiffersFromAccounts(t *testing.T) {
+	url := pgtest.New(t, pgtest.PleromaSample)
+	p, diags := plan(t, url, `server { url = "https://other.example" }`)
+	if diags.HasErrors() || len(diags) != 1 || diags[0].Summary != "Server URL differs from the accounts' addresses" {
+		t.Fatalf("diagnostics = %v", diags)
+	}
+	if p.Server.URL != "https://other.example" {
+		t.Errorf("the configured URL does not win: %q", p.Server.URL)
+	}
+}
