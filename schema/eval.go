@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -144,7 +145,7 @@ func (ev *evaluator) assignVariables(p *hclparse.Parser, in Inputs) hcl.Diagnost
 		}
 		v.value = cty.StringVal(value)
 	}
-	for _, v := range ev.declared {
+	for _, v := range ev.inOrder() {
 		if v.value == cty.NilVal && in.Partial {
 			v.value = cty.DynamicVal
 			continue
@@ -163,6 +164,22 @@ func (ev *evaluator) assignVariables(p *hclparse.Parser, in Inputs) hcl.Diagnost
 	return diags
 }
 
+// inOrder returns the declared variables in declaration order, so that
+// their diagnostics come out in a stable order.
+func (ev *evaluator) inOrder() []*variable {
+	out := make([]*variable, 0, len(ev.declared))
+	for _, v := range ev.declared {
+		out = append(out, v)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].decl.Filename != out[j].decl.Filename {
+			return out[i].decl.Filename < out[j].decl.Filename
+		}
+		return out[i].decl.Start.Byte < out[j].decl.Start.Byte
+	})
+	return out
+}
+
 // evalLocals evaluates locals in dependency order by repeated passes: a local
 // whose references are not yet known waits for the next pass.
 func (ev *evaluator) evalLocals(blocks hcl.Blocks) hcl.Diagnostics {
@@ -171,7 +188,8 @@ func (ev *evaluator) evalLocals(blocks hcl.Blocks) hcl.Diagnostics {
 	for _, b := range blocks {
 		as, moreDiags := b.Body.JustAttributes()
 		diags = append(diags, moreDiags...)
-		for name, a := range as {
+		for _, a := range sortedAttrs(as) {
+			name := a.Name
 			if prev, ok := pending[name]; ok {
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate local value definition",
 					Detail: fmt.Sprintf("A local value named %q was already defined at %s. Local value names must be unique.", name, rangeString(prev.Range)), Subject: a.NameRange.Ptr()})
@@ -196,9 +214,13 @@ func (ev *evaluator) evalLocals(blocks hcl.Blocks) hcl.Diagnostics {
 			progress = true
 		}
 		if !progress {
+			// What is left is either in a cycle or waits on one; report only
+			// the former, the latter has no error of its own.
 			for _, a := range sortedAttrs(pending) {
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cycle in local values",
-					Detail: fmt.Sprintf("The local value %q refers, directly or through other locals, to itself.", a.Name), Subject: a.Expr.Range().Ptr()})
+				if inCycle(a.Name, pending) {
+					diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cycle in local values",
+						Detail: fmt.Sprintf("The local value %q refers, directly or through other locals, to itself.", a.Name), Subject: a.Expr.Range().Ptr()})
+				}
 				ev.locals[a.Name] = cty.DynamicVal
 			}
 			break
@@ -207,15 +229,46 @@ func (ev *evaluator) evalLocals(blocks hcl.Blocks) hcl.Diagnostics {
 	return diags
 }
 
-func (ev *evaluator) localsReady(e hcl.Expression, pending map[string]*hcl.Attribute) bool {
+// inCycle reports whether the pending local name refers, through pending
+// locals, back to itself.
+func inCycle(name string, pending map[string]*hcl.Attribute) bool {
+	seen := map[string]bool{}
+	var reaches func(from string) bool
+	reaches = func(from string) bool {
+		for _, to := range localRefs(pending[from].Expr) {
+			if to == name {
+				return true
+			}
+			if _, ok := pending[to]; ok && !seen[to] {
+				seen[to] = true
+				if reaches(to) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return reaches(name)
+}
+
+// localRefs returns the names of the locals e refers to as local.<name>.
+func localRefs(e hcl.Expression) []string {
+	var out []string
 	for _, t := range e.Variables() {
 		if t.RootName() != "local" || len(t) < 2 {
 			continue
 		}
 		if a, ok := t[1].(hcl.TraverseAttr); ok {
-			if _, waiting := pending[a.Name]; waiting {
-				return false
-			}
+			out = append(out, a.Name)
+		}
+	}
+	return out
+}
+
+func (ev *evaluator) localsReady(e hcl.Expression, pending map[string]*hcl.Attribute) bool {
+	for _, name := range localRefs(e) {
+		if _, waiting := pending[name]; waiting {
+			return false
 		}
 	}
 	return true

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"unicode/utf8"
@@ -40,7 +41,73 @@ func (ev *evaluator) makeFunctions() map[string]function.Function {
 	}
 	fs["file"] = ev.fileFunc()
 	fs["templatefile"] = ev.templateFileFunc(fs)
+	for n, f := range fs {
+		fs[n] = redacting(f)
+	}
 	return fs
+}
+
+// redacting wraps f so that its errors say nothing of its arguments when one
+// of them derives from a sensitive variable: the functions' own messages
+// quote their arguments (parseint's "cannot parse \"...\"", file's path), and
+// HCL puts those messages into the diagnostic's detail. Results keep the
+// arguments' marks, as cty does for functions that do not handle marks.
+func redacting(f function.Function) function.Function {
+	params := f.Params()
+	spec := &function.Spec{Description: f.Description(), Params: make([]function.Parameter, len(params))}
+	for i, p := range params {
+		p.AllowMarked = true
+		spec.Params[i] = p
+	}
+	if vp := f.VarParam(); vp != nil {
+		p := *vp
+		p.AllowMarked = true
+		spec.VarParam = &p
+	}
+	spec.Type = func(args []cty.Value) (cty.Type, error) {
+		args, marks := unmarkArgs(args)
+		ty, err := f.ReturnTypeForValues(args)
+		if err != nil && len(marks) > 0 {
+			return cty.NilType, redactedError(err)
+		}
+		return ty, err
+	}
+	spec.Impl = func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		args, marks := unmarkArgs(args)
+		v, err := f.Call(args)
+		if err != nil {
+			if len(marks) > 0 {
+				return cty.DynamicVal, redactedError(err)
+			}
+			return cty.DynamicVal, err
+		}
+		return v.WithMarks(marks...), nil
+	}
+	return function.New(spec)
+}
+
+func unmarkArgs(args []cty.Value) ([]cty.Value, []cty.ValueMarks) {
+	var marks []cty.ValueMarks
+	out := make([]cty.Value, len(args))
+	for i, a := range args {
+		v, m := a.UnmarkDeep()
+		out[i] = v
+		if len(m) > 0 {
+			marks = append(marks, m)
+		}
+	}
+	return out, marks
+}
+
+// redactedError replaces err's message, keeping the argument it blames so
+// that HCL still points at that argument.
+func redactedError(err error) error {
+	const msg = "the error is not shown because an argument derives from a sensitive variable"
+	var argErr function.ArgError
+	if errors.As(err, &argErr) {
+		return function.NewArgErrorf(argErr.Index, msg)
+	}
+	return errors.New(msg)
 }
 
 func (ev *evaluator) readText(path string) (string, error) {

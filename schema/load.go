@@ -59,6 +59,7 @@ func Load(dir string, in Inputs) (*Config, hcl.Diagnostics) {
 	}
 	var diags hcl.Diagnostics
 	var bodies []*hcl.BodyContent
+	files := map[string]*hcl.File{}
 	for _, name := range names {
 		src, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
@@ -70,6 +71,7 @@ func Load(dir string, in Inputs) (*Config, hcl.Diagnostics) {
 		if f == nil {
 			continue
 		}
+		files[name] = f
 		content, moreDiags := f.Body.Content(rootSchema)
 		diags = append(diags, moreDiags...)
 		bodies = append(bodies, content)
@@ -103,7 +105,9 @@ func Load(dir string, in Inputs) (*Config, hcl.Diagnostics) {
 		}
 	}
 	diags = append(diags, validate(cfg)...)
-	cfg.Files = p.Files()
+	// Only the configuration files: a variables file holds values that may
+	// be secret, and a snippet of it would print them.
+	cfg.Files = files
 	return cfg, diags
 }
 
@@ -143,6 +147,11 @@ func decodeServer(ev *evaluator, blocks hcl.Blocks, s *Server) hcl.Diagnostics {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate server block",
 				Detail:  fmt.Sprintf("A server block was already declared at %s. Merge the two into one.", rangeString(blocks[0].DefRange)),
 				Subject: b.DefRange.Ptr()})
+			// Still decode and check it, into a copy that is then dropped,
+			// so that every error of the file is reported at once.
+			dup := &Server{Flavor: server.Auto, Limits: server.DefaultLimits()}
+			diags = append(diags, decodeServer(ev, hcl.Blocks{b}, dup)...)
+			diags = append(diags, validateServer(dup)...)
 			continue
 		}
 		s.DeclRange = b.DefRange
@@ -195,14 +204,36 @@ func decodeServer(ev *evaluator, blocks hcl.Blocks, s *Server) hcl.Diagnostics {
 var userAttributes = []string{"email", "name", "bio", "admin", "moderator", "confirmed", "approved",
 	"locked", "active", "tags", "password", "initial_password", "password_hash"}
 
+// passwordMode returns the mode a password attribute selects, or
+// PasswordUnmanaged for any other attribute.
+func passwordMode(attr string) PasswordMode {
+	for _, m := range []PasswordMode{PasswordEnforced, PasswordInitial, PasswordHash} {
+		if m.Attribute() == attr {
+			return m
+		}
+	}
+	return PasswordUnmanaged
+}
+
 func decodeUser(ev *evaluator, b *hcl.Block) (*User, hcl.Diagnostics) {
 	u := &User{Nickname: b.Labels[0], DeclRange: b.DefRange, LabelRange: b.LabelRanges[0],
 		Ranges: map[string]hcl.Range{}, Sensitive: map[string]bool{}}
 	as, diags := attrs(b.Body, userAttributes...)
 	var pwAttrs []*hcl.Attribute
 	for _, a := range sortedAttrs(as) {
-		val, ok := ev.eval(a, &diags)
-		if !ok || val.IsNull() {
+		val, moreDiags := a.Expr.Value(ev.context())
+		diags = append(diags, moreDiags...)
+		if moreDiags.HasErrors() || val.IsNull() {
+			continue
+		}
+		if !val.IsWhollyKnown() {
+			// A variable without a value (Inputs.Partial) or an expression
+			// that already failed: the attribute stays unset, but a password
+			// attribute still counts as set for the at-most-one rule, as it
+			// will be once the variable has a value.
+			if passwordMode(a.Name) != PasswordUnmanaged {
+				pwAttrs = append(pwAttrs, a)
+			}
 			continue
 		}
 		u.Ranges[a.Name] = a.Expr.Range()
@@ -232,8 +263,7 @@ func decodeUser(ev *evaluator, b *hcl.Block) (*User, hcl.Diagnostics) {
 			pwAttrs = append(pwAttrs, a)
 			if s, ok := ev.asString(a, val, &diags); ok {
 				u.Password = NewSecret(s)
-				u.PasswordMode = map[string]PasswordMode{"password": PasswordEnforced,
-					"initial_password": PasswordInitial, "password_hash": PasswordHash}[a.Name]
+				u.PasswordMode = passwordMode(a.Name)
 			}
 			u.Sensitive[a.Name] = true
 		}

@@ -107,14 +107,18 @@ func (l Limits) Restricted(nick string, f Flavor) bool {
 // ValidEmail reports whether addr passes the server's e-mail format rule.
 func ValidEmail(addr string) bool { return emailFormat.MatchString(addr) }
 
-// Graphemes counts user-perceived characters, as Elixir's String.length does.
+// Graphemes counts user-perceived characters, as Elixir's String.length
+// does. It runs the segmenter over the whole text at once: textseg's
+// TokenCount reads through a 4 KiB scanner buffer and counts a cluster that
+// straddles a buffer boundary twice.
 func Graphemes(s string) int {
-	if s == "" {
-		return 0
-	}
-	n, err := textseg.TokenCount([]byte(s), textseg.ScanGraphemeClusters)
-	if err != nil {
-		return utf8.RuneCountInString(s)
+	b, n := []byte(s), 0
+	for len(b) > 0 {
+		adv, _, err := textseg.ScanGraphemeClusters(b, true)
+		if err != nil || adv <= 0 {
+			return n + utf8.RuneCount(b)
+		}
+		b, n = b[adv:], n+1
 	}
 	return n
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -63,6 +64,10 @@ func snippet(w io.Writer, d *hcl.Diagnostic, files map[string]*hcl.File, s Style
 		to = min(max(r.End.Byte-start, from), len(line))
 	}
 	num := fmt.Sprintf("%4d: ", r.Start.Line)
+	if secretLine.MatchString(line) {
+		fmt.Fprintf(w, "%s(source line not shown: it sets a password)\n", num)
+		return
+	}
 	if s.Color {
 		fmt.Fprintf(w, "%s%s%s%s\n", num, line[:from], s.Underline(line[from:to]), line[to:])
 		return
@@ -78,6 +83,10 @@ func snippet(w io.Writer, d *hcl.Diagnostic, files map[string]*hcl.File, s Style
 		fmt.Fprintf(w, "%s%s%s\n", strings.Repeat(" ", len(num)), pad, strings.Repeat("^", len([]rune(line[from:to]))))
 	}
 }
+
+// secretLine matches a source line that sets a password attribute: its
+// snippet is never printed, since the value may be a literal secret.
+var secretLine = regexp.MustCompile(`^\s*(password|initial_password|password_hash)\s*=`)
 
 func blockHeader(src []byte, r hcl.Range) string {
 	if r.End.Byte > len(src) || r.Start.Byte > r.End.Byte {

@@ -109,3 +109,21 @@ func TestDiagnosticsMarkTheRange(t *testing.T) {
 		t.Errorf("with colour the range is not underlined:\n%q", b.String())
 	}
 }
+
+func TestDiagnosticsHidePasswordLines(t *testing.T) {
+	src := "user \"alice\" {\n  password_hash = \"hunter2-literal\"\n}\n"
+	p := hclparse.NewParser()
+	f, _ := p.ParseHCL([]byte(src), "users.hcl")
+	subject := hcl.Range{Filename: "users.hcl", Start: hcl.Pos{Line: 2, Column: 19, Byte: 33}, End: hcl.Pos{Line: 2, Column: 36, Byte: 50}}
+	d := hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unrecognized password hash", Subject: &subject}}
+	for _, color := range []bool{false, true} {
+		var b bytes.Buffer
+		view.Diagnostics(&b, d, map[string]*hcl.File{"users.hcl": f}, view.Style{Color: color})
+		if strings.Contains(b.String(), "hunter2") {
+			t.Errorf("a literal password was printed in a snippet:\n%s", b.String())
+		}
+		if !strings.Contains(b.String(), "on users.hcl line 2") {
+			t.Errorf("the location is missing:\n%s", b.String())
+		}
+	}
+}

@@ -1,0 +1,6 @@
+user "alice" {
+  email = "Alice@Example.org"
+}
+
+user "dave" {
+}

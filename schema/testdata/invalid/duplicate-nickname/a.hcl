@@ -1,0 +1,8 @@
+user "alice" {
+}
+
+user "bob" {
+}
+
+user "bob" { # ERROR: Duplicate user
+}

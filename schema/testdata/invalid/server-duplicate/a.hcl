@@ -1,0 +1,3 @@
+server {
+  url = "https://social.example.org"
+}

@@ -1,0 +1,3 @@
+user "alice" {
+  email = # ERROR: Invalid expression
+}

@@ -1,0 +1,31 @@
+# Blocks roster does not know, at the top level and inside every block.
+
+resource "user" "alice" { # ERROR: Unsupported block type
+}
+
+user "alice" {
+  email = "alice@example.org"
+  profile { # ERROR: Unsupported block type
+    field = "x"
+  }
+}
+
+server {
+  limits { # ERROR: Unsupported block type
+  }
+}
+
+variable "v" {
+  default = "x"
+  validation { # ERROR: Unsupported block type
+  }
+}
+
+locals {
+  staff = ["staff"]
+  nested { # ERROR: Unexpected "nested" block
+  }
+}
+
+users { # ERROR: Unsupported block type
+}

@@ -1,0 +1,7 @@
+variable "name" {
+  default = "Alice"
+}
+
+user "alice" {
+  name = var.name
+}

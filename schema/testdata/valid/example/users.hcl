@@ -1,0 +1,3 @@
+# A user with no attribute: every attribute unmanaged.
+user "carol" {
+}
