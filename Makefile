@@ -1,6 +1,5 @@
 # roster: make demo, make test. See README.md.
 GO ?= go
-export GOFLAGS ?= -mod=mod
 
 .PHONY: all build test vet demo demo-down bench fmt clean
 
