@@ -92,6 +92,11 @@ func Apply(ctx context.Context, db Beginner, p *planner.Plan, cfg *schema.Config
 		return Result{}, &StaleError{Moved: []string{fmt.Sprintf("the database is now %s; the plan was made against %s (schema %d)", info, p.Server.Flavor.Title(), p.Server.Version)}}
 	}
 	live, err := recheck(ctx, tx, p)
+	if isLockTimeout(err) {
+		tx.Rollback(context.WithoutCancel(ctx))
+		committed = true
+		return Result{}, &LockError{Timeout: opts.LockTimeout, Rows: true, Holders: rowHolders(ctx, tx.Conn())}
+	}
 	if err != nil {
 		return Result{}, err
 	}
@@ -127,8 +132,7 @@ func lock(ctx context.Context, tx pgx.Tx, timeout time.Duration) error {
 		return fmt.Errorf("applier: setting the lock timeout: %w", err)
 	}
 	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", LockKey); err != nil {
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && pgErr.Code == "55P03" {
+		if isLockTimeout(err) {
 			return errLockTimeout
 		}
 		return fmt.Errorf("applier: taking the lock: %w", err)
@@ -136,14 +140,32 @@ func lock(ctx context.Context, tx pgx.Tx, timeout time.Duration) error {
 	return nil
 }
 
+func isLockTimeout(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "55P03"
+}
+
+const holderColumns = `SELECT DISTINCT a.pid, coalesce(a.application_name, ''), coalesce(a.usename::text, ''),
+	    coalesce(host(a.client_addr), 'local socket'), a.backend_start, a.xact_start, coalesce(a.state, '')
+	  FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid `
+
 // holders reads who holds roster's advisory lock, best effort.
 func holders(ctx context.Context, conn *pgx.Conn) []Holder {
 	key := uint64(LockKey)
-	rows, err := conn.Query(ctx, `SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.usename::text, ''),
-	    coalesce(host(a.client_addr), 'local socket'), a.backend_start, a.xact_start, coalesce(a.state, '')
-	  FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-	  WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1 AND l.objid = $2 AND l.objsubid = 1`,
-		uint32(key>>32), uint32(key))
+	return readHolders(ctx, conn, holderColumns+`WHERE l.locktype = 'advisory' AND l.granted
+	  AND l.classid = $1 AND l.objid = $2 AND l.objsubid = 1`, uint32(key>>32), uint32(key))
+}
+
+// rowHolders reads, best effort, the other sessions whose open transaction
+// has written to users: the candidates for holding a row lock.
+func rowHolders(ctx context.Context, conn *pgx.Conn) []Holder {
+	return readHolders(ctx, conn, holderColumns+`WHERE l.locktype = 'relation' AND l.granted
+	  AND l.relation = 'users'::regclass AND l.mode IN ('RowExclusiveLock', 'RowShareLock', 'ExclusiveLock', 'AccessExclusiveLock')
+	  AND l.pid <> pg_backend_pid()`)
+}
+
+func readHolders(ctx context.Context, conn *pgx.Conn, sql string, args ...any) []Holder {
+	rows, err := conn.Query(ctx, sql, args...)
 	if err != nil {
 		return nil
 	}

@@ -10,7 +10,18 @@ import (
 // lock timeout.
 type LockError struct {
 	Timeout time.Duration
+	// Rows is true when the wait was for rows of users that another
+	// transaction had locked, rather than for roster's own lock.
+	Rows    bool
 	Holders []Holder
+}
+
+// Hint says what to do about the lock.
+func (e *LockError) Hint() string {
+	if e.Rows {
+		return "Another transaction (of the server or another client) held rows of users that this apply updates. Try again, or raise --lock-timeout."
+	}
+	return "Another roster apply is probably running. Wait for it, or raise --lock-timeout."
 }
 
 // Holder is a session holding roster's lock, from pg_stat_activity.
@@ -26,7 +37,11 @@ type Holder struct {
 
 func (e *LockError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "applier: another session held roster's lock for more than %s", e.Timeout)
+	if e.Rows {
+		fmt.Fprintf(&b, "applier: rows of users that this apply updates stayed locked by another transaction for more than %s", e.Timeout)
+	} else {
+		fmt.Fprintf(&b, "applier: another session held roster's lock for more than %s", e.Timeout)
+	}
 	for _, h := range e.Holders {
 		fmt.Fprintf(&b, "\n  PID %d, application %q, user %q from %s, connected %s, state %s",
 			h.PID, h.ApplicationName, h.User, h.Client, h.BackendStart.UTC().Format(time.RFC3339), h.State)

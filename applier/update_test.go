@@ -361,3 +361,33 @@ user "amy" {}`
 	cfg = config(t, strings.Replace(src, "%s", "allow_unknown_version = true", 1))
 	applyConverged(t, conn, cfg)
 }
+
+// TestRowLockTimeoutNamesTheHolder: a server transaction holding a row the
+// plan updates makes apply give up after the timeout, naming the session.
+func TestRowLockTimeoutNamesTheHolder(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.New(t, pgtest.Pleroma)
+	conn, other := pgtest.Connect(t, url), pgtest.Connect(t, url)
+	insert(t, conn, seed{nick: "bob"})
+	cfg := config(t, `user "bob" { admin = true }`)
+	p := makePlan(t, conn, cfg)
+	if _, err := other.Exec(ctx, `SET application_name = 'pleroma-server'`); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := other.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `UPDATE users SET name = 'x' WHERE nickname = 'bob'`); err != nil {
+		t.Fatal(err)
+	}
+	_, err = applier.Apply(ctx, conn, p, cfg, applier.Options{LockTimeout: 300 * time.Millisecond})
+	var lock *applier.LockError
+	if !errors.As(err, &lock) || !lock.Rows {
+		t.Fatalf("err = %v, want a row LockError", err)
+	}
+	if len(lock.Holders) != 1 || lock.Holders[0].ApplicationName != "pleroma-server" {
+		t.Errorf("holders = %+v, want the pleroma-server session", lock.Holders)
+	}
+}

@@ -41,7 +41,7 @@ func Make(ctx context.Context, db Beginner, cfg *schema.Config, opts Options) (*
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	info, err := server.Detect(ctx, tx)
 	if err != nil {
-		return nil, errDiag("Unsupported database", err.Error()+". roster manages the databases of Pleroma 2.7 and Akkoma 2025.10; check that --database-url names the server's database.")
+		return nil, errDiag("Unsupported database", "This is "+strings.TrimPrefix(strings.TrimPrefix(err.Error(), "server: "), "the database is ")+". roster manages the databases of Pleroma 2.7 and Akkoma 2025.10; check that --database-url names the server's database.")
 	}
 	live, err := ReadLocalUsers(ctx, tx)
 	if err != nil {

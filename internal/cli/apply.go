@@ -48,9 +48,10 @@ func (c *applyCmd) Run(a *app, g *Globals) error {
 	}
 	fmt.Fprintf(a.Out, "\n%s Users: %d added, %d changed, %d destroyed.\n", out.Green(out.Bold("Apply complete!")), res.Added, res.Changed, res.Destroyed)
 	if res.Changed > 0 && len(cfg.Server.AfterApply) == 0 {
-		fmt.Fprintf(a.Out, "\nNote: a running %s server caches accounts, and may act on the old roles and\n"+
-			"activation of an account it has cached until it restarts. To make it see the\n"+
-			"changes now, restart it, or run on the server:\n"+
+		fmt.Fprintf(a.Out, "\nNote: a running %s server caches accounts, and may keep showing and acting on\n"+
+			"the old state of an account it has cached (roles and activation included)\n"+
+			"until it restarts. To make it see the changes now, restart it, or run on the\n"+
+			"server:\n"+
 			"  bin/pleroma rpc 'Cachex.clear(:user_cache)'\n"+
 			"Set server { after_apply = [...] } to run such a command after every apply.\n", p.Server.Flavor.Title())
 	}
@@ -80,7 +81,7 @@ func (a *app) approve(g *Globals) error {
 // applyDiags turns an applier error into a diagnostic that points at the
 // configuration of the object that failed.
 func applyDiags(err error, cfg *schema.Config, cancelled bool) hcl.Diagnostics {
-	d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Apply failed", Detail: err.Error() + "\n\nThe transaction was rolled back: nothing was written."}
+	d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Apply failed", Detail: userMessage(err) + "\n\nThe transaction was rolled back: nothing was written."}
 	var stmt *applier.StatementError
 	var stale *applier.StaleError
 	var lock *applier.LockError
@@ -99,10 +100,10 @@ func applyDiags(err error, cfg *schema.Config, cancelled bool) hcl.Diagnostics {
 		d.Detail = "These rows moved after the plan was shown:\n  " + strings.Join(stale.Moved, "\n  ") + "\n\nNothing was written. Run roster plan again and review the new plan."
 	case errors.As(err, &lock):
 		d.Summary = "Error acquiring the lock"
-		d.Detail = strings.TrimPrefix(lock.Error(), "applier: ") + "\n\nAnother roster apply is probably running. Wait for it, or raise --lock-timeout. Nothing was written."
+		d.Detail = userMessage(lock) + "\n\n" + lock.Hint() + " Nothing was written."
 	case errors.As(err, &unknown):
 		d.Summary = "Unknown server schema version"
-		d.Detail = strings.TrimPrefix(unknown.Error(), "applier: ") + ". Nothing was written."
+		d.Detail = userMessage(unknown) + ". Nothing was written."
 	}
 	return hcl.Diagnostics{d}
 }

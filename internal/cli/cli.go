@@ -92,8 +92,7 @@ func Main(ctx context.Context, args []string, st Streams, environ []string) (cod
 	}()
 	parser, err := kong.New(&cli, kong.Name("roster"),
 		kong.Description("Manage the local users of a Pleroma or Akkoma server as code."),
-		kong.Writers(st.Out, st.Err), kong.Exit(func(c int) { panic(kongExit(c)) }),
-		kong.UsageOnError())
+		kong.Writers(st.Out, st.Err), kong.Exit(func(c int) { panic(kongExit(c)) }))
 	if err != nil {
 		fmt.Fprintln(st.Err, err)
 		return 1
@@ -112,7 +111,7 @@ func Main(ctx context.Context, args []string, st Streams, environ []string) (cod
 	case errors.As(err, &ec):
 		return int(ec)
 	default:
-		fmt.Fprintf(st.Err, "\nError: %v\n", err)
+		fmt.Fprintf(st.Err, "\nError: %s\n", userMessage(err))
 		return 1
 	}
 }
@@ -154,4 +153,14 @@ func (a *app) diags(g *Globals, cfg *schema.Config, diags hcl.Diagnostics) {
 		files = cfg.Files
 	}
 	view.Diagnostics(a.Err, diags, files, a.style(g, a.ErrTerm))
+}
+
+// userMessage is an error's message without the package prefixes that
+// identify it to programs ("planner: ", "applier: ", "server: ").
+func userMessage(err error) string {
+	msg := err.Error()
+	for _, p := range []string{"planner: ", "applier: ", "server: "} {
+		msg = strings.ReplaceAll(msg, p, "")
+	}
+	return msg
 }
