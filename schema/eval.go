@@ -5,7 +5,6 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -167,17 +166,7 @@ func (ev *evaluator) assignVariables(p *hclparse.Parser, in Inputs) hcl.Diagnost
 // inOrder returns the declared variables in declaration order, so that
 // their diagnostics come out in a stable order.
 func (ev *evaluator) inOrder() []*variable {
-	out := make([]*variable, 0, len(ev.declared))
-	for _, v := range ev.declared {
-		out = append(out, v)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].decl.Filename != out[j].decl.Filename {
-			return out[i].decl.Filename < out[j].decl.Filename
-		}
-		return out[i].decl.Start.Byte < out[j].decl.Start.Byte
-	})
-	return out
+	return inSourceOrder(ev.declared, func(v *variable) hcl.Range { return v.decl })
 }
 
 // evalLocals evaluates locals in dependency order by repeated passes: a local

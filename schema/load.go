@@ -293,15 +293,21 @@ func normalizeTags(in []string) []string {
 }
 
 func sortedAttrs(as hcl.Attributes) []*hcl.Attribute {
-	out := make([]*hcl.Attribute, 0, len(as))
-	for _, a := range as {
-		out = append(out, a)
+	return inSourceOrder(as, func(a *hcl.Attribute) hcl.Range { return a.Range })
+}
+
+// inSourceOrder returns the values of m ordered by file name, then position.
+func inSourceOrder[T any](m map[string]T, rangeOf func(T) hcl.Range) []T {
+	out := make([]T, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
 	}
 	sort.Slice(out, func(i, j int) bool {
-		if out[i].Range.Filename != out[j].Range.Filename {
-			return out[i].Range.Filename < out[j].Range.Filename
+		ri, rj := rangeOf(out[i]), rangeOf(out[j])
+		if ri.Filename != rj.Filename {
+			return ri.Filename < rj.Filename
 		}
-		return out[i].Range.Start.Byte < out[j].Range.Start.Byte
+		return ri.Start.Byte < rj.Start.Byte
 	})
 	return out
 }
