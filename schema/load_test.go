@@ -177,7 +177,7 @@ func TestLoadPasswordModes(t *testing.T) {
 	}{
 		"enforced": {schema.PasswordEnforced, "correct horse"},
 		"initial":  {schema.PasswordInitial, "battery staple"},
-		"hash":     {schema.PasswordHash, "$pbkdf2-sha512$160000$c2FsdA$aGFzaA"},
+		"hash":     {schema.PasswordHash, "$pbkdf2-sha512$160000$loXqbp8GYls43F0i6lEfIw$AY.Ep.2pGe57j2hAPY635sI/6w7l9Q9u9Bp02PkPmF3OrClDtJAI8bCiivPr53OKMF7ph6iHhN68Rom5nEfC2A"},
 		"none":     {schema.PasswordUnmanaged, ""},
 		"nulled":   {schema.PasswordUnmanaged, ""},
 	}

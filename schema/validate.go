@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -118,8 +119,11 @@ func validateUser(cfg *Config, u *User) hcl.Diagnostics {
 			errAt(u.Range(u.PasswordMode.Attribute()), "Empty password", "The server refuses a blank password. Give a password, or remove the attribute to leave it unmanaged.")
 		}
 	case PasswordHash:
-		if password.FormatOf(u.Password.Reveal()) == password.Unknown {
+		switch err := password.Check(u.Password.Reveal()); {
+		case errors.Is(err, password.ErrUnrecognized):
 			errAt(u.Range("password_hash"), "Unrecognized password hash", "The server accepts only $pbkdf2-…, $2b$ (bcrypt) and $argon2… hashes at login; any other value would lock the user out. Give a hash in one of those formats.")
+		case err != nil:
+			errAt(u.Range("password_hash"), "Malformed password hash", "The hash has a known prefix but does not parse, so no password could ever verify against it and the user would be locked out. Copy the whole hash, as the server stores it.")
 		}
 	}
 	return diags

@@ -1,6 +1,8 @@
 package password
 
 import (
+	"golang.org/x/crypto/bcrypt"
+
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -87,6 +89,34 @@ func Verify(password, hash string) (bool, error) {
 		return verifyArgon2(password, hash)
 	}
 	return false, ErrUnrecognized
+}
+
+// Check parses hash without running the key derivation, and returns the
+// error Verify would give for a hash it cannot check. A nil error means a
+// password could verify against it.
+func Check(hash string) error {
+	switch FormatOf(hash) {
+	case PBKDF2:
+		p, err := parsePBKDF2(hash)
+		if err != nil {
+			return err
+		}
+		// The server derives 64-byte keys; any other stored length can
+		// never verify.
+		if k, err := ab64Decode(p.key); err != nil || len(k) != pbkdf2KeyLen {
+			return malformed(PBKDF2, "key is not 64 bytes of ab64")
+		}
+		return nil
+	case Bcrypt:
+		if _, err := bcrypt.Cost([]byte(hash)); err != nil {
+			return malformed(Bcrypt, "not a valid bcrypt hash")
+		}
+		return nil
+	case Argon2:
+		_, err := parseArgon2(hash)
+		return err
+	}
+	return ErrUnrecognized
 }
 
 // MemoryCost returns about how many bytes one Verify of hash allocates, so

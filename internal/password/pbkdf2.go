@@ -56,36 +56,52 @@ func HashPBKDF2With(password string, salt []byte, iterations int) string {
 // dropped, the key is always 64 bytes long, and the stored key is compared
 // in its encoded form.
 func verifyPBKDF2(password, encoded string) (bool, error) {
-	var parts []string
-	for p := range strings.SplitSeq(encoded, "$") {
-		if p != "" {
-			parts = append(parts, p)
-		}
-	}
-	if len(parts) != 4 {
-		return false, malformed(PBKDF2, "want 4 '$'-separated fields")
-	}
-	digest, ok := strings.CutPrefix(parts[0], "pbkdf2-")
-	if !ok {
-		return false, malformed(PBKDF2, `first field does not start with "pbkdf2-"`)
-	}
-	h := pbkdf2Digest(digest)
-	if h == nil {
-		return false, unsupported(PBKDF2, "digest is not sha, sha224, sha256, sha384 or sha512")
-	}
-	iterations, err := strconv.Atoi(parts[1])
-	if err != nil || iterations < 1 {
-		return false, malformed(PBKDF2, "iterations is not a positive integer")
-	}
-	salt, err := ab64Decode(parts[2])
+	p, err := parsePBKDF2(encoded)
 	if err != nil {
-		return false, malformed(PBKDF2, "salt is not ab64")
+		return false, err
 	}
-	dk, err := pbkdf2.Key(h, password, salt, iterations, pbkdf2KeyLen)
+	dk, err := pbkdf2.Key(p.digest, password, p.salt, p.iterations, pbkdf2KeyLen)
 	if err != nil {
 		return false, unsupported(PBKDF2, "parameters refused by crypto/pbkdf2")
 	}
-	return subtle.ConstantTimeCompare([]byte(ab64Encode(dk)), []byte(parts[3])) == 1, nil
+	return subtle.ConstantTimeCompare([]byte(ab64Encode(dk)), []byte(p.key)) == 1, nil
+}
+
+// pbkdf2Params is a parsed PBKDF2 hash.
+type pbkdf2Params struct {
+	digest     func() hash.Hash
+	iterations int
+	salt       []byte
+	key        string // as stored, ab64
+}
+
+func parsePBKDF2(encoded string) (pbkdf2Params, error) {
+	var p pbkdf2Params
+	var parts []string
+	for part := range strings.SplitSeq(encoded, "$") {
+		if part != "" {
+			parts = append(parts, part)
+		}
+	}
+	if len(parts) != 4 {
+		return p, malformed(PBKDF2, "want 4 '$'-separated fields")
+	}
+	digest, ok := strings.CutPrefix(parts[0], "pbkdf2-")
+	if !ok {
+		return p, malformed(PBKDF2, `first field does not start with "pbkdf2-"`)
+	}
+	if p.digest = pbkdf2Digest(digest); p.digest == nil {
+		return p, unsupported(PBKDF2, "digest is not sha, sha224, sha256, sha384 or sha512")
+	}
+	var err error
+	if p.iterations, err = strconv.Atoi(parts[1]); err != nil || p.iterations < 1 {
+		return p, malformed(PBKDF2, "iterations is not a positive integer")
+	}
+	if p.salt, err = ab64Decode(parts[2]); err != nil {
+		return p, malformed(PBKDF2, "salt is not ab64")
+	}
+	p.key = parts[3]
+	return p, nil
 }
 
 // pbkdf2Digest returns the hash constructor for an Erlang :crypto digest

@@ -25,3 +25,7 @@ user "frank" {
 user "grace" {
   password_hash = "$2b$12$abcdefghijklmnopqrstuu5zr8Fm0Ho9n0Z7vQ3Ykq0DdD4Z6vK2W"
 }
+
+user "mallory" {
+  password_hash = "$pbkdf2-sha512$160000$c2FsdA$aGFzaA" # ERROR: Malformed password hash
+}
