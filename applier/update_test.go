@@ -391,3 +391,32 @@ func TestRowLockTimeoutNamesTheHolder(t *testing.T) {
 		t.Errorf("holders = %+v, want the pleroma-server session", lock.Holders)
 	}
 }
+
+// TestActivationsRunOneAtATime: the server deactivates accounts one by one,
+// each an UPDATE then its follow bookkeeping, so when amy and ben are
+// deactivated together amy's follow of ben goes (ben was still active when
+// amy was processed) and ben's follow of amy stays (amy was inactive by
+// then). A self-follow is never touched.
+func TestActivationsRunOneAtATime(t *testing.T) {
+	conn := pgtest.Connect(t, pgtest.New(t, pgtest.Pleroma))
+	amy := insert(t, conn, seed{nick: "amy"})
+	ben := insert(t, conn, seed{nick: "ben"})
+	follow(t, conn, amy, ben)
+	follow(t, conn, ben, amy)
+	follow(t, conn, ben, ben)
+	recount(t, conn)
+	applyConverged(t, conn, config(t, `
+user "amy" { active = false }
+user "ben" { active = false }`))
+	var rels []string
+	rows, _ := conn.Query(context.Background(), `SELECT f.nickname || '->' || g.nickname FROM following_relationships fr
+	  JOIN users f ON f.id = fr.follower_id JOIN users g ON g.id = fr.following_id ORDER BY 1`)
+	for rows.Next() {
+		var s string
+		rows.Scan(&s)
+		rels = append(rels, s)
+	}
+	if got := strings.Join(rels, " "); got != "ben->amy ben->ben" {
+		t.Errorf("follows = %q, want %q", got, "ben->amy ben->ben")
+	}
+}

@@ -28,12 +28,18 @@ type writer struct {
 
 	batch  pgx.Batch
 	labels []label
-	// activations are accounts whose is_active changes; their follow
-	// bookkeeping runs after the batch, once is_active is written.
-	activations []label
+	// activations are accounts whose is_active changes. The server
+	// processes them one at a time, each as an UPDATE followed by its
+	// follow bookkeeping, so they run in plan order after the batch.
+	activations []activation
 }
 
 type label struct{ address, statement, id string }
+
+type activation struct {
+	label
+	active bool
+}
 
 func (w *writer) queue(l label, sql string, args ...any) {
 	w.batch.Queue(sql, args...)
@@ -55,12 +61,25 @@ func (w *writer) flush(ctx context.Context) error {
 			return fmt.Errorf("applier: %w", err)
 		}
 	}
-	for _, l := range w.activations {
-		if err := w.followBookkeeping(ctx, l); err != nil {
+	for _, a := range w.activations {
+		if _, err := w.tx.Exec(ctx, `UPDATE users SET is_active = $2, updated_at = $3 WHERE id = $1`, a.id, a.active, w.now); err != nil {
+			return &StatementError{Address: a.address, Statement: "UPDATE users SET is_active", Err: err}
+		}
+		if err := w.followBookkeeping(ctx, a.label); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// bioColumns returns bio and raw_bio for a bio's source text, as a profile
+// edit writes them; a blank text is stored as ” and NULL (Ecto casts it to
+// nil).
+func bioColumns(text string) (string, *string) {
+	if strings.TrimSpace(text) == "" {
+		return "", nil
+	}
+	return renderBio(text), &text
 }
 
 // renderBio formats a plain-text bio as the server shows it: HTML-escaped,
@@ -104,7 +123,7 @@ func (w *writer) insertUsers(ctx context.Context, users []*newUser) error {
 		}
 		bio, rawBio := "", (*string)(nil)
 		if u.Bio != nil {
-			bio, rawBio = renderBio(*u.Bio), u.Bio
+			bio, rawBio = bioColumns(*u.Bio)
 		}
 		tags := u.Tags
 		if tags == nil {
@@ -130,7 +149,7 @@ func (w *writer) insertUsers(ctx context.Context, users []*newUser) error {
 		if w.info.UsersKeys {
 			cols, args = append(cols, "keys"), append(args, n.keys.PrivatePEM)
 		}
-		if w.info.AcceptsChat {
+		if w.info.AcceptsChat && w.info.Flavor == server.Pleroma { // Akkoma stopped writing it in 2022
 			cols, args = append(cols, "accepts_chat_messages"), append(args, true)
 		}
 		l := label{address: n.change.Address, statement: "INSERT INTO users"}
@@ -175,7 +194,7 @@ func (w *writer) updateUser(ctx context.Context, c *planner.Change, u *schema.Us
 	for _, a := range c.Attrs {
 		switch a.Name {
 		case "active":
-			set("is_active", *u.Active)
+			w.activations = append(w.activations, activation{label{address: c.Address, id: c.ID}, *u.Active})
 		case "admin":
 			set("is_admin", *u.Admin)
 		case "moderator":
@@ -200,8 +219,9 @@ func (w *writer) updateUser(ctx context.Context, c *planner.Change, u *schema.Us
 		case "name":
 			set("name", *u.Name)
 		case "bio":
-			set("bio", renderBio(*u.Bio))
-			set("raw_bio", *u.Bio)
+			bio, raw := bioColumns(*u.Bio)
+			set("bio", bio)
+			set("raw_bio", raw)
 		case "tags":
 			set("tags", mergeTags(lu.LowerTags(), u.Tags))
 		case "password":
@@ -212,8 +232,16 @@ func (w *writer) updateUser(ctx context.Context, c *planner.Change, u *schema.Us
 			set("password_hash", secret)
 		}
 	}
-	if len(sets) == 0 {
-		return nil
+	if len(sets) > 0 {
+		w.queueUpdate(c, u, lu, sets, args, revokeTokens)
+	}
+	return nil
+}
+
+func (w *writer) queueUpdate(c *planner.Change, u *schema.User, lu *planner.LiveUser, sets []string, args []any, revokeTokens bool) {
+	set := func(col string, v any) {
+		args = append(args, v)
+		sets = append(sets, fmt.Sprintf("%s = $%d", col, len(args)))
 	}
 	set("updated_at", w.now)
 	args = append(args, c.ID)
@@ -224,14 +252,10 @@ func (w *writer) updateUser(ctx context.Context, c *planner.Change, u *schema.Us
 		w.queue(label{address: c.Address, statement: "DELETE FROM oauth_tokens"}, `DELETE FROM oauth_tokens WHERE user_id = $1`, c.ID)
 		w.queue(label{address: c.Address, statement: "DELETE FROM oauth_authorizations"}, `DELETE FROM oauth_authorizations WHERE user_id = $1`, c.ID)
 	}
-	if w.info.Flavor == server.Akkoma && planner.Demotes(c, lu) {
+	if w.info.Flavor == server.Akkoma && planner.Demotes(lu, u.Admin, u.Moderator) {
 		w.queue(label{address: c.Address, statement: "DELETE FROM notifications"},
 			`DELETE FROM notifications WHERE user_id = $1 AND type = 'pleroma:report'`, c.ID)
 	}
-	if c.Attr("active") != nil {
-		w.activations = append(w.activations, l)
-	}
-	return nil
 }
 
 // mergeTags applies untag then tag as the server does: the live tags minus
@@ -283,6 +307,7 @@ func (w *writer) followBookkeeping(ctx context.Context, l label) error {
 	}
 	rows, err := w.tx.Query(ctx, `DELETE FROM following_relationships fr USING users g
 	  WHERE fr.follower_id = $1 AND fr.state = 2 AND fr.following_id = g.id AND g.is_active AND g.local
+	    AND g.id <> $1 AND g.nickname IS NOT NULL AND g.nickname NOT LIKE 'internal.%'
 	  RETURNING fr.following_id::text`, l.id)
 	if err != nil {
 		return fail("DELETE FROM following_relationships", err)
@@ -293,14 +318,21 @@ func (w *writer) followBookkeeping(ctx context.Context, l label) error {
 	}
 	var followers []string
 	rows, err = w.tx.Query(ctx, `SELECT fr.follower_id::text FROM following_relationships fr JOIN users f ON f.id = fr.follower_id
-	  WHERE fr.following_id = $1 AND fr.state = 2 AND f.local`, l.id)
+	  WHERE fr.following_id = $1 AND fr.state = 2 AND f.local
+	    AND f.id <> $1 AND f.nickname IS NOT NULL AND f.nickname NOT LIKE 'internal.%'`, l.id)
 	if err != nil {
 		return fail("SELECT FROM following_relationships", err)
 	}
 	if followers, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
 		return fail("SELECT FROM following_relationships", err)
 	}
-	if _, err := w.tx.Exec(ctx, recountFollowing, append(followers, l.id), w.now); err != nil {
+	// The account's own following count is recomputed only when a follow
+	// was removed (FollowingRelationship.unfollow's after_update).
+	recount := followers
+	if len(followed) > 0 {
+		recount = append(recount, l.id)
+	}
+	if _, err := w.tx.Exec(ctx, recountFollowing, recount, w.now); err != nil {
 		return fail("UPDATE users SET following_count", err)
 	}
 	if len(followed) > 0 {

@@ -3,6 +3,7 @@ package planner
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"runtime"
 	"sort"
 	"strings"
@@ -62,11 +63,12 @@ func Make(ctx context.Context, db Beginner, cfg *schema.Config, opts Options) (*
 }
 
 // Managed reports whether roster manages a local account: its nickname
-// passes the server's rule and it is a Person or Service, never an internal
-// actor, the relay or another invisible service actor (Pleroma 2.7 creates
-// its relay and internal.fetch actors as invisible Persons).
+// passes the server's rule and it is a user's account (Person or Service,
+// or on Pleroma a Group, which users may choose), never an internal actor,
+// the relay or another invisible service actor (Pleroma 2.7 creates its
+// relay and internal.fetch as invisible Persons, Akkoma as Applications).
 func Managed(u *LiveUser, lim server.Limits) bool {
-	return lim.ValidNickname(u.Nickname) && (u.ActorType == "Person" || u.ActorType == "Service") && !u.Invisible
+	return lim.ValidNickname(u.Nickname) && u.ActorType != "Application" && !u.Invisible
 }
 
 type planning struct {
@@ -244,9 +246,15 @@ func (st *planning) create(u *schema.User, baseURL string) *Change {
 	if u.Active != nil && !*u.Active {
 		c.Notes = append(c.Notes, "created deactivated")
 	}
+	if u.Bio != nil && linkable.MatchString(*u.Bio) {
+		c.Notes = append(c.Notes, "the bio is stored HTML-escaped; the server turns its URLs, #hashtags and @mentions into links only when the profile is next saved through it")
+	}
 	sortAttrs(c.Attrs)
 	return c
 }
+
+// linkable matches what the server's Linkify would turn into a link.
+var linkable = regexp.MustCompile(`(?i)\b(https?://|www\.)|(^|\s)[#@]\w`)
 
 type desiredAttr struct {
 	name  string
@@ -270,8 +278,12 @@ func desired(u *schema.User) []desiredAttr {
 	if u.Tags != nil {
 		tags = u.Tags
 	}
+	bio := s(u.Bio)
+	if u.Bio != nil && strings.TrimSpace(*u.Bio) == "" {
+		bio = "" // stored as bio '' and raw_bio NULL
+	}
 	return []desiredAttr{
-		{"active", b(u.Active)}, {"admin", b(u.Admin)}, {"approved", b(u.Approved)}, {"bio", s(u.Bio)},
+		{"active", b(u.Active)}, {"admin", b(u.Admin)}, {"approved", b(u.Approved)}, {"bio", bio},
 		{"confirmed", b(u.Confirmed)}, {"email", s(u.Email)}, {"locked", b(u.Locked)},
 		{"moderator", b(u.Moderator)}, {"name", s(u.Name)}, {"tags", tags},
 	}
@@ -372,7 +384,7 @@ func (st *planning) update(u *schema.User, lu *LiveUser) *Change {
 			c.Unchanged++
 		}
 	}
-	st.annotate(c, lu)
+	st.annotate(c, u, lu)
 	sortAttrs(c.Attrs)
 	return c
 }
@@ -380,7 +392,7 @@ func (st *planning) update(u *schema.User, lu *LiveUser) *Change {
 func passwordAttr() Attr { return Attr{Name: "password", Sensitive: true} }
 
 // annotate adds the notes that explain the server-side effects of a change.
-func (st *planning) annotate(c *Change, lu *LiveUser) {
+func (st *planning) annotate(c *Change, u *schema.User, lu *LiveUser) {
 	if a := c.Attr("active"); a != nil && !a.Sensitive {
 		if a.After == false {
 			c.Notes = append(c.Notes, "deactivated as the server's deactivate does: its follows of active local accounts are removed, follow counts recomputed, nothing federated")
@@ -388,26 +400,31 @@ func (st *planning) annotate(c *Change, lu *LiveUser) {
 			c.Notes = append(c.Notes, "activated as the server's activate does: follows removed at deactivation are not restored")
 		}
 	}
-	if st.info.Flavor == server.Akkoma && Demotes(c, lu) {
+	if a := c.Attr("bio"); a != nil && u.Bio != nil && linkable.MatchString(*u.Bio) {
+		c.Notes = append(c.Notes, "the bio is stored HTML-escaped; the server turns its URLs, #hashtags and @mentions into links only when the profile is next saved through it")
+	}
+	if st.info.Flavor == server.Akkoma && Demotes(lu, u.Admin, u.Moderator) {
 		c.Notes = append(c.Notes, "loses admin/moderator: its report notifications are removed, as Akkoma does")
 	}
 }
 
-// Demotes reports whether the change takes away the account's last staff
-// role, in the order the server's set applies them (admin, then moderator).
-func Demotes(c *Change, lu *LiveUser) bool {
-	admin, mod := lu.Admin, lu.Moderator
-	staff := admin || mod
-	if a := c.Attr("admin"); a != nil && !a.Sensitive {
-		admin = a.After.(bool)
-		if staff && !(admin || mod) {
+// Demotes reports whether setting admin and moderator (nil: unchanged)
+// takes away the account's last staff role at some step, in the order the
+// server's set applies them (admin, then moderator); Akkoma then deletes the
+// account's report notifications.
+func Demotes(lu *LiveUser, admin, moderator *bool) bool {
+	a, m := lu.Admin, lu.Moderator
+	staff := a || m
+	if admin != nil {
+		a = *admin
+		if staff && !(a || m) {
 			return true
 		}
 	}
-	staff = admin || mod
-	if a := c.Attr("moderator"); a != nil && !a.Sensitive {
-		mod = a.After.(bool)
-		if staff && !(admin || mod) {
+	staff = a || m
+	if moderator != nil {
+		m = *moderator
+		if staff && !(a || m) {
 			return true
 		}
 	}

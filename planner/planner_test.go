@@ -145,3 +145,12 @@ func TestConfiguredURLDiffersFromAccounts(t *testing.T) {
 		t.Errorf("the configured URL does not win: %q", p.Server.URL)
 	}
 }
+
+func TestGroupAccountsAreManaged(t *testing.T) {
+	url := pgtest.New(t, pgtest.PleromaSample)
+	pgtest.Exec(t, url, `UPDATE users SET actor_type = 'Group' WHERE nickname = 'dave'`)
+	p, diags := plan(t, url, `user "dave" { locked = true }`)
+	if diags.HasErrors() || len(p.Changes) != 1 || p.Changes[0].Action != planner.Update {
+		t.Fatalf("a Pleroma Group account (users may choose the type) is not managed: %v %s", p, diags.Error())
+	}
+}

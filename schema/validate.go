@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -98,6 +99,8 @@ func validateUser(cfg *Config, u *User) hcl.Diagnostics {
 		switch n := server.Graphemes(*u.Name); {
 		case strings.TrimSpace(*u.Name) == "":
 			errAt(u.Range("name"), "Empty name", "The server requires a display name of at least one visible character. Set a name, or remove the attribute to leave it unmanaged.")
+		case utf8.RuneCountInString(*u.Name) > 255:
+			errAt(u.Range("name"), "Name too long", "The name has more than the 255 code points the server's name column holds. Shorten it.")
 		case n > lim.NameLength:
 			errAt(u.Range("name"), "Name too long", fmt.Sprintf("The name has %d characters; the server allows at most %d. Shorten it, or set server { name_length = N } if the server is configured with a larger limit.", n, lim.NameLength))
 		}
@@ -108,7 +111,7 @@ func validateUser(cfg *Config, u *User) hcl.Diagnostics {
 		}
 	}
 	for _, t := range u.Tags {
-		if strings.TrimSpace(t) == "" || len(t) > 255 {
+		if strings.TrimSpace(t) == "" || utf8.RuneCountInString(t) > 255 {
 			errAt(u.Range("tags"), "Invalid tag", "Tags must be non-empty strings of at most 255 characters.")
 			break
 		}

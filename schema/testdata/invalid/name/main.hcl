@@ -23,8 +23,14 @@ user "f" {
   name = join("", [for i in range(101) : "👩‍👩‍👧‍👦"]) # ERROR: Name too long
 }
 
+# 100 graphemes, but 700 code points: more than the varchar(255) column holds.
 user "g" {
-  name = join("", [for i in range(100) : "👩‍👩‍👧‍👦"])
+  name = join("", [for i in range(100) : "👩‍👩‍👧‍👦"]) # ERROR: Name too long
+}
+
+# 100 graphemes of two code points each fit.
+user "g2" {
+  name = join("", [for i in range(100) : "q̇"])
 }
 
 user "h" {
