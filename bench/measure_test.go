@@ -1,0 +1,318 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/roster-project/roster/internal/cli"
+	"github.com/roster-project/roster/internal/pgtest"
+	"github.com/roster-project/roster/schema"
+)
+
+// runCLI runs roster in-process, as the binary does, and times it.
+func runCLI(ctx context.Context, args, environ []string, out io.Writer) (time.Duration, int, string) {
+	var stderr bytes.Buffer
+	st := cli.Streams{In: strings.NewReader(""), Out: out, Err: &stderr}
+	start := time.Now()
+	code := cli.Main(ctx, args, st, environ)
+	return time.Since(start), code, stderr.String()
+}
+
+// run is one run of the built binary.
+type run struct {
+	took   time.Duration
+	cpu    time.Duration // user + system
+	maxRSS int64         // bytes
+	out    string
+	code   int
+}
+
+// rusageEnv names, in the environment of the test binary re-executed as a
+// wrapper, the file the wrapper writes its child's resource usage to.
+const rusageEnv = "ROSTER_BENCH_RUSAGE_FILE"
+
+// runBinary runs the built binary as a subprocess with only env as its
+// environment, and reads its peak resident set size. The binary is started
+// by a small wrapper process (this test binary, re-executed; see wrap):
+// a child forked straight from the benchmark process would report the
+// benchmark process's own high-water mark, which Linux carries over into
+// the child's ru_maxrss at exec.
+func runBinary(ctx context.Context, bin string, args, env []string) (run, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return run{}, err
+	}
+	f, err := os.CreateTemp("", "roster-bench-rusage-")
+	if err != nil {
+		return run{}, err
+	}
+	f.Close()
+	defer os.Remove(f.Name())
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, self, append([]string{bin}, args...)...)
+	cmd.Env = append(slices.Clip(env), rusageEnv+"="+f.Name())
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	r := run{out: stdout.String(), code: cmd.ProcessState.ExitCode()}
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		return r, err
+	}
+	data, rerr := os.ReadFile(f.Name())
+	if rerr != nil || len(data) == 0 {
+		return r, fmt.Errorf("%s %s: the wrapper wrote no resource usage (%v): %v\n%s", filepath.Base(bin), args[0], rerr, err, stderr.String())
+	}
+	var took, cpu, rss int64
+	if _, err := fmt.Sscan(string(data), &took, &cpu, &rss); err != nil {
+		return r, fmt.Errorf("reading the wrapper's resource usage: %w", err)
+	}
+	r.took, r.cpu, r.maxRSS = time.Duration(took), time.Duration(cpu), rss
+	if r.code != 0 {
+		return r, fmt.Errorf("%s %s: exit %d\n%s%s", filepath.Base(bin), args[0], r.code, tail(stdout.String(), 20), stderr.String())
+	}
+	return r, nil
+}
+
+// wrap is the wrapper runBinary starts: it runs args with the standard
+// streams and the environment it was given, and writes to path the child's
+// wall time, CPU time (ns) and peak RSS (bytes). It returns the child's exit
+// code.
+func wrap(path string, args []string) int {
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, rusageEnv+"=") })
+	start := time.Now()
+	err := cmd.Run()
+	took := time.Since(start)
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		fmt.Fprintln(os.Stderr, err)
+		return 125
+	}
+	var cpu, rss int64
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		cpu = ru.Utime.Nano() + ru.Stime.Nano()
+		rss = int64(ru.Maxrss) * 1024 // KiB on Linux
+		if runtime.GOOS == "darwin" {
+			rss = int64(ru.Maxrss) // bytes on macOS
+		}
+	}
+	if err := os.WriteFile(path, fmt.Appendf(nil, "%d %d %d\n", took.Nanoseconds(), cpu, rss), 0o600); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 125
+	}
+	return cmd.ProcessState.ExitCode()
+}
+
+// buildRoster builds ./cmd/roster into dir.
+func buildRoster(ctx context.Context, dir string) (string, error) {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	bin := filepath.Join(dir, "roster")
+	cmd := exec.CommandContext(ctx, goBin, "build", "-o", bin, "github.com/roster-project/roster/cmd/roster")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build: %w\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// findPsql returns psql from PATH, else from next to initdb.
+func findPsql() (string, error) {
+	if p, err := exec.LookPath("psql"); err == nil {
+		return p, nil
+	}
+	dir, err := pgtest.FindBinDir()
+	if err != nil {
+		return "", err
+	}
+	p := filepath.Join(dir, "psql")
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("psql not found on PATH nor in %s", dir)
+	}
+	return p, nil
+}
+
+// psqlCopy reads the planner's columns of every local user with psql's
+// COPY ... TO STDOUT, writing them to out (nil: the null device).
+func psqlCopy(ctx context.Context, psql, url string, out io.Writer) (time.Duration, error) {
+	cmd := exec.CommandContext(ctx, psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url,
+		"-c", "COPY ("+plannerQuery+") TO STDOUT")
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = out, &stderr
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		return 0, fmt.Errorf("psql: %w\n%s", err, stderr.String())
+	}
+	return time.Since(start), nil
+}
+
+// countLines counts the lines written to it.
+type countLines struct{ n int }
+
+func (c *countLines) Write(p []byte) (int, error) {
+	c.n += bytes.Count(p, []byte{'\n'})
+	return len(p), nil
+}
+
+// parseConfig times schema.Load of dir, as the CLI calls it.
+func parseConfig(dir string, environ []string) (time.Duration, error) {
+	start := time.Now()
+	_, diags := schema.Load(dir, schema.Inputs{Environ: environ})
+	took := time.Since(start)
+	if diags.HasErrors() {
+		return 0, errors.New(diags.Error())
+	}
+	return took, nil
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// checkPlan fails unless out is a plan read from every local account that
+// adds and changes the given numbers of users.
+func checkPlan(b *testing.B, out string, add, change int) {
+	b.Helper()
+	read := fmt.Sprintf("Read %d local accounts", localUsers+2)
+	want := fmt.Sprintf("Plan: %d to add, %d to change, 0 to destroy.", add, change)
+	if add == 0 && change == 0 {
+		want = "No changes. Your users match the configuration."
+	}
+	if !strings.Contains(out, read) || !strings.Contains(out, want) {
+		b.Fatalf("unexpected plan: want %q and %q in:\n%s", read, want, tail(out, 40))
+	}
+}
+
+// tail returns the last n lines of s.
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// result is one line of the final table.
+type result struct {
+	scenario    string
+	took, floor time.Duration
+	target      string
+	// limit is the ratio target; 0 when the figure is only reported.
+	limit float64
+	// maxRSS is the peak RSS of the binary doing the same run (0: not
+	// measured); rssLimit the target for it (0: none).
+	maxRSS, rssLimit int64
+	notes            []string
+}
+
+func (r *result) ratio() float64 { return float64(r.took) / float64(r.floor) }
+
+// verdict is "pass", "FAIL (...)" or "report".
+func (r *result) verdict() string {
+	var failed []string
+	if r.limit > 0 && r.ratio() > r.limit {
+		failed = append(failed, "time")
+	}
+	if r.rssLimit > 0 && r.maxRSS > r.rssLimit {
+		failed = append(failed, "memory")
+	}
+	switch {
+	case len(failed) > 0:
+		return "FAIL (" + strings.Join(failed, ", ") + ")"
+	case r.limit == 0 && r.rssLimit == 0:
+		return "report"
+	}
+	return "pass"
+}
+
+// report records the figures as benchmark metrics and fails b on a missed
+// target.
+func (r *result) report(b *testing.B) {
+	b.Helper()
+	b.ReportMetric(float64(r.took.Nanoseconds()), "ns/op")
+	b.ReportMetric(float64(r.floor.Nanoseconds()), "floor-ns")
+	b.ReportMetric(r.ratio(), "ratio")
+	if r.maxRSS > 0 {
+		b.ReportMetric(float64(r.maxRSS)/1e6, "peak-RSS-MB")
+	}
+	if v := r.verdict(); strings.HasPrefix(v, "FAIL") {
+		b.Errorf("%s: target missed: %s, %s against a floor of %s (%.2fx; target %s), peak RSS %s",
+			r.scenario, v, dur(r.took), dur(r.floor), r.ratio(), r.target, mb(r.maxRSS))
+	}
+}
+
+func dur(d time.Duration) string {
+	switch {
+	case d >= 10*time.Second:
+		return fmt.Sprintf("%.1f s", d.Seconds())
+	case d >= time.Second:
+		return fmt.Sprintf("%.2f s", d.Seconds())
+	}
+	return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond))
+}
+
+// mb formats bytes in megabytes (10^6 bytes).
+func mb(n int64) string {
+	if n == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f MB", float64(n)/1e6)
+}
+
+// printTable writes the results as an aligned table, then their notes.
+func printTable(w io.Writer, rs []*result) {
+	rows := [][]string{{"scenario", "time", "floor", "ratio", "target", "result", "peak RSS"}}
+	for _, r := range rs {
+		rows = append(rows, []string{r.scenario, dur(r.took), dur(r.floor), fmt.Sprintf("%.2fx", r.ratio()), r.target, r.verdict(), mb(r.maxRSS)})
+	}
+	width := make([]int, len(rows[0]))
+	for _, row := range rows {
+		for k, c := range row {
+			width[k] = max(width[k], len([]rune(c)))
+		}
+	}
+	bw := bufio.NewWriter(w)
+	line := func(row []string) {
+		var l strings.Builder
+		for k, c := range row {
+			if k > 0 {
+				l.WriteString(" | ")
+			}
+			l.WriteString(c + strings.Repeat(" ", width[k]-len([]rune(c))))
+		}
+		bw.WriteString(strings.TrimRight(l.String(), " ") + "\n")
+	}
+	line(rows[0])
+	var sep []string
+	for _, n := range width {
+		sep = append(sep, strings.Repeat("-", n))
+	}
+	bw.WriteString(strings.Join(sep, "-|-") + "\n")
+	for _, row := range rows[1:] {
+		line(row)
+	}
+	bw.WriteString("\n")
+	for _, r := range rs {
+		for _, n := range r.notes {
+			fmt.Fprintf(bw, "%s: %s\n", r.scenario, n)
+		}
+	}
+	bw.Flush()
+}
