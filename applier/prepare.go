@@ -47,7 +47,7 @@ func prepareCreates(ctx context.Context, p *planner.Plan, cfg *schema.Config, pa
 		}
 		out = append(out, &newUser{change: c, user: u})
 	}
-	err := parallel(ctx, len(out), parallelism, func(i int) error {
+	err := parallel(ctx, len(out), hashWorkers(p.Server.Flavor, parallelism), func(i int) error {
 		if err := prepareOne(p.Server.Flavor, out[i]); err != nil {
 			return fmt.Errorf("applier: preparing %s: %w", out[i].change.Address, err)
 		}
@@ -100,7 +100,7 @@ func prepareSecrets(ctx context.Context, p *planner.Plan, cfg *schema.Config, pa
 		}
 	}
 	hashes := make([]string, len(jobs))
-	err := parallel(ctx, len(jobs), parallelism, func(i int) error {
+	err := parallel(ctx, len(jobs), hashWorkers(p.Server.Flavor, parallelism), func(i int) error {
 		h, err := nativeHash(p.Server.Flavor, jobs[i].password)
 		if err != nil {
 			return fmt.Errorf("applier: hashing the password of %s: %w", jobs[i].address, err)
@@ -115,6 +115,21 @@ func prepareSecrets(ctx context.Context, p *planner.Plan, cfg *schema.Config, pa
 		out[j.address] = hashes[i]
 	}
 	return out, nil
+}
+
+// hashMemory bounds the memory concurrent argon2id hashing may take.
+const hashMemory = 512 << 20
+
+// hashWorkers bounds parallelism by memory on Akkoma, whose argon2id takes
+// 64 MiB a hash (counted twice, for the garbage collector's headroom).
+func hashWorkers(f server.Flavor, parallelism int) int {
+	if parallelism <= 0 {
+		parallelism = runtime.GOMAXPROCS(0)
+	}
+	if f == server.Akkoma {
+		parallelism = max(1, min(parallelism, hashMemory/(2*password.Argon2MemoryKiB*1024)))
+	}
+	return parallelism
 }
 
 // parallel runs do(0..n-1) on up to workers goroutines (GOMAXPROCS when

@@ -50,7 +50,9 @@ func (u *LiveUser) LowerTags() []string {
 	return out
 }
 
-const userColumns = `id::text, nickname::text, email::text, name, bio, raw_bio, is_admin, is_moderator,
+// LiveColumns are the users columns the planner reads and compares; the
+// benchmarks read the same ones for their floor.
+const LiveColumns = `id::text, nickname::text, email::text, name, bio, raw_bio, is_admin, is_moderator,
   is_confirmed, is_approved, is_locked, is_active, coalesce(tags, '{}'), password_hash, ap_id,
   actor_type, invisible`
 
@@ -60,13 +62,18 @@ type Querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
+func scanUser(rows pgx.Rows, u *LiveUser) error {
+	return rows.Scan(&u.ID, &u.Nickname, &u.Email, &u.Name, &u.Bio, &u.RawBio, &u.Admin, &u.Moderator,
+		&u.Confirmed, &u.Approved, &u.Locked, &u.Active, &u.Tags, &u.PasswordHash, &u.APID,
+		&u.ActorType, &u.Invisible)
+}
+
 func scanUsers(rows pgx.Rows) ([]*LiveUser, error) {
+	defer rows.Close()
 	var out []*LiveUser
 	for rows.Next() {
 		u := &LiveUser{}
-		if err := rows.Scan(&u.ID, &u.Nickname, &u.Email, &u.Name, &u.Bio, &u.RawBio, &u.Admin, &u.Moderator,
-			&u.Confirmed, &u.Approved, &u.Locked, &u.Active, &u.Tags, &u.PasswordHash, &u.APID,
-			&u.ActorType, &u.Invisible); err != nil {
+		if err := scanUser(rows, u); err != nil {
 			return nil, err
 		}
 		out = append(out, u)
@@ -74,22 +81,33 @@ func scanUsers(rows pgx.Rows) ([]*LiveUser, error) {
 	return out, rows.Err()
 }
 
-// ReadLocalUsers reads every local account with a nickname, in one query.
-func ReadLocalUsers(ctx context.Context, q Querier) ([]*LiveUser, error) {
-	rows, err := q.Query(ctx, `SELECT `+userColumns+` FROM users WHERE local AND nickname IS NOT NULL`)
+// ScanLocalUsers reads every local account with a nickname in one query,
+// handing each to visit as it arrives, so that a caller keeps only the rows
+// it needs, whatever the size of the server. It returns the number of rows.
+func ScanLocalUsers(ctx context.Context, q Querier, visit func(*LiveUser)) (int, error) {
+	rows, err := q.Query(ctx, `SELECT `+LiveColumns+` FROM users WHERE local AND nickname IS NOT NULL`)
 	if err != nil {
-		return nil, fmt.Errorf("planner: reading local users: %w", err)
+		return 0, fmt.Errorf("planner: reading local users: %w", err)
 	}
-	users, err := scanUsers(rows)
-	if err != nil {
-		return nil, fmt.Errorf("planner: reading local users: %w", err)
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		u := &LiveUser{}
+		if err := scanUser(rows, u); err != nil {
+			return n, fmt.Errorf("planner: reading local users: %w", err)
+		}
+		visit(u)
+		n++
 	}
-	return users, nil
+	if err := rows.Err(); err != nil {
+		return n, fmt.Errorf("planner: reading local users: %w", err)
+	}
+	return n, nil
 }
 
 // LockUsers reads the rows of the given ids and locks them for update.
 func LockUsers(ctx context.Context, q Querier, ids []string) (map[string]*LiveUser, error) {
-	rows, err := q.Query(ctx, `SELECT `+userColumns+` FROM users WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, ids)
+	rows, err := q.Query(ctx, `SELECT `+LiveColumns+` FROM users WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, ids)
 	if err != nil {
 		return nil, fmt.Errorf("planner: re-reading users: %w", err)
 	}

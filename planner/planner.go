@@ -44,7 +44,23 @@ func Make(ctx context.Context, db Beginner, cfg *schema.Config, opts Options) (*
 	if err != nil {
 		return nil, errDiag("Unsupported database", "This is "+strings.TrimPrefix(strings.TrimPrefix(err.Error(), "server: "), "the database is ")+". roster manages the databases of Pleroma 2.7 and Akkoma 2025.10; check that --database-url names the server's database.")
 	}
-	live, err := ReadLocalUsers(ctx, tx)
+	// Keep only the rows the configuration declares, and the oldest local
+	// person's ap_id for the base URL: memory stays flat at 100,000 users.
+	declared := make(map[string]bool, len(cfg.Users))
+	for _, u := range cfg.Users {
+		declared[strings.ToLower(u.Nickname)] = true
+	}
+	var live []*LiveUser
+	var oldest *LiveUser
+	read, err := ScanLocalUsers(ctx, tx, func(u *LiveUser) {
+		if declared[strings.ToLower(u.Nickname)] {
+			live = append(live, u)
+		}
+		if u.ActorType == "Person" && cfg.Server.Limits.ValidNickname(u.Nickname) &&
+			server.BaseURLFromAPID(u.APID, u.Nickname) != "" && (oldest == nil || u.ID < oldest.ID) {
+			oldest = u
+		}
+	})
 	if err != nil {
 		return nil, errDiag("Cannot read the database", err.Error())
 	}
@@ -59,7 +75,11 @@ func Make(ctx context.Context, db Beginner, cfg *schema.Config, opts Options) (*
 	if err != nil {
 		return nil, errDiag("Cannot read the database", err.Error())
 	}
-	return diff(ctx, cfg, info, live, taken, opts)
+	derived := ""
+	if oldest != nil {
+		derived = server.BaseURLFromAPID(oldest.APID, oldest.Nickname)
+	}
+	return diff(ctx, cfg, info, live, read, derived, taken, opts)
 }
 
 // Managed reports whether roster manages a local account: its nickname
@@ -87,7 +107,7 @@ type verifyCheck struct {
 	hash     string
 }
 
-func diff(ctx context.Context, cfg *schema.Config, info server.Info, live []*LiveUser, taken []Taken, opts Options) (*Plan, hcl.Diagnostics) {
+func diff(ctx context.Context, cfg *schema.Config, info server.Info, live []*LiveUser, read int, derived string, taken []Taken, opts Options) (*Plan, hcl.Diagnostics) {
 	st := &planning{cfg: cfg, info: info, managed: map[string]*LiveUser{}, other: map[string]*LiveUser{}, taken: taken}
 	for _, u := range live {
 		if Managed(u, cfg.Server.Limits) {
@@ -96,8 +116,8 @@ func diff(ctx context.Context, cfg *schema.Config, info server.Info, live []*Liv
 			st.other[strings.ToLower(u.Nickname)] = u
 		}
 	}
-	p := &Plan{FormatVersion: FormatVersion, Read: len(live),
-		Server: Server{Flavor: info.Flavor, Version: info.Version, Known: info.Known(), URL: st.baseURL(live)}}
+	p := &Plan{FormatVersion: FormatVersion, Read: read,
+		Server: Server{Flavor: info.Flavor, Version: info.Version, Known: info.Known(), URL: st.baseURL(derived)}}
 	if f := cfg.Server.Flavor; f != server.Auto && f != info.Flavor {
 		st.diags = append(st.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Wrong server flavor",
 			Detail:  fmt.Sprintf("The configuration says flavor = %q, but the database is %s. Correct the flavor, or set it to \"auto\".", f, info),
@@ -145,10 +165,9 @@ func diff(ctx context.Context, cfg *schema.Config, info server.Info, live []*Liv
 	return p, st.diags
 }
 
-// baseURL is the configured server URL, else the one of existing local
-// accounts' ap_ids.
-func (st *planning) baseURL(live []*LiveUser) string {
-	derived := st.derivedURL(live)
+// baseURL is the configured server URL, else derived, the one of the
+// oldest local account's ap_id.
+func (st *planning) baseURL(derived string) string {
 	if u := st.cfg.Server.URL; u != "" {
 		if derived != "" && !strings.EqualFold(u, derived) {
 			st.diags = append(st.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Server URL differs from the accounts' addresses",
@@ -158,20 +177,6 @@ func (st *planning) baseURL(live []*LiveUser) string {
 		return u
 	}
 	return derived
-}
-
-// derivedURL is the base URL of the oldest local account's ap_id.
-func (st *planning) derivedURL(live []*LiveUser) string {
-	sorted := append([]*LiveUser(nil), live...)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i].ID < sorted[j].ID })
-	for _, u := range sorted {
-		if u.ActorType == "Person" && st.cfg.Server.Limits.ValidNickname(u.Nickname) {
-			if b := server.BaseURLFromAPID(u.APID, u.Nickname); b != "" {
-				return b
-			}
-		}
-	}
-	return ""
 }
 
 func (st *planning) errAt(u *schema.User, attr, summary, detail string) {
@@ -453,7 +458,9 @@ func (st *planning) verifyPasswords(ctx context.Context, p *Plan, opts Options) 
 		maxCost = max(maxCost, password.MemoryCost(ch.hash))
 	}
 	if maxCost > 0 {
-		workers = max(1, min(workers, int(budget/maxCost)))
+		// The garbage collector lets the heap grow to about twice what is
+		// live, so each check is counted twice.
+		workers = max(1, min(workers, int(budget/(2*maxCost))))
 	}
 	results := make([]bool, len(st.checks))
 	var wg sync.WaitGroup

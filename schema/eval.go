@@ -21,6 +21,9 @@ type evaluator struct {
 	declared  map[string]*variable
 	locals    map[string]cty.Value
 	functions map[string]function.Function
+	// frozen is the evaluation context once variables and locals are all
+	// known; until then it is rebuilt on each use.
+	frozen *hcl.EvalContext
 }
 
 type variable struct {
@@ -37,6 +40,9 @@ func newEvaluator(dir string) *evaluator {
 }
 
 func (ev *evaluator) context() *hcl.EvalContext {
+	if ev.frozen != nil {
+		return ev.frozen
+	}
 	vars := map[string]cty.Value{}
 	for n, v := range ev.declared {
 		if v.value != cty.NilVal {
@@ -168,6 +174,9 @@ func (ev *evaluator) assignVariables(p *hclparse.Parser, in Inputs) hcl.Diagnost
 func (ev *evaluator) inOrder() []*variable {
 	return inSourceOrder(ev.declared, func(v *variable) hcl.Range { return v.decl })
 }
+
+// freeze fixes the evaluation context: variables and locals no longer change.
+func (ev *evaluator) freeze() { ev.frozen = ev.context() }
 
 // evalLocals evaluates locals in dependency order by repeated passes: a local
 // whose references are not yet known waits for the next pass.

@@ -96,6 +96,7 @@ func Load(dir string, in Inputs) (*Config, hcl.Diagnostics) {
 	diags = append(diags, ev.declareVariables(blocks.variables)...)
 	diags = append(diags, ev.assignVariables(p, in)...)
 	diags = append(diags, ev.evalLocals(blocks.locals)...)
+	ev.freeze()
 	diags = append(diags, decodeServer(ev, blocks.server, &cfg.Server)...)
 	for _, b := range blocks.users {
 		u, moreDiags := decodeUser(ev, b)
