@@ -299,7 +299,7 @@ func (e *env) verify(b *testing.B, f server.Flavor) {
 	base := median(bases)
 	workers := runtime.GOMAXPROCS(0)
 	if f == server.Akkoma {
-		workers = max(1, min(workers, int((512<<20)/(int64(password.Argon2MemoryKiB)<<10))))
+		workers = max(1, min(workers, int((512<<20)/(2*int64(password.Argon2MemoryKiB)<<10))))
 	}
 	res := &result{scenario: fmt.Sprintf("verify %d passwords, %s", verifyUsers, f), took: withRun.took - base,
 		floor: br.floor(), target: "report", maxRSS: withRun.maxRSS}
@@ -308,7 +308,7 @@ func (e *env) verify(b *testing.B, f server.Flavor) {
 			dur(withRun.took), dur(withRun.cpu), dur(base), verifyUsers, hashName(f), runtime.GOMAXPROCS(0), dur(br.cpu)),
 		br.String())
 	if f == server.Akkoma {
-		res.notes = append(res.notes, fmt.Sprintf("argon2id takes 64 MiB per check: the planner runs min(GOMAXPROCS, 512 MiB / 64 MiB) = %d at once here", workers))
+		res.notes = append(res.notes, fmt.Sprintf("argon2id takes 64 MiB per check: the planner runs min(GOMAXPROCS, 512 MiB / (2 × 64 MiB)) = %d at once here", workers))
 	}
 	e.results = append(e.results, res)
 	res.report(b)
