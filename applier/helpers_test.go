@@ -190,3 +190,18 @@ func planner_Make(t *testing.T, conn *pgx.Conn, cfg *schema.Config) (*planner.Pl
 	}
 	return p, diags
 }
+
+// follows lists the follow relationships as "follower->followed", sorted.
+func follows(t *testing.T, conn *pgx.Conn) string {
+	t.Helper()
+	rows, err := conn.Query(context.Background(), `SELECT f.nickname || '->' || g.nickname FROM following_relationships fr
+	  JOIN users f ON f.id = fr.follower_id JOIN users g ON g.id = fr.following_id ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rels, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(rels, " ")
+}

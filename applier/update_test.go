@@ -37,20 +37,12 @@ func TestDeactivateAsTheServerDoes(t *testing.T) {
 			start := time.Now().UTC().Truncate(time.Second)
 			applyConverged(t, conn, cfg)
 
-			var rels []string
-			rows, _ := conn.Query(context.Background(), `SELECT f.nickname || '->' || g.nickname FROM following_relationships fr
-			  JOIN users f ON f.id = fr.follower_id JOIN users g ON g.id = fr.following_id ORDER BY 1`)
-			for rows.Next() {
-				var s string
-				rows.Scan(&s)
-				rels = append(rels, s)
-			}
-			if got, want := strings.Join(rels, " "), "bob->ivan bob->rita@remote.example fred->bob olga->gina"; got != want {
+			if got, want := follows(t, conn), "bob->ivan bob->rita@remote.example fred->bob olga->gina"; got != want {
 				t.Errorf("follows = %s, want %s", got, want)
 			}
 			counts := map[string][2]int{}
 			updated := map[string]time.Time{}
-			rows, _ = conn.Query(context.Background(), `SELECT nickname, follower_count, following_count, updated_at FROM users`)
+			rows, _ := conn.Query(context.Background(), `SELECT nickname, follower_count, following_count, updated_at FROM users`)
 			for rows.Next() {
 				var n string
 				var a, b int
@@ -408,15 +400,7 @@ func TestActivationsRunOneAtATime(t *testing.T) {
 	applyConverged(t, conn, config(t, `
 user "amy" { active = false }
 user "ben" { active = false }`))
-	var rels []string
-	rows, _ := conn.Query(context.Background(), `SELECT f.nickname || '->' || g.nickname FROM following_relationships fr
-	  JOIN users f ON f.id = fr.follower_id JOIN users g ON g.id = fr.following_id ORDER BY 1`)
-	for rows.Next() {
-		var s string
-		rows.Scan(&s)
-		rels = append(rels, s)
-	}
-	if got := strings.Join(rels, " "); got != "ben->amy ben->ben" {
+	if got := follows(t, conn); got != "ben->amy ben->ben" {
 		t.Errorf("follows = %q, want %q", got, "ben->amy ben->ben")
 	}
 }
