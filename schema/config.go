@@ -16,6 +16,13 @@ type Config struct {
 	Server Server
 	// Users are the declared users, in file and source order.
 	Users []*User
+	// Roles and Tags are the authoritative group blocks, by name.
+	Roles map[string]*Group
+	Tags  map[string]*Group
+	// Invites are the declared registration invites, in source order.
+	Invites []*Invite
+	// Prune is the prune block, or its defaults.
+	Prune Prune
 	// Files are the parsed sources, by the name used in diagnostics, for
 	// rendering source snippets.
 	Files map[string]*hcl.File
@@ -45,8 +52,13 @@ type Server struct {
 	// AfterApply is a command run after a successful commit.
 	AfterApply []string
 	// Limits are the registration rules of the server.
-	Limits    server.Limits
-	DeclRange hcl.Range
+	Limits server.Limits
+	// InviteSecret derives the tokens of invites that give none.
+	InviteSecret Secret
+	// Federating is false when the server does not federate: deletions then
+	// enqueue no publish job.
+	Federating bool
+	DeclRange  hcl.Range
 }
 
 // PasswordMode says how a user's password is managed.
@@ -122,6 +134,14 @@ type User struct {
 	PasswordMode PasswordMode
 	Password     Secret
 
+	// Absent is state = "absent": the account is deleted as the server's
+	// rm does.
+	Absent bool
+	// PreventDestroy is lifecycle { prevent_destroy = true }: any plan that
+	// would delete or deactivate the account is an error.
+	PreventDestroy      bool
+	PreventDestroyRange hcl.Range
+
 	// Ranges holds the source range of each attribute's expression.
 	Ranges map[string]hcl.Range
 	// Sensitive names the attributes whose value derives from a sensitive
@@ -139,4 +159,78 @@ func (u *User) Range(name string) hcl.Range {
 		return r
 	}
 	return u.DeclRange
+}
+
+// Group is a role or tag block: exactly its members hold the role or tag.
+type Group struct {
+	// Kind is "role" or "tag"; Name is the label (lower-cased for tags).
+	Kind, Name string
+	Members    []string
+	// MemberRanges holds the source range of each member, by lower-cased
+	// nickname.
+	MemberRanges map[string]hcl.Range
+	DeclRange    hcl.Range
+}
+
+// Address is e.g. role.admin or tag.verified.
+func (g *Group) Address() string { return g.Kind + "." + g.Name }
+
+// Has reports whether nick is a member, case-insensitively.
+func (g *Group) Has(nick string) bool {
+	_, ok := g.MemberRanges[strings.ToLower(nick)]
+	return ok
+}
+
+// Invite is a registration invite block.
+type Invite struct {
+	Name      string
+	DeclRange hcl.Range
+	// Token is given, or derived from the name and server.invite_secret.
+	Token Secret
+	// MaxUse and ExpiresAt (YYYY-MM-DD) are nil when not set.
+	MaxUse    *int64
+	ExpiresAt *string
+	Revoked   bool
+	Ranges    map[string]hcl.Range
+}
+
+// Address is e.g. invite.spring-2027.
+func (i *Invite) Address() string { return "invite." + i.Name }
+
+// Prune is the prune block.
+type Prune struct {
+	// Users is none, deactivate or delete; Invites none or revoke.
+	Users, Invites string
+	Protect        []string
+	// Max bounds how many accounts and invites one plan may prune.
+	Max       int
+	DeclRange hcl.Range
+	Ranges    map[string]hcl.Range
+}
+
+// Protected reports whether nick is in protect, case-insensitively.
+func (p *Prune) Protected(nick string) bool {
+	for _, n := range p.Protect {
+		if strings.EqualFold(n, nick) {
+			return true
+		}
+	}
+	return false
+}
+
+// Declared reports whether an account is declared: it has a user block or
+// is named in a members list or in prune.protect. Only undeclared accounts
+// are pruned.
+func (c *Config) Declared(nick string) bool {
+	if c.User(nick) != nil || c.Prune.Protected(nick) {
+		return true
+	}
+	for _, gs := range []map[string]*Group{c.Roles, c.Tags} {
+		for _, g := range gs {
+			if g.Has(nick) {
+				return true
+			}
+		}
+	}
+	return false
 }

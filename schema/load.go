@@ -40,6 +40,10 @@ var rootSchema = &hcl.BodySchema{
 		{Type: "variable", LabelNames: []string{"name"}},
 		{Type: "locals"},
 		{Type: "user", LabelNames: []string{"nickname"}},
+		{Type: "role", LabelNames: []string{"name"}},
+		{Type: "tag", LabelNames: []string{"name"}},
+		{Type: "invite", LabelNames: []string{"name"}},
+		{Type: "prune"},
 	},
 }
 
@@ -76,9 +80,11 @@ func Load(dir string, in Inputs) (*Config, hcl.Diagnostics) {
 		diags = append(diags, moreDiags...)
 		bodies = append(bodies, content)
 	}
-	cfg := &Config{Dir: dir, Server: Server{Flavor: server.Auto, Limits: server.DefaultLimits()}}
+	cfg := &Config{Dir: dir, Server: Server{Flavor: server.Auto, Limits: server.DefaultLimits(), Federating: true},
+		Roles: map[string]*Group{}, Tags: map[string]*Group{},
+		Prune: Prune{Users: "none", Invites: "none", Max: 10, Ranges: map[string]hcl.Range{}}}
 	ev := newEvaluator(dir)
-	var blocks struct{ server, variables, locals, users hcl.Blocks }
+	var blocks struct{ server, variables, locals, users, roles, tags, invites, prune hcl.Blocks }
 	for _, c := range bodies {
 		for _, b := range c.Blocks {
 			switch b.Type {
@@ -90,6 +96,14 @@ func Load(dir string, in Inputs) (*Config, hcl.Diagnostics) {
 				blocks.locals = append(blocks.locals, b)
 			case "user":
 				blocks.users = append(blocks.users, b)
+			case "role":
+				blocks.roles = append(blocks.roles, b)
+			case "tag":
+				blocks.tags = append(blocks.tags, b)
+			case "invite":
+				blocks.invites = append(blocks.invites, b)
+			case "prune":
+				blocks.prune = append(blocks.prune, b)
 			}
 		}
 	}
@@ -105,6 +119,9 @@ func Load(dir string, in Inputs) (*Config, hcl.Diagnostics) {
 			cfg.Users = append(cfg.Users, u)
 		}
 	}
+	diags = append(diags, decodeGroups(ev, blocks.roles, blocks.tags, cfg)...)
+	diags = append(diags, decodeInvites(ev, blocks.invites, cfg)...)
+	diags = append(diags, decodePrune(ev, blocks.prune, cfg)...)
 	diags = append(diags, validate(cfg)...)
 	// Only the configuration files: a variables file holds values that may
 	// be secret, and a snippet of it would print them.
@@ -150,14 +167,14 @@ func decodeServer(ev *evaluator, blocks hcl.Blocks, s *Server) hcl.Diagnostics {
 				Subject: b.DefRange.Ptr()})
 			// Still decode and check it, into a copy that is then dropped,
 			// so that every error of the file is reported at once.
-			dup := &Server{Flavor: server.Auto, Limits: server.DefaultLimits()}
+			dup := &Server{Flavor: server.Auto, Limits: server.DefaultLimits(), Federating: true}
 			diags = append(diags, decodeServer(ev, hcl.Blocks{b}, dup)...)
 			diags = append(diags, validateServer(dup)...)
 			continue
 		}
 		s.DeclRange = b.DefRange
 		as, moreDiags := attrs(b.Body, "url", "flavor", "allow_unknown_version", "after_apply",
-			"name_length", "bio_length", "extended_nickname_format", "restricted_nicknames")
+			"name_length", "bio_length", "extended_nickname_format", "restricted_nicknames", "invite_secret", "federating")
 		diags = append(diags, moreDiags...)
 		for _, a := range sortedAttrs(as) {
 			switch a.Name {
@@ -179,6 +196,14 @@ func decodeServer(ev *evaluator, blocks hcl.Blocks, s *Server) hcl.Diagnostics {
 					if len(v) == 0 {
 						diags = append(diags, attrError(a, "Empty command", "after_apply must name a command and its arguments, e.g. [\"systemctl\", \"restart\", \"pleroma\"]."))
 					}
+				}
+			case "invite_secret":
+				if v, ok := ev.str(a, &diags); ok {
+					s.InviteSecret = NewSecret(v)
+				}
+			case "federating":
+				if v, ok := ev.boolean(a, &diags); ok {
+					s.Federating = v
 				}
 			case "name_length":
 				if v, ok := ev.integer(a, &diags); ok {
@@ -203,7 +228,15 @@ func decodeServer(ev *evaluator, blocks hcl.Blocks, s *Server) hcl.Diagnostics {
 }
 
 var userAttributes = []string{"email", "name", "bio", "admin", "moderator", "confirmed", "approved",
-	"locked", "active", "tags", "password", "initial_password", "password_hash"}
+	"locked", "active", "tags", "password", "initial_password", "password_hash", "state"}
+
+var userSchema = func() *hcl.BodySchema {
+	s := &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "lifecycle"}}}
+	for _, n := range userAttributes {
+		s.Attributes = append(s.Attributes, hcl.AttributeSchema{Name: n})
+	}
+	return s
+}()
 
 // passwordMode returns the mode a password attribute selects, or
 // PasswordUnmanaged for any other attribute.
@@ -219,7 +252,12 @@ func passwordMode(attr string) PasswordMode {
 func decodeUser(ev *evaluator, b *hcl.Block) (*User, hcl.Diagnostics) {
 	u := &User{Nickname: b.Labels[0], DeclRange: b.DefRange, LabelRange: b.LabelRanges[0],
 		Ranges: map[string]hcl.Range{}, Sensitive: map[string]bool{}}
-	as, diags := attrs(b.Body, userAttributes...)
+	content, diags := b.Body.Content(userSchema)
+	var as hcl.Attributes
+	if content != nil {
+		as = content.Attributes
+		diags = append(diags, decodeLifecycle(ev, content.Blocks, u)...)
+	}
 	var pwAttrs []*hcl.Attribute
 	for _, a := range sortedAttrs(as) {
 		val, moreDiags := a.Expr.Value(ev.context())
@@ -240,6 +278,16 @@ func decodeUser(ev *evaluator, b *hcl.Block) (*User, hcl.Diagnostics) {
 		u.Ranges[a.Name] = a.Expr.Range()
 		u.Sensitive[a.Name] = val.IsMarked() || val.ContainsMarked()
 		switch a.Name {
+		case "state":
+			if v, ok := ev.asString(a, val, &diags); ok {
+				switch v {
+				case "present":
+				case "absent":
+					u.Absent = true
+				default:
+					diags = append(diags, attrError(a, "Invalid state", fmt.Sprintf("state must be \"present\" or \"absent\", not %q.", v)))
+				}
+			}
 		case "email", "name", "bio":
 			if s, ok := ev.asString(a, val, &diags); ok {
 				switch a.Name {

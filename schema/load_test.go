@@ -97,7 +97,7 @@ func describe(u *schema.User) string {
 func TestLoadExample(t *testing.T) {
 	cfg := load(t, "example", validInputs["example"])
 
-	want := schema.Server{URL: "https://social.example.org", Flavor: server.Auto, Limits: server.DefaultLimits()}
+	want := schema.Server{URL: "https://social.example.org", Flavor: server.Auto, Limits: server.DefaultLimits(), Federating: true}
 	got := cfg.Server
 	got.URLRange, got.FlavorRange, got.DeclRange = hcl.Range{}, hcl.Range{}, hcl.Range{}
 	if !reflect.DeepEqual(got, want) {
@@ -384,7 +384,8 @@ func TestLoadIgnoresOtherFiles(t *testing.T) {
 func TestLoadServer(t *testing.T) {
 	cfg := load(t, "server", schema.Inputs{})
 	want := schema.Server{
-		URL: "http://localhost:4000", Flavor: server.Pleroma, AllowUnknownVersion: true,
+		Federating: true,
+		URL:        "http://localhost:4000", Flavor: server.Pleroma, AllowUnknownVersion: true,
 		AfterApply: []string{"systemctl", "restart", "pleroma"},
 		Limits:     server.Limits{NameLength: 50, BioLength: 10000, RestrictedNicknames: []string{"Bob", "carol"}},
 	}

@@ -129,6 +129,21 @@ func validateUser(cfg *Config, u *User) hcl.Diagnostics {
 			errAt(u.Range("password_hash"), "Malformed password hash", "The hash has a known prefix but does not parse, so no password could ever verify against it and the user would be locked out. Copy the whole hash, as the server stores it.")
 		}
 	}
+	if u.Absent {
+		if u.PreventDestroy {
+			errAt(u.Range("state"), "Absent user with prevent_destroy", fmt.Sprintf("User %q is declared absent, which deletes the account, but its lifecycle sets prevent_destroy = true (%s). Remove one of the two.", u.Nickname, rangeString(u.PreventDestroyRange)))
+		}
+		for _, name := range userAttributes {
+			if _, set := u.Ranges[name]; set && name != "state" {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Attributes of an absent user are ignored",
+					Detail: fmt.Sprintf("User %q is declared absent: the account is deleted and its %s is not compared or written.", u.Nickname, name), Subject: u.Range(name).Ptr()})
+				break
+			}
+		}
+	}
+	if u.PreventDestroy && u.Active != nil && !*u.Active {
+		errAt(u.Range("active"), "Deactivation of a protected user", fmt.Sprintf("User %q sets active = false, but its lifecycle sets prevent_destroy = true (%s), which forbids deactivating or deleting it.", u.Nickname, rangeString(u.PreventDestroyRange)))
+	}
 	return diags
 }
 

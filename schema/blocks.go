@@ -1,0 +1,331 @@
+package schema
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"math/big"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Roles are the server's roles, the only labels a role block may have.
+var Roles = []string{"admin", "moderator"}
+
+func decodeLifecycle(ev *evaluator, blocks hcl.Blocks, u *User) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for i, b := range blocks {
+		if i > 0 {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate lifecycle block",
+				Detail: "A user has at most one lifecycle block; merge them.", Subject: b.DefRange.Ptr()})
+			continue
+		}
+		as, moreDiags := attrs(b.Body, "prevent_destroy")
+		diags = append(diags, moreDiags...)
+		if a, ok := as["prevent_destroy"]; ok {
+			if v, ok := ev.boolean(a, &diags); ok {
+				u.PreventDestroy, u.PreventDestroyRange = v, a.Expr.Range()
+			}
+		}
+	}
+	return diags
+}
+
+// decodeGroups reads the role and tag blocks and checks them against the
+// users' own attributes.
+func decodeGroups(ev *evaluator, roles, tags hcl.Blocks, cfg *Config) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	decode := func(kind string, b *hcl.Block, into map[string]*Group) {
+		name := b.Labels[0]
+		if kind == "tag" {
+			name = strings.ToLower(name)
+		}
+		if kind == "role" && name != "admin" && name != "moderator" {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown role",
+				Detail:  fmt.Sprintf("The server has no role %q. The roles are %s.", name, strings.Join(quoteAll(Roles), " and ")),
+				Subject: b.LabelRanges[0].Ptr()})
+			return
+		}
+		if kind == "tag" && (strings.TrimSpace(name) == "" || len([]rune(name)) > 255) {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid tag",
+				Detail: "Tags must be non-empty strings of at most 255 characters.", Subject: b.LabelRanges[0].Ptr()})
+			return
+		}
+		g := &Group{Kind: kind, Name: name, MemberRanges: map[string]hcl.Range{}, DeclRange: b.DefRange}
+		if prev, ok := into[name]; ok {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: fmt.Sprintf("Duplicate %s block", kind),
+				Detail:  fmt.Sprintf("%s was already declared at %s. A %s block owns the whole membership: merge the members into one block.", g.Address(), rangeString(prev.DeclRange), kind),
+				Subject: b.DefRange.Ptr()})
+			return
+		}
+		into[name] = g
+		content, moreDiags := b.Body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "members", Required: true}}})
+		diags = append(diags, moreDiags...)
+		if content == nil {
+			return
+		}
+		a, ok := content.Attributes["members"]
+		if !ok {
+			return
+		}
+		members, ok := ev.strings(a, &diags)
+		if !ok {
+			return
+		}
+		for _, m := range members {
+			switch {
+			case strings.Contains(m, "@"):
+				diags = append(diags, attrError(a, "Remote account as member", fmt.Sprintf("%q names an account of another server; only local accounts can hold roles and tags that roster manages.", m)))
+				continue
+			case !cfg.Server.Limits.ValidNickname(m):
+				diags = append(diags, attrError(a, "Invalid member", fmt.Sprintf("%q is not a local nickname (%s).", m, cfg.Server.Limits.NicknamePattern())))
+				continue
+			}
+			key := strings.ToLower(m)
+			if _, dup := g.MemberRanges[key]; !dup {
+				g.Members = append(g.Members, m)
+				g.MemberRanges[key] = a.Expr.Range()
+			}
+		}
+	}
+	for _, b := range roles {
+		decode("role", b, cfg.Roles)
+	}
+	for _, b := range tags {
+		decode("tag", b, cfg.Tags)
+	}
+	for _, u := range cfg.Users {
+		diags = append(diags, groupAgreement(u, cfg)...)
+	}
+	return diags
+}
+
+// groupAgreement checks that a user's own attributes agree with the group
+// blocks, pointing at both places when they do not.
+func groupAgreement(u *User, cfg *Config) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	conflict := func(attr string, g *Group, member bool, detail string) {
+		where := fmt.Sprintf("%s is declared at %s", g.Address(), rangeString(g.DeclRange))
+		if member {
+			where = fmt.Sprintf("%s lists %q at %s", g.Address(), u.Nickname, rangeString(g.MemberRanges[strings.ToLower(u.Nickname)]))
+		}
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Conflicting " + g.Kind + " membership",
+			Detail: detail + " " + where + ". Make the two agree, or remove the user's attribute and let the block decide.", Subject: u.Range(attr).Ptr(), Context: u.DeclRange.Ptr()})
+	}
+	for _, r := range []struct {
+		name string
+		v    *bool
+	}{{"admin", u.Admin}, {"moderator", u.Moderator}} {
+		g := cfg.Roles[r.name]
+		if g == nil || r.v == nil {
+			continue
+		}
+		switch member := g.Has(u.Nickname); {
+		case member && !*r.v:
+			conflict(r.name, g, true, fmt.Sprintf("User %q sets %s = false, but", u.Nickname, r.name))
+		case !member && *r.v:
+			conflict(r.name, g, false, fmt.Sprintf("User %q sets %s = true, but is not a member of role.%s, which owns the role;", u.Nickname, r.name, r.name))
+		}
+	}
+	if u.Tags != nil {
+		has := map[string]bool{}
+		for _, t := range u.Tags {
+			has[t] = true
+		}
+		for _, name := range sortedKeys(cfg.Tags) {
+			g := cfg.Tags[name]
+			switch member := g.Has(u.Nickname); {
+			case member && !has[name]:
+				conflict("tags", g, true, fmt.Sprintf("User %q's tags omit %q, but", u.Nickname, name))
+			case !member && has[name]:
+				conflict("tags", g, false, fmt.Sprintf("User %q's tags include %q, but the user is not a member of tag.%s, which owns the tag;", u.Nickname, name, name))
+			}
+		}
+	}
+	if u.Absent {
+		for _, gs := range []map[string]*Group{cfg.Roles, cfg.Tags} {
+			for _, name := range sortedKeys(gs) {
+				if gs[name].Has(u.Nickname) {
+					diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Absent user is a member",
+						Detail:  fmt.Sprintf("User %q is declared absent, but %s lists it. Remove it from the members, or keep the account.", u.Nickname, gs[name].Address()),
+						Subject: u.Range("state").Ptr(), Context: u.DeclRange.Ptr()})
+				}
+			}
+		}
+	}
+	return diags
+}
+
+func sortedKeys[T any](m map[string]T) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = fmt.Sprintf("%q", s)
+	}
+	return out
+}
+
+// DeriveInviteToken derives an invite's token from its name and the
+// configured secret: HMAC-SHA256, encoded as the server encodes its tokens
+// (url-safe base64 with padding, 44 characters).
+func DeriveInviteToken(secret, name string) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte("roster invite\x00" + name))
+	return base64.URLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func decodeInvites(ev *evaluator, blocks hcl.Blocks, cfg *Config) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	seen := map[string]*Invite{}
+	tokens := map[string]*Invite{}
+	for _, b := range blocks {
+		inv := &Invite{Name: b.Labels[0], DeclRange: b.DefRange, Ranges: map[string]hcl.Range{}}
+		if prev, ok := seen[inv.Name]; ok {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate invite",
+				Detail: fmt.Sprintf("invite.%s was already declared at %s.", inv.Name, rangeString(prev.DeclRange)), Subject: b.LabelRanges[0].Ptr()})
+			continue
+		}
+		seen[inv.Name] = inv
+		as, moreDiags := attrs(b.Body, "max_use", "expires_at", "token", "revoked")
+		diags = append(diags, moreDiags...)
+		for _, a := range sortedAttrs(as) {
+			inv.Ranges[a.Name] = a.Expr.Range()
+			switch a.Name {
+			case "max_use":
+				if v, ok := ev.count(a, &diags); ok {
+					inv.MaxUse = &v
+				}
+			case "expires_at":
+				if v, ok := ev.str(a, &diags); ok {
+					if _, err := time.Parse(time.DateOnly, v); err != nil {
+						diags = append(diags, attrError(a, "Invalid date", fmt.Sprintf("expires_at must be a date as YYYY-MM-DD (the last UTC day the invite works), not %q.", v)))
+					} else {
+						inv.ExpiresAt = &v
+					}
+				}
+			case "token":
+				if v, ok := ev.str(a, &diags); ok {
+					if strings.TrimSpace(v) == "" || len(v) > 255 {
+						diags = append(diags, attrError(a, "Invalid token", "An invite token must be a non-empty string of at most 255 characters."))
+					} else {
+						inv.Token = NewSecret(v)
+					}
+				}
+			case "revoked":
+				if v, ok := ev.boolean(a, &diags); ok {
+					inv.Revoked = v
+				}
+			}
+		}
+		if _, given := as["token"]; !given {
+			if cfg.Server.InviteSecret.Reveal() == "" {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invite without a token",
+					Detail:  fmt.Sprintf("invite.%s has no token, and server { invite_secret } is not set to derive one. Set server { invite_secret = var.invite_secret } (a long random secret, kept like a password), or give the invite a token = var.… of its own.", inv.Name),
+					Subject: b.DefRange.Ptr()})
+				continue
+			}
+			inv.Token = NewSecret(DeriveInviteToken(cfg.Server.InviteSecret.Reveal(), inv.Name))
+		}
+		if t := inv.Token.Reveal(); t != "" {
+			if prev, ok := tokens[t]; ok {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate invite token",
+					Detail: fmt.Sprintf("invite.%s has the same token as invite.%s; each invite needs its own.", inv.Name, prev.Name), Subject: b.DefRange.Ptr()})
+				continue
+			}
+			tokens[t] = inv
+		}
+		cfg.Invites = append(cfg.Invites, inv)
+	}
+	return diags
+}
+
+var pruneUsers = []string{"none", "deactivate", "delete"}
+var pruneInvites = []string{"none", "revoke"}
+
+func decodePrune(ev *evaluator, blocks hcl.Blocks, cfg *Config) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	p := &cfg.Prune
+	for i, b := range blocks {
+		if i > 0 {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate prune block",
+				Detail: fmt.Sprintf("A prune block was already declared at %s. Merge the two into one.", rangeString(blocks[0].DefRange)), Subject: b.DefRange.Ptr()})
+			continue
+		}
+		p.DeclRange = b.DefRange
+		as, moreDiags := attrs(b.Body, "users", "invites", "protect", "max")
+		diags = append(diags, moreDiags...)
+		for _, a := range sortedAttrs(as) {
+			p.Ranges[a.Name] = a.Expr.Range()
+			switch a.Name {
+			case "users", "invites":
+				v, ok := ev.str(a, &diags)
+				if !ok {
+					continue
+				}
+				valid := map[string][]string{"users": pruneUsers, "invites": pruneInvites}[a.Name]
+				if !contains(valid, v) {
+					diags = append(diags, attrError(a, "Invalid prune mode", fmt.Sprintf("prune.%s must be one of %s, not %q.", a.Name, strings.Join(quoteAll(valid), ", "), v)))
+					continue
+				}
+				if a.Name == "users" {
+					p.Users = v
+				} else {
+					p.Invites = v
+				}
+			case "protect":
+				if v, ok := ev.strings(a, &diags); ok {
+					p.Protect = v
+				}
+			case "max":
+				if v, ok := ev.count(a, &diags); ok {
+					p.Max = int(v)
+				}
+			}
+		}
+	}
+	return diags
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// count evaluates a whole number of at least 1.
+func (ev *evaluator) count(a *hcl.Attribute, diags *hcl.Diagnostics) (int64, bool) {
+	val, ok := ev.eval(a, diags)
+	if !ok || val.IsNull() {
+		return 0, false
+	}
+	v, ok := ev.convert(a, val, cty.Number, "number", diags)
+	if !ok {
+		return 0, false
+	}
+	i, acc := v.AsBigFloat().Int64()
+	if acc != big.Exact || i < 0 || i > 1<<31-1 {
+		*diags = append(*diags, attrError(a, "Invalid number", fmt.Sprintf("%s must be a whole number from 0 to 2147483647.", a.Name)))
+		return 0, false
+	}
+	if i == 0 && a.Name != "max" {
+		*diags = append(*diags, attrError(a, "Invalid number", fmt.Sprintf("%s must be at least 1: an invite with max_use = 0 could never be used.", a.Name)))
+		return 0, false
+	}
+	return i, i > 0 || a.Name == "max"
+}
