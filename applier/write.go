@@ -181,8 +181,17 @@ func deref(p *bool, def bool) bool {
 // updateUser writes one account's changed attributes in one UPDATE, with
 // the side effects of the server's command for each.
 func (w *writer) updateUser(ctx context.Context, c *planner.Change, u *schema.User, lu *planner.LiveUser, secret string) error {
-	if u == nil {
-		return fmt.Errorf("applier: %s is in the plan but not in the configuration", c.Address)
+	// Values come from the plan; only sensitive ones, which the plan does
+	// not hold, come from the configuration it was made from. Accounts
+	// changed by a group block or by pruning have no user block.
+	v := func(a planner.Attr) (any, error) {
+		if !a.Sensitive {
+			return a.After, nil
+		}
+		if u == nil {
+			return nil, fmt.Errorf("applier: %s is in the plan but not in the configuration", c.Address)
+		}
+		return sensitiveValue(u, a.Name), nil
 	}
 	var sets []string
 	var args []any
@@ -191,21 +200,28 @@ func (w *writer) updateUser(ctx context.Context, c *planner.Change, u *schema.Us
 		sets = append(sets, fmt.Sprintf("%s = $%d", col, len(args)))
 	}
 	revokeTokens := false
+	admin, moderator := lu.Admin, lu.Moderator
 	for _, a := range c.Attrs {
+		val, err := v(a)
+		if err != nil {
+			return err
+		}
 		switch a.Name {
 		case "active":
-			w.activations = append(w.activations, activation{label{address: c.Address, id: c.ID}, *u.Active})
+			w.activations = append(w.activations, activation{label{address: c.Address, id: c.ID}, val.(bool)})
 		case "admin":
-			set("is_admin", *u.Admin)
+			set("is_admin", val)
+			admin = val.(bool)
 		case "moderator":
-			set("is_moderator", *u.Moderator)
+			set("is_moderator", val)
+			moderator = val.(bool)
 		case "approved":
-			set("is_approved", *u.Approved)
+			set("is_approved", val)
 		case "locked":
-			set("is_locked", *u.Locked)
+			set("is_locked", val)
 		case "confirmed":
-			set("is_confirmed", *u.Confirmed)
-			if *u.Confirmed {
+			set("is_confirmed", val)
+			if val.(bool) {
 				set("confirmation_token", nil)
 			} else {
 				t, err := confirmationToken()
@@ -215,15 +231,15 @@ func (w *writer) updateUser(ctx context.Context, c *planner.Change, u *schema.Us
 				set("confirmation_token", t)
 			}
 		case "email":
-			set("email", *u.Email)
+			set("email", val)
 		case "name":
-			set("name", *u.Name)
+			set("name", val)
 		case "bio":
-			bio, raw := bioColumns(*u.Bio)
+			bio, raw := bioColumns(val.(string))
 			set("bio", bio)
 			set("raw_bio", raw)
 		case "tags":
-			set("tags", mergeTags(lu.LowerTags(), u.Tags))
+			set("tags", mergeTags(lu.LowerTags(), val.([]string)))
 		case "password":
 			set("password_hash", secret)
 			set("password_reset_pending", false)
@@ -233,12 +249,52 @@ func (w *writer) updateUser(ctx context.Context, c *planner.Change, u *schema.Us
 		}
 	}
 	if len(sets) > 0 {
-		w.queueUpdate(c, u, lu, sets, args, revokeTokens)
+		w.queueUpdate(c, sets, args, revokeTokens, planner.Demotes(lu, &admin, &moderator))
 	}
 	return nil
 }
 
-func (w *writer) queueUpdate(c *planner.Change, u *schema.User, lu *planner.LiveUser, sets []string, args []any, revokeTokens bool) {
+// sensitiveValue is a user attribute's configured value.
+func sensitiveValue(u *schema.User, name string) any {
+	deref := func(p any) any {
+		switch p := p.(type) {
+		case *string:
+			if p != nil {
+				return *p
+			}
+		case *bool:
+			if p != nil {
+				return *p
+			}
+		}
+		return nil
+	}
+	switch name {
+	case "email":
+		return deref(u.Email)
+	case "name":
+		return deref(u.Name)
+	case "bio":
+		return deref(u.Bio)
+	case "admin":
+		return deref(u.Admin)
+	case "moderator":
+		return deref(u.Moderator)
+	case "confirmed":
+		return deref(u.Confirmed)
+	case "approved":
+		return deref(u.Approved)
+	case "locked":
+		return deref(u.Locked)
+	case "active":
+		return deref(u.Active)
+	case "tags":
+		return u.Tags
+	}
+	return nil
+}
+
+func (w *writer) queueUpdate(c *planner.Change, sets []string, args []any, revokeTokens, demoted bool) {
 	set := func(col string, v any) {
 		args = append(args, v)
 		sets = append(sets, fmt.Sprintf("%s = $%d", col, len(args)))
@@ -252,7 +308,7 @@ func (w *writer) queueUpdate(c *planner.Change, u *schema.User, lu *planner.Live
 		w.queue(label{address: c.Address, statement: "DELETE FROM oauth_tokens"}, `DELETE FROM oauth_tokens WHERE user_id = $1`, c.ID)
 		w.queue(label{address: c.Address, statement: "DELETE FROM oauth_authorizations"}, `DELETE FROM oauth_authorizations WHERE user_id = $1`, c.ID)
 	}
-	if w.info.Flavor == server.Akkoma && planner.Demotes(lu, u.Admin, u.Moderator) {
+	if w.info.Flavor == server.Akkoma && demoted {
 		w.queue(label{address: c.Address, statement: "DELETE FROM notifications"},
 			`DELETE FROM notifications WHERE user_id = $1 AND type = 'pleroma:report'`, c.ID)
 	}

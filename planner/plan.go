@@ -15,6 +15,9 @@ type Action string
 const (
 	Create Action = "create"
 	Update Action = "update"
+	// Delete is a destroy: for a user, the server's rm (the row stays as
+	// the server's purged tombstone).
+	Delete Action = "delete"
 )
 
 // Plan is the set of changes that make the database match the configuration.
@@ -51,15 +54,24 @@ type Change struct {
 	Attrs []Attr `json:"attributes"`
 	// Unchanged counts the managed attributes that do not change.
 	Unchanged int `json:"unchanged"`
+	// Reasons say why the change happens when the object's own block does
+	// not say it, e.g. "because alice is not a member of role.admin".
+	Reasons []string `json:"reasons,omitempty"`
 	// Notes explain side effects the server's own command has.
 	Notes []string `json:"notes,omitempty"`
+	// InviteID is the user_invite_tokens row of an invite update.
+	InviteID int64 `json:"invite_id,omitempty"`
+	// Reactivate is set on the deletion of a deactivated account: the
+	// server's rm refuses one, so it is activated first, as an admin would
+	// with activate then rm.
+	Reactivate bool `json:"reactivate,omitempty"`
 	// Source is where the object is declared.
 	Source Source `json:"source"`
 }
 
 // Attr is one attribute's value before and after. Values are string, bool,
-// []string or nil (null, or not known until apply). Sensitive attributes
-// carry no value.
+// int64, []string or nil (null, or not known until apply). Sensitive
+// attributes carry no value.
 type Attr struct {
 	Name      string `json:"name"`
 	Before    any    `json:"before"`
@@ -93,6 +105,8 @@ func (p *Plan) Counts() (add, change, destroy int) {
 			add++
 		case Update:
 			change++
+		case Delete:
+			destroy++
 		}
 	}
 	return
@@ -100,3 +114,51 @@ func (p *Plan) Counts() (add, change, destroy int) {
 
 // Empty reports whether the plan changes nothing.
 func (p *Plan) Empty() bool { return len(p.Changes) == 0 }
+
+// Privileges counts the admin and moderator grants and revocations of the
+// plan, for the summary's call-out.
+type Privileges struct {
+	AdminsGranted, AdminsRevoked, ModeratorsGranted, ModeratorsRevoked int
+}
+
+// Any reports whether the plan changes a privilege.
+func (p Privileges) Any() bool {
+	return p.AdminsGranted+p.AdminsRevoked+p.ModeratorsGranted+p.ModeratorsRevoked > 0
+}
+
+// Privileges counts the plan's role changes. A deletion revokes the roles
+// the account held (the server's purge clears them).
+func (p *Plan) Privileges() Privileges {
+	var out Privileges
+	for _, c := range p.Changes {
+		if c.Type != "user" {
+			continue
+		}
+		for _, a := range c.Attrs {
+			if a.Sensitive || (a.Name != "admin" && a.Name != "moderator") {
+				continue
+			}
+			before, _ := a.Before.(bool)
+			after, _ := a.After.(bool)
+			if c.Action == Delete {
+				after = false
+			}
+			granted, revoked := !before && after, before && !after
+			if a.Name == "admin" {
+				out.AdminsGranted += b2i(granted)
+				out.AdminsRevoked += b2i(revoked)
+			} else {
+				out.ModeratorsGranted += b2i(granted)
+				out.ModeratorsRevoked += b2i(revoked)
+			}
+		}
+	}
+	return out
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
