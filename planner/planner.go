@@ -24,6 +24,8 @@ type Options struct {
 	VerifyMemory int64
 	// Parallelism bounds concurrent verifications; default GOMAXPROCS.
 	Parallelism int
+	// AllowMassPrune lets a plan prune more than prune.max accounts and invites.
+	AllowMassPrune bool
 }
 
 // Beginner starts transactions; *pgx.Conn and pgxpool.Pool satisfy it.
@@ -46,14 +48,11 @@ func Make(ctx context.Context, db Beginner, cfg *schema.Config, opts Options) (*
 	}
 	// Keep only the rows the configuration declares, and the oldest local
 	// person's ap_id for the base URL: memory stays flat at 100,000 users.
-	declared := make(map[string]bool, len(cfg.Users))
-	for _, u := range cfg.Users {
-		declared[strings.ToLower(u.Nickname)] = true
-	}
+	keep := keeper(cfg)
 	var live []*LiveUser
 	var oldest *LiveUser
 	read, err := ScanLocalUsers(ctx, tx, func(u *LiveUser) {
-		if declared[strings.ToLower(u.Nickname)] {
+		if keep(u) {
 			live = append(live, u)
 		}
 		if u.ActorType == "Person" && cfg.Server.Limits.ValidNickname(u.Nickname) &&
@@ -75,11 +74,63 @@ func Make(ctx context.Context, db Beginner, cfg *schema.Config, opts Options) (*
 	if err != nil {
 		return nil, errDiag("Cannot read the database", err.Error())
 	}
+	var invites []*LiveInvite
+	if len(cfg.Invites) > 0 || cfg.Prune.Invites == "revoke" {
+		if invites, err = ReadInvites(ctx, tx); err != nil {
+			return nil, errDiag("Cannot read the database", err.Error())
+		}
+	}
 	derived := ""
 	if oldest != nil {
 		derived = server.BaseURLFromAPID(oldest.APID, oldest.Nickname)
 	}
-	return diff(ctx, cfg, info, live, read, derived, taken, opts)
+	return diff(ctx, cfg, info, state{live: live, read: read, derived: derived, taken: taken, invites: invites}, opts)
+}
+
+// state is what Make read.
+type state struct {
+	live    []*LiveUser
+	read    int
+	derived string
+	taken   []Taken
+	invites []*LiveInvite
+}
+
+// keeper decides which local accounts the planner keeps in memory: those
+// the configuration declares, and those a group block or the prune policy
+// may change. The rest are only counted.
+func keeper(cfg *schema.Config) func(*LiveUser) bool {
+	declared := map[string]bool{}
+	for _, u := range cfg.Users {
+		declared[strings.ToLower(u.Nickname)] = true
+	}
+	for _, gs := range []map[string]*schema.Group{cfg.Roles, cfg.Tags} {
+		for _, g := range gs {
+			for m := range g.MemberRanges {
+				declared[m] = true
+			}
+		}
+	}
+	for _, n := range cfg.Prune.Protect {
+		declared[strings.ToLower(n)] = true
+	}
+	return func(u *LiveUser) bool {
+		if declared[strings.ToLower(u.Nickname)] {
+			return true
+		}
+		if !Managed(u, cfg.Server.Limits) || u.Tombstone() {
+			return false
+		}
+		if (cfg.Roles["admin"] != nil && u.Admin) || (cfg.Roles["moderator"] != nil && u.Moderator) {
+			return true
+		}
+		for _, t := range u.Tags {
+			if cfg.Tags[strings.ToLower(t)] != nil {
+				return true
+			}
+		}
+		return cfg.Prune.Users == "delete" || (cfg.Prune.Users == "deactivate" && u.Active)
+	}
 }
 
 // Managed reports whether roster manages a local account: its nickname
@@ -93,12 +144,15 @@ func Managed(u *LiveUser, lim server.Limits) bool {
 
 type planning struct {
 	cfg     *schema.Config
+	opts    Options
 	info    server.Info
 	managed map[string]*LiveUser // by lower-cased nickname
 	other   map[string]*LiveUser // local accounts roster does not manage
 	taken   []Taken
 	diags   hcl.Diagnostics
 	checks  []verifyCheck
+	// pruned counts the accounts and invites the prune policy touches.
+	pruned int
 }
 
 type verifyCheck struct {
@@ -107,9 +161,10 @@ type verifyCheck struct {
 	hash     string
 }
 
-func diff(ctx context.Context, cfg *schema.Config, info server.Info, live []*LiveUser, read int, derived string, taken []Taken, opts Options) (*Plan, hcl.Diagnostics) {
-	st := &planning{cfg: cfg, info: info, managed: map[string]*LiveUser{}, other: map[string]*LiveUser{}, taken: taken}
-	for _, u := range live {
+func diff(ctx context.Context, cfg *schema.Config, info server.Info, in state, opts Options) (*Plan, hcl.Diagnostics) {
+	st := &planning{cfg: cfg, opts: opts, info: info, managed: map[string]*LiveUser{}, other: map[string]*LiveUser{}, taken: in.taken}
+	read, derived := in.read, in.derived
+	for _, u := range in.live {
 		if Managed(u, cfg.Server.Limits) {
 			st.managed[strings.ToLower(u.Nickname)] = u
 		} else {
@@ -128,17 +183,10 @@ func diff(ctx context.Context, cfg *schema.Config, info server.Info, live []*Liv
 			Detail: fmt.Sprintf("The database is %s, newer than the newest %s migration roster knows (%d). The server may have renamed what roster writes: apply refuses to run unless server { allow_unknown_version = true }.",
 				info, info.Flavor.Title(), info.Newest())})
 	}
-	users := append([]*schema.User(nil), cfg.Users...)
-	sort.SliceStable(users, func(i, j int) bool { return strings.ToLower(users[i].Nickname) < strings.ToLower(users[j].Nickname) })
-	for _, u := range users {
-		var c *Change
-		if lu := st.managed[strings.ToLower(u.Nickname)]; lu != nil {
-			c = st.update(u, lu)
-		} else {
-			c = st.create(u, p.Server.URL)
-		}
+	st.checkMembers()
+	add := func(c *Change) {
 		if c == nil {
-			continue
+			return
 		}
 		p.Changes = append(p.Changes, *c)
 		for i := range st.checks {
@@ -147,6 +195,16 @@ func diff(ctx context.Context, cfg *schema.Config, info server.Info, live []*Liv
 			}
 		}
 	}
+	for _, u := range cfg.Users {
+		add(st.declaredUser(u, p.Server.URL))
+	}
+	for _, lu := range st.undeclared() {
+		add(st.undeclaredUser(lu))
+	}
+	for _, c := range st.invites(in.invites) {
+		add(c)
+	}
+	st.checkPruneMax()
 	if err := st.verifyPasswords(ctx, p, opts); err != nil {
 		st.diags = append(st.diags, errDiag("Password verification interrupted", err.Error())...)
 	}
@@ -158,6 +216,7 @@ func diff(ctx context.Context, cfg *schema.Config, info server.Info, live []*Liv
 		}
 	}
 	p.Changes = kept
+	sortChanges(p.Changes)
 	sortDiags(st.diags)
 	if st.diags.HasErrors() {
 		return nil, st.diags
@@ -232,7 +291,7 @@ func (st *planning) create(u *schema.User, baseURL string) *Change {
 	c := &Change{Address: u.Address(), Type: "user", Nickname: u.Nickname, Action: Create, Source: source(u.DeclRange)}
 	c.Attrs = append(c.Attrs, Attr{Name: "ap_id", After: server.AddressesFor(baseURL, u.Nickname).APID})
 	c.Attrs = append(c.Attrs, Attr{Name: "id", Computed: true})
-	for _, d := range desired(u) {
+	for _, d := range st.effective(u, nil) {
 		if d.name == "confirmed" && d.value == nil {
 			d.value = true // as the server's own `user new`
 		}
@@ -264,6 +323,8 @@ var linkable = regexp.MustCompile(`(?i)\b(https?://|www\.)|(^|\s)[#@]\w`)
 type desiredAttr struct {
 	name  string
 	value any // string, bool, []string, or nil when unmanaged
+	// reason says why, when a group block decides the value.
+	reason string
 }
 
 func desired(u *schema.User) []desiredAttr {
@@ -288,9 +349,10 @@ func desired(u *schema.User) []desiredAttr {
 		bio = "" // stored as bio '' and raw_bio NULL
 	}
 	return []desiredAttr{
-		{"active", b(u.Active)}, {"admin", b(u.Admin)}, {"approved", b(u.Approved)}, {"bio", bio},
-		{"confirmed", b(u.Confirmed)}, {"email", s(u.Email)}, {"locked", b(u.Locked)},
-		{"moderator", b(u.Moderator)}, {"name", s(u.Name)}, {"tags", tags},
+		{name: "active", value: b(u.Active)}, {name: "admin", value: b(u.Admin)}, {name: "approved", value: b(u.Approved)},
+		{name: "bio", value: bio}, {name: "confirmed", value: b(u.Confirmed)}, {name: "email", value: s(u.Email)},
+		{name: "locked", value: b(u.Locked)}, {name: "moderator", value: b(u.Moderator)}, {name: "name", value: s(u.Name)},
+		{name: "tags", value: tags},
 	}
 }
 
@@ -349,7 +411,7 @@ func equal(name string, a, b any) bool {
 func (st *planning) update(u *schema.User, lu *LiveUser) *Change {
 	c := &Change{Address: u.Address(), Type: "user", Nickname: lu.Nickname, Action: Update, ID: lu.ID,
 		Fingerprint: lu.Fingerprint(), Source: source(u.DeclRange)}
-	for _, d := range desired(u) {
+	for _, d := range st.effective(u, lu) {
 		if d.value == nil {
 			continue
 		}
@@ -363,6 +425,9 @@ func (st *planning) update(u *schema.User, lu *LiveUser) *Change {
 			a = Attr{Name: d.name, Sensitive: true}
 		}
 		c.Attrs = append(c.Attrs, a)
+		if d.reason != "" {
+			c.Reasons = append(c.Reasons, d.reason)
+		}
 	}
 	if u.Email != nil && (lu.Email == nil || *lu.Email != *u.Email) {
 		if t := st.emailTaken(*u.Email, lu.ID); t != nil {

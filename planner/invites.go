@@ -1,0 +1,137 @@
+package planner
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/roster-project/roster/schema"
+)
+
+// InviteType is the server's invite_type for the limits an invite has
+// (user_invite_token.ex): both → reusable_date_limited, only a date →
+// date_limited, only a use count → reusable, neither → one_time.
+func InviteType(maxUse *int64, expiresAt *string) string {
+	switch {
+	case maxUse != nil && expiresAt != nil:
+		return "reusable_date_limited"
+	case expiresAt != nil:
+		return "date_limited"
+	case maxUse != nil:
+		return "reusable"
+	}
+	return "one_time"
+}
+
+func int64Value(p *int64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func strValue(p *string) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// invites plans the declared invites, matched to the database by token,
+// and the revocation of undeclared ones when prune.invites = "revoke".
+func (st *planning) invites(live []*LiveInvite) []*Change {
+	byToken := map[string]*LiveInvite{}
+	for _, li := range live { // ordered by id: the first row wins, as Repo.get_by
+		if _, ok := byToken[li.Token]; !ok {
+			byToken[li.Token] = li
+		}
+	}
+	declared := map[int64]bool{}
+	var out []*Change
+	for _, inv := range st.cfg.Invites {
+		li := byToken[inv.Token.Reveal()]
+		if li != nil {
+			declared[li.ID] = true
+		}
+		if c := st.invite(inv, li); c != nil {
+			out = append(out, c)
+		}
+	}
+	if st.cfg.Prune.Invites == "revoke" {
+		for _, li := range live {
+			if declared[li.ID] || li.Used {
+				continue
+			}
+			st.pruned++
+			name := fmt.Sprintf("#%d", li.ID)
+			out = append(out, &Change{Address: "invite." + name, Type: "invite", Nickname: name, Action: Update,
+				InviteID: li.ID, Fingerprint: li.Fingerprint(),
+				Attrs:   []Attr{{Name: "revoked", Before: false, After: true}},
+				Reasons: []string{fmt.Sprintf("because invite #%d is not in the configuration and prune.invites = \"revoke\"", li.ID)},
+				Notes:   []string{usesNote(li)}})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Nickname < out[j].Nickname })
+	return out
+}
+
+func usesNote(li *LiveInvite) string {
+	if li.MaxUse != nil {
+		return fmt.Sprintf("used %d of %d times (%s)", li.Uses, *li.MaxUse, li.InviteType)
+	}
+	return fmt.Sprintf("used %d times (%s)", li.Uses, li.InviteType)
+}
+
+func (st *planning) invite(inv *schema.Invite, li *LiveInvite) *Change {
+	typ := InviteType(inv.MaxUse, inv.ExpiresAt)
+	c := &Change{Address: inv.Address(), Type: "invite", Nickname: inv.Name, Source: source(inv.DeclRange)}
+	if li == nil {
+		if inv.Revoked {
+			return nil // nothing to revoke: it was never created
+		}
+		c.Action = Create
+		c.Attrs = []Attr{{Name: "invite_type", After: typ}, {Name: "token", Sensitive: true}}
+		if inv.MaxUse != nil {
+			c.Attrs = append(c.Attrs, Attr{Name: "max_use", After: *inv.MaxUse})
+		}
+		if inv.ExpiresAt != nil {
+			c.Attrs = append(c.Attrs, Attr{Name: "expires_at", After: *inv.ExpiresAt})
+		}
+		sortAttrs(c.Attrs)
+		return c
+	}
+	c.Action, c.InviteID, c.Fingerprint = Update, li.ID, li.Fingerprint()
+	if !equalPtr(li.MaxUse, inv.MaxUse) {
+		c.Attrs = append(c.Attrs, Attr{Name: "max_use", Before: int64Value(li.MaxUse), After: int64Value(inv.MaxUse)})
+	}
+	if !equalPtr(li.ExpiresAt, inv.ExpiresAt) {
+		c.Attrs = append(c.Attrs, Attr{Name: "expires_at", Before: strValue(li.ExpiresAt), After: strValue(inv.ExpiresAt)})
+	}
+	if li.InviteType != typ {
+		c.Attrs = append(c.Attrs, Attr{Name: "invite_type", Before: li.InviteType, After: typ})
+	}
+	switch {
+	case inv.Revoked && !li.Used:
+		c.Attrs = append(c.Attrs, Attr{Name: "revoked", Before: false, After: true})
+	case !inv.Revoked && li.Used:
+		st.diags = append(st.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Invite used up or revoked",
+			Detail: fmt.Sprintf("%s is marked used in the database (%s): it was used up, or revoked outside roster. roster never reopens an invite; set revoked = true to record it, or remove the block.",
+				inv.Address(), usesNote(li)),
+			Subject: inv.DeclRange.Ptr()})
+	}
+	if len(c.Attrs) == 0 {
+		return nil
+	}
+	c.Unchanged = 4 - len(c.Attrs)
+	c.Notes = append(c.Notes, usesNote(li))
+	sortAttrs(c.Attrs)
+	return c
+}
+
+func equalPtr[T comparable](a, b *T) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return *a == *b
+}

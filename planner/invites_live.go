@@ -1,0 +1,103 @@
+package planner
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// LiveInvite is a registration invite as read from user_invite_tokens.
+type LiveInvite struct {
+	ID    int64
+	Token string
+	Used  bool
+	// ExpiresAt is the last day the invite works, YYYY-MM-DD, or nil.
+	ExpiresAt  *string
+	Uses       int
+	MaxUse     *int64
+	InviteType string
+}
+
+const inviteColumns = `id, coalesce(token, ''), used, to_char(expires_at, 'YYYY-MM-DD'), uses, max_use::bigint, invite_type`
+
+func scanInvites(rows pgx.Rows) ([]*LiveInvite, error) {
+	defer rows.Close()
+	var out []*LiveInvite
+	for rows.Next() {
+		i := &LiveInvite{}
+		if err := rows.Scan(&i.ID, &i.Token, &i.Used, &i.ExpiresAt, &i.Uses, &i.MaxUse, &i.InviteType); err != nil {
+			return nil, err
+		}
+		out = append(out, i)
+	}
+	return out, rows.Err()
+}
+
+// ReadInvites reads every invite in one query, ordered by id as the
+// server's invites command lists them.
+func ReadInvites(ctx context.Context, q Querier) ([]*LiveInvite, error) {
+	rows, err := q.Query(ctx, `SELECT `+inviteColumns+` FROM user_invite_tokens ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("planner: reading invites: %w", err)
+	}
+	out, err := scanInvites(rows)
+	if err != nil {
+		return nil, fmt.Errorf("planner: reading invites: %w", err)
+	}
+	return out, nil
+}
+
+// LockInvites reads the invites of the given ids and locks them for update.
+func LockInvites(ctx context.Context, q Querier, ids []int64) (map[int64]*LiveInvite, error) {
+	rows, err := q.Query(ctx, `SELECT `+inviteColumns+` FROM user_invite_tokens WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("planner: re-reading invites: %w", err)
+	}
+	invites, err := scanInvites(rows)
+	if err != nil {
+		return nil, fmt.Errorf("planner: re-reading invites: %w", err)
+	}
+	out := make(map[int64]*LiveInvite, len(invites))
+	for _, i := range invites {
+		out[i.ID] = i
+	}
+	return out, nil
+}
+
+// Fingerprint digests each compared column of the invite, as
+// LiveUser.Fingerprint does for accounts. The token enters only as a digest.
+func (i *LiveInvite) Fingerprint() map[string]string {
+	str := func(p *string) string {
+		if p == nil {
+			return "\x00null"
+		}
+		return *p
+	}
+	maxUse := "\x00null"
+	if i.MaxUse != nil {
+		maxUse = strconv.FormatInt(*i.MaxUse, 10)
+	}
+	cols := map[string]string{
+		"token": i.Token, "used": strconv.FormatBool(i.Used), "expires_at": str(i.ExpiresAt),
+		"uses": strconv.Itoa(i.Uses), "max_use": maxUse, "invite_type": i.InviteType,
+	}
+	id := strconv.FormatInt(i.ID, 10)
+	out := make(map[string]string, len(cols))
+	for k, v := range cols {
+		sum := sha256.Sum256([]byte(id + "\x00" + k + "\x00" + v))
+		out[k] = hex.EncodeToString(sum[:8])
+	}
+	return out
+}
+
+// Tombstone reports whether the row is what the server's rm leaves of an
+// account: inactive, with the purge's blanked columns (server-semantics
+// §2.7). Such an account counts as deleted.
+func (u *LiveUser) Tombstone() bool {
+	return !u.Active && u.PasswordHash == nil && u.Email == nil && u.Name == nil &&
+		u.Bio == "" && u.RawBio == nil && len(u.Tags) == 0
+}

@@ -1,0 +1,220 @@
+package planner
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/roster-project/roster/schema"
+)
+
+// effective is what the configuration wants of an account: the user
+// block's own attributes, and where it leaves admin, moderator or tags
+// unset, what the role and tag blocks decide (with the reason). u may be a
+// bare stand-in for an account that has no user block; lu is nil for an
+// account to create.
+func (st *planning) effective(u *schema.User, lu *LiveUser) []desiredAttr {
+	out := desired(u)
+	nick := u.Nickname
+	for i := range out {
+		d := &out[i]
+		switch d.name {
+		case "admin", "moderator":
+			g := st.cfg.Roles[d.name]
+			if g == nil || d.value != nil {
+				continue
+			}
+			d.value = g.Has(nick)
+			d.reason = membership(nick, g)
+		case "tags":
+			if len(st.cfg.Tags) == 0 || d.value != nil {
+				continue
+			}
+			var base []string
+			if lu != nil {
+				base = lu.LowerTags()
+			}
+			want, reasons := st.groupTags(nick, base)
+			d.value = want
+			d.reason = strings.Join(reasons, "; ")
+		}
+	}
+	return out
+}
+
+func membership(nick string, g *schema.Group) string {
+	if g.Has(nick) {
+		return fmt.Sprintf("because %s is a member of %s", nick, g.Address())
+	}
+	return fmt.Sprintf("because %s is not a member of %s", nick, g.Address())
+}
+
+// groupTags applies the tag blocks to an account's tags: a block's tag is
+// added to its members and taken from everyone else; other tags stay.
+func (st *planning) groupTags(nick string, base []string) ([]string, []string) {
+	have := map[string]bool{}
+	var out, reasons []string
+	for _, t := range base {
+		if g := st.cfg.Tags[t]; g != nil && !g.Has(nick) {
+			reasons = append(reasons, membership(nick, g))
+			continue
+		}
+		if !have[t] {
+			out = append(out, t)
+			have[t] = true
+		}
+	}
+	for _, name := range sortedGroupNames(st.cfg.Tags) {
+		if g := st.cfg.Tags[name]; g.Has(nick) && !have[name] {
+			out = append(out, name)
+			have[name] = true
+			reasons = append(reasons, membership(nick, g))
+		}
+	}
+	if out == nil {
+		out = []string{}
+	}
+	return out, reasons
+}
+
+func sortedGroupNames(gs map[string]*schema.Group) []string {
+	names := make([]string, 0, len(gs))
+	for n := range gs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// checkMembers reports members that are neither declared users nor local
+// accounts roster manages.
+func (st *planning) checkMembers() {
+	for _, gs := range []map[string]*schema.Group{st.cfg.Roles, st.cfg.Tags} {
+		for _, name := range sortedGroupNames(gs) {
+			g := gs[name]
+			for _, m := range g.Members {
+				key := strings.ToLower(m)
+				if st.cfg.User(m) != nil || (st.managed[key] != nil && !st.managed[key].Tombstone()) {
+					continue
+				}
+				detail := fmt.Sprintf("%s lists %q, which is neither a user declared in the configuration nor a local account on the server. Declare it with a user block, or remove it from the members.", g.Address(), m)
+				if o := st.other[key]; o != nil {
+					detail = fmt.Sprintf("%s lists %q, a local %s account that roster does not manage (an internal actor). Remove it from the members.", g.Address(), m, o.ActorType)
+				} else if lu := st.managed[key]; lu != nil {
+					detail = fmt.Sprintf("%s lists %q, an account that was deleted. Remove it from the members.", g.Address(), m)
+				}
+				r := g.MemberRanges[key]
+				st.diags = append(st.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown member", Detail: detail, Subject: r.Ptr()})
+			}
+		}
+	}
+}
+
+// declaredUser plans the account of a user block.
+func (st *planning) declaredUser(u *schema.User, baseURL string) *Change {
+	lu := st.managed[strings.ToLower(u.Nickname)]
+	switch {
+	case u.Absent:
+		if lu == nil || lu.Tombstone() {
+			return nil // deleted already, or never existed
+		}
+		return st.deletion(lu, u.Address(), fmt.Sprintf("because %s is declared absent", u.Address()), source(u.DeclRange))
+	case lu != nil && lu.Tombstone():
+		st.errAt(u, "", "Account deleted", fmt.Sprintf("The account %q was deleted; the server keeps its purged row so that the nickname is never given out again. Choose another nickname, or declare it with state = \"absent\".", lu.Nickname))
+		return nil
+	case lu != nil:
+		c := st.update(u, lu)
+		if a := c.Attr("active"); a != nil && a.After == false {
+			c.Reasons = append(c.Reasons, fmt.Sprintf("because %s sets active = false", u.Address()))
+		}
+		return c
+	}
+	return st.create(u, baseURL)
+}
+
+// undeclared returns the managed accounts without a user block, by
+// nickname.
+func (st *planning) undeclared() []*LiveUser {
+	var out []*LiveUser
+	for key, lu := range st.managed {
+		if st.cfg.User(key) == nil && !lu.Tombstone() {
+			out = append(out, lu)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i].Nickname) < strings.ToLower(out[j].Nickname) })
+	return out
+}
+
+// undeclaredUser plans an account without a user block: what the group
+// blocks say of it and, unless a members list or protect names it, the
+// prune policy.
+func (st *planning) undeclaredUser(lu *LiveUser) *Change {
+	address := "user." + lu.Nickname
+	named := st.cfg.Declared(lu.Nickname)
+	if !named && st.cfg.Prune.Users == "delete" {
+		st.pruned++
+		return st.deletion(lu, address, fmt.Sprintf("because %s is not in the configuration and prune.users = \"delete\"", lu.Nickname), Source{})
+	}
+	stand := &schema.User{Nickname: lu.Nickname, Ranges: map[string]hcl.Range{}, Sensitive: map[string]bool{}}
+	if !named && st.cfg.Prune.Users == "deactivate" && lu.Active {
+		f := false
+		stand.Active = &f
+	}
+	c := st.update(stand, lu)
+	c.Address = address
+	c.Unchanged = 0
+	if stand.Active != nil {
+		st.pruned++
+		c.Reasons = append([]string{fmt.Sprintf("because %s is not in the configuration and prune.users = \"deactivate\"", lu.Nickname)}, c.Reasons...)
+	}
+	if len(c.Attrs) == 0 {
+		return nil
+	}
+	return c
+}
+
+// deletion plans the server's rm of an account.
+func (st *planning) deletion(lu *LiveUser, address, reason string, src Source) *Change {
+	c := &Change{Address: address, Type: "user", Nickname: lu.Nickname, Action: Delete, ID: lu.ID,
+		Fingerprint: lu.Fingerprint(), Reactivate: !lu.Active, Reasons: []string{reason}, Source: src}
+	for _, name := range []string{"active", "admin", "email", "moderator", "name", "tags"} {
+		if v := liveValue(lu, name); v != nil {
+			c.Attrs = append(c.Attrs, Attr{Name: name, Before: v})
+		}
+	}
+	if c.Reactivate {
+		c.Notes = append(c.Notes, "the account is deactivated and the server's rm refuses one: it is activated first, as activate then rm would")
+	}
+	c.Notes = append(c.Notes,
+		"deleted as the server's rm does: a Delete activity, the purge of the account and the server's delete job, in this transaction; the server finishes the deletion (posts, follows, notifications) when it runs its jobs",
+		"a deletion cannot be undone, and the nickname stays taken")
+	return c
+}
+
+// checkPruneMax refuses a plan that prunes more than prune.max accounts
+// and invites, unless --allow-mass-prune.
+func (st *planning) checkPruneMax() {
+	p := st.cfg.Prune
+	if st.pruned <= p.Max || st.opts.AllowMassPrune {
+		return
+	}
+	r := p.DeclRange
+	if mr, ok := p.Ranges["max"]; ok {
+		r = mr
+	}
+	st.diags = append(st.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Too many accounts and invites to prune",
+		Detail:  fmt.Sprintf("This plan would prune %d accounts and invites, more than prune.max = %d. Check that the configuration declares everyone it should; then add the ones to keep to prune.protect, raise prune.max, or run again with --allow-mass-prune.", st.pruned, p.Max),
+		Subject: r.Ptr()})
+}
+
+// sortChanges orders the plan: users by nickname, then invites by name.
+func sortChanges(cs []Change) {
+	sort.SliceStable(cs, func(i, j int) bool {
+		if cs[i].Type != cs[j].Type {
+			return cs[i].Type == "user"
+		}
+		return strings.ToLower(cs[i].Nickname) < strings.ToLower(cs[j].Nickname)
+	})
+}
