@@ -20,6 +20,11 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 func plan(t *testing.T, url, src string) (*planner.Plan, hcl.Diagnostics) {
 	t.Helper()
+	return planWith(t, url, src, planner.Options{})
+}
+
+func planWith(t *testing.T, url, src string, opts planner.Options) (*planner.Plan, hcl.Diagnostics) {
+	t.Helper()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "users.hcl"), []byte(src), 0o644); err != nil {
 		t.Fatal(err)
@@ -28,7 +33,7 @@ func plan(t *testing.T, url, src string) (*planner.Plan, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		t.Fatalf("loading: %s", diags.Error())
 	}
-	return planner.Make(context.Background(), pgtest.Connect(t, url), cfg, planner.Options{})
+	return planner.Make(context.Background(), pgtest.Connect(t, url), cfg, opts)
 }
 
 // summaries returns "line: summary" of the error diagnostics.
