@@ -2,8 +2,9 @@
 # `roster plan` shows what would change; `roster apply` makes it so.
 
 server {
-  url    = "https://social.example.org" # base URL, as in the accounts' ap_ids
-  flavor = "auto"                       # auto | pleroma | akkoma
+  url           = "https://social.example.org" # base URL, as in the accounts' ap_ids
+  flavor        = "auto"                       # auto | pleroma | akkoma
+  invite_secret = var.invite_secret            # derives the tokens of invites.hcl
 }
 
 variable "alice_password" {
@@ -17,8 +18,11 @@ locals {
 
 user "root" {
   email = "root@social.example.org"
-  admin = true
+  admin = true # agrees with role "admin" in groups.hcl
   tags  = local.staff_tags
+  lifecycle {
+    prevent_destroy = true # no plan may delete or deactivate root
+  }
 }
 
 user "bob" {
@@ -51,4 +55,10 @@ user "alice" {
 user "hatter" {
   email = "hatter@social.example.org"
   name  = "The Hatter"
+}
+
+# A spam account: deleted as the server's rm deletes it. The row stays as the
+# server's purged tombstone, so the nickname is never given out again.
+user "spammer" {
+  state = "absent"
 }

@@ -42,7 +42,19 @@ export DATABASE_URL="postgres://roster@127.0.0.1:$port/pleroma?sslmode=disable"
 psql -q -h 127.0.0.1 -p "$port" -U roster -d postgres -c "CREATE DATABASE pleroma"
 psql -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U roster -d pleroma -f internal/fixtures/pleroma.sql
 psql -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U roster -d pleroma -f internal/fixtures/sample_pleroma.sql
-echo "Loaded a sample Pleroma 2.7 database: DATABASE_URL=$DATABASE_URL"
+# Changes made by hand since the configuration was last applied: an admin
+# nobody reviewed, and a spam account.
+psql -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U roster -d pleroma <<'SQL'
+INSERT INTO users (id, nickname, email, name, bio, ap_id, follower_address, following_address,
+  featured_address, keys, local, avatar, tags, is_admin, accepts_chat_messages, inserted_at, updated_at)
+SELECT (lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000)::bigint), 16, '0') || substr(md5(n), 1, 16))::uuid,
+  n, n || '@social.example.org', n, '', 'https://social.example.org/users/' || n,
+  'https://social.example.org/users/' || n || '/followers', 'https://social.example.org/users/' || n || '/following',
+  'https://social.example.org/users/' || n || '/collections/featured', r.keys, true, '{}', '{}', n = 'mallory', true,
+  date_trunc('second', now() AT TIME ZONE 'UTC'), date_trunc('second', now() AT TIME ZONE 'UTC')
+FROM users r, (VALUES ('mallory'), ('spammer')) AS v(n) WHERE r.nickname = 'root';
+SQL
+echo "Loaded a sample Pleroma 2.7 database, plus a hand-made admin (mallory) and a spam account: DATABASE_URL=$DATABASE_URL"
 go build -o "$dir/roster" ./cmd/roster
 
 run() { echo; echo "\$ $*"; "$@"; }
