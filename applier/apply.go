@@ -34,6 +34,10 @@ type Options struct {
 // Result is what an apply did.
 type Result struct {
 	Added, Changed, Destroyed int
+	// InviteURLs are the registration URLs of the created invites, in plan
+	// order. They hold the invites' tokens: print them only to a terminal
+	// or when asked to, never in a log or an error.
+	InviteURLs []string
 }
 
 // Beginner starts transactions; *pgx.Conn satisfies it.
@@ -91,7 +95,7 @@ func Apply(ctx context.Context, db Beginner, p *planner.Plan, cfg *schema.Config
 	if info.Flavor != p.Server.Flavor || info.Version != p.Server.Version {
 		return Result{}, &StaleError{Moved: []string{fmt.Sprintf("the database is now %s; the plan was made against %s (schema %d)", info, p.Server.Flavor.Title(), p.Server.Version)}}
 	}
-	live, err := recheck(ctx, tx, p)
+	live, invites, err := recheck(ctx, tx, p, cfg)
 	if isLockTimeout(err) {
 		tx.Rollback(context.WithoutCancel(ctx))
 		committed = true
@@ -105,12 +109,44 @@ func Apply(ctx context.Context, db Beginner, p *planner.Plan, cfg *schema.Config
 	if err := w.insertUsers(ctx, creates); err != nil {
 		return Result{}, err
 	}
+	var urls []string
 	for i := range p.Changes {
 		c := &p.Changes[i]
-		if c.Action != planner.Update {
+		switch {
+		case c.Type == "invite" && c.Action == planner.Create:
+			url, err := w.createInvite(c, cfg)
+			if err != nil {
+				return Result{}, err
+			}
+			urls = append(urls, url)
+		case c.Type == "invite" && c.Action == planner.Update:
+			if err := w.updateInvite(c, invites[c.InviteID]); err != nil {
+				return Result{}, err
+			}
+		case c.Type == "invite":
+			return Result{}, fmt.Errorf("applier: %s: an invite cannot be %sd", c.Address, c.Action)
+		case c.Action == planner.Update:
+			if err := w.updateUser(ctx, c, cfg.User(c.Nickname), live[c.ID], secrets[c.Address]); err != nil {
+				return Result{}, err
+			}
+		}
+	}
+	if err := w.flush(ctx); err != nil {
+		return Result{}, err
+	}
+	// Deletions come last, each as the server's rm after the other changes.
+	var del *deleter
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		if c.Type == "invite" || c.Action != planner.Delete {
 			continue
 		}
-		if err := w.updateUser(ctx, c, cfg.User(c.Nickname), live[c.ID], secrets[c.Address]); err != nil {
+		if del == nil {
+			if del, err = newDeleter(w, cfg.Server.Federating); err != nil {
+				return Result{}, err
+			}
+		}
+		if err := del.deleteUser(ctx, c, live[c.ID]); err != nil {
 			return Result{}, err
 		}
 	}
@@ -122,7 +158,7 @@ func Apply(ctx context.Context, db Beginner, p *planner.Plan, cfg *schema.Config
 	}
 	committed = true
 	add, change, destroy := p.Counts()
-	return Result{Added: add, Changed: change, Destroyed: destroy}, nil
+	return Result{Added: add, Changed: change, Destroyed: destroy, InviteURLs: urls}, nil
 }
 
 var errLockTimeout = errors.New("applier: lock timeout")
@@ -157,10 +193,11 @@ func holders(ctx context.Context, conn *pgx.Conn) []Holder {
 }
 
 // rowHolders reads, best effort, the other sessions whose open transaction
-// has written to users: the candidates for holding a row lock.
+// has written to users or user_invite_tokens: the candidates for holding a
+// row lock.
 func rowHolders(ctx context.Context, conn *pgx.Conn) []Holder {
 	return readHolders(ctx, conn, holderColumns+`WHERE l.locktype = 'relation' AND l.granted
-	  AND l.relation = 'users'::regclass AND l.mode IN ('RowExclusiveLock', 'RowShareLock', 'ExclusiveLock', 'AccessExclusiveLock')
+	  AND l.relation IN ('users'::regclass, 'user_invite_tokens'::regclass) AND l.mode IN ('RowExclusiveLock', 'RowShareLock', 'ExclusiveLock', 'AccessExclusiveLock')
 	  AND l.pid <> pg_backend_pid()`)
 }
 
@@ -181,14 +218,23 @@ func readHolders(ctx context.Context, conn *pgx.Conn, sql string, args ...any) [
 }
 
 // recheck re-reads, under the lock, every row the plan read and every
-// nickname and address it creates, and refuses when one moved.
-func recheck(ctx context.Context, tx pgx.Tx, p *planner.Plan) (map[string]*planner.LiveUser, error) {
-	var ids, nicks, emails []string
+// nickname, address and invite token it creates, and refuses when one moved.
+// It returns the locked accounts by id and invites by id.
+func recheck(ctx context.Context, tx pgx.Tx, p *planner.Plan, cfg *schema.Config) (map[string]*planner.LiveUser, map[int64]*planner.LiveInvite, error) {
+	var ids, nicks, emails, tokens []string
+	var inviteIDs []int64
 	for _, c := range p.Changes {
-		switch c.Action {
-		case planner.Update:
+		switch {
+		case c.Type == "invite" && c.Action == planner.Update:
+			inviteIDs = append(inviteIDs, c.InviteID)
+		case c.Type == "invite" && c.Action == planner.Create:
+			if inv := configInvite(cfg, c.Nickname); inv != nil {
+				tokens = append(tokens, inv.Token.Reveal())
+			}
+		case c.Type == "invite":
+		case c.Action == planner.Update || c.Action == planner.Delete:
 			ids = append(ids, c.ID)
-		case planner.Create:
+		case c.Action == planner.Create:
 			nicks = append(nicks, c.Nickname)
 			if a := c.Attr("email"); a != nil {
 				if e, ok := a.After.(string); ok {
@@ -199,34 +245,82 @@ func recheck(ctx context.Context, tx pgx.Tx, p *planner.Plan) (map[string]*plann
 	}
 	live, err := planner.LockUsers(ctx, tx, ids)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	var invites map[int64]*planner.LiveInvite
+	if len(inviteIDs) > 0 {
+		if invites, err = planner.LockInvites(ctx, tx, inviteIDs); err != nil {
+			return nil, nil, err
+		}
 	}
 	var moved []string
 	for _, c := range p.Changes {
-		if c.Action != planner.Update {
-			continue
-		}
-		lu := live[c.ID]
-		if lu == nil {
-			moved = append(moved, c.Address+": the account no longer exists")
-			continue
-		}
-		if cols := planner.Moved(c.Fingerprint, lu.Fingerprint()); len(cols) > 0 {
-			moved = append(moved, c.Address+": "+strings.Join(cols, ", ")+" changed")
+		switch {
+		case c.Type == "invite" && c.Action == planner.Update:
+			li := invites[c.InviteID]
+			if li == nil {
+				moved = append(moved, c.Address+": the invite no longer exists")
+				continue
+			}
+			if cols := planner.Moved(c.Fingerprint, li.Fingerprint()); len(cols) > 0 {
+				moved = append(moved, c.Address+": "+strings.Join(cols, ", ")+" changed")
+			}
+		case c.Type == "invite":
+		case c.Action == planner.Update || c.Action == planner.Delete:
+			lu := live[c.ID]
+			if lu == nil {
+				moved = append(moved, c.Address+": the account no longer exists")
+				continue
+			}
+			if cols := planner.Moved(c.Fingerprint, lu.Fingerprint()); len(cols) > 0 {
+				moved = append(moved, c.Address+": "+strings.Join(cols, ", ")+" changed")
+			}
 		}
 	}
 	if len(nicks) > 0 {
 		taken, err := planner.ReadTaken(ctx, tx, nicks, emails)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, t := range taken {
 			moved = append(moved, fmt.Sprintf("account %q now holds a nickname or e-mail address the plan creates", t.Nickname))
 		}
 	}
+	if len(tokens) > 0 {
+		rows, err := tx.Query(ctx, `SELECT token FROM user_invite_tokens WHERE token = ANY($1::text[])`, tokens)
+		if err != nil {
+			return nil, nil, fmt.Errorf("applier: re-reading invites: %w", err)
+		}
+		existing, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return nil, nil, fmt.Errorf("applier: re-reading invites: %w", err)
+		}
+		have := map[string]bool{}
+		for _, t := range existing {
+			have[t] = true
+		}
+		for _, c := range p.Changes {
+			if c.Type != "invite" || c.Action != planner.Create {
+				continue
+			}
+			if inv := configInvite(cfg, c.Nickname); inv != nil && have[inv.Token.Reveal()] {
+				moved = append(moved, c.Address+": an invite with its token now exists")
+			}
+		}
+	}
 	if len(moved) > 0 {
 		sort.Strings(moved)
-		return nil, &StaleError{Moved: moved}
+		return nil, nil, &StaleError{Moved: moved}
 	}
-	return live, nil
+	return live, invites, nil
+}
+
+// configInvite returns the configuration's invite of that name, or nil.
+func configInvite(cfg *schema.Config, name string) *schema.Invite {
+	for _, i := range cfg.Invites {
+		if i.Name == name {
+			return i
+		}
+	}
+	return nil
 }

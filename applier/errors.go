@@ -1,9 +1,12 @@
 package applier
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // LockError is returned when another roster holds the lock longer than the
@@ -81,4 +84,18 @@ type UnknownVersionError struct{ Version, Newest int64 }
 
 func (e *UnknownVersionError) Error() string {
 	return fmt.Sprintf("applier: schema version %d is newer than the newest roster knows (%d); set server { allow_unknown_version = true } to write anyway", e.Version, e.Newest)
+}
+
+// redact drops the parts of a database error that may quote the row being
+// written (Detail's "Failing row contains (…)", Where, InternalQuery), which
+// could hold a password hash or an invite token. The message and SQLSTATE
+// stay.
+func redact(err error) error {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return err
+	}
+	c := *pgErr
+	c.Detail, c.Where, c.InternalQuery = "", "", ""
+	return &c
 }

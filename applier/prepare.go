@@ -38,7 +38,7 @@ func prepareCreates(ctx context.Context, p *planner.Plan, cfg *schema.Config, pa
 	var out []*newUser
 	for i := range p.Changes {
 		c := &p.Changes[i]
-		if c.Action != planner.Create {
+		if c.Action != planner.Create || c.Type == "invite" {
 			continue
 		}
 		u := cfg.User(c.Nickname)
@@ -85,12 +85,14 @@ func prepareSecrets(ctx context.Context, p *planner.Plan, cfg *schema.Config, pa
 	var jobs []job
 	out := map[string]string{}
 	for _, c := range p.Changes {
-		if c.Action != planner.Update {
+		if c.Action != planner.Update || c.Type == "invite" {
 			continue
 		}
+		// An account changed by a group block or by pruning has no user
+		// block, and so no password to set.
 		u := cfg.User(c.Nickname)
 		if u == nil {
-			return nil, fmt.Errorf("applier: %s is in the plan but not in the configuration", c.Address)
+			continue
 		}
 		switch {
 		case c.Attr("password") != nil && u.PasswordMode == schema.PasswordEnforced:

@@ -49,21 +49,25 @@ func (w *writer) queue(l label, sql string, args ...any) {
 // flush sends the queued statements in one round trip and runs the
 // follow bookkeeping of activations.
 func (w *writer) flush(ctx context.Context) error {
-	if w.batch.Len() > 0 {
-		br := w.tx.SendBatch(ctx, &w.batch)
-		for _, l := range w.labels {
+	// The queue is emptied first, so that flush can run again for the
+	// statements queued after it.
+	batch, labels, activations := w.batch, w.labels, w.activations
+	w.batch, w.labels, w.activations = pgx.Batch{}, nil, nil
+	if batch.Len() > 0 {
+		br := w.tx.SendBatch(ctx, &batch)
+		for _, l := range labels {
 			if _, err := br.Exec(); err != nil {
 				br.Close()
-				return &StatementError{Address: l.address, Statement: l.statement, Err: err}
+				return &StatementError{Address: l.address, Statement: l.statement, Err: redact(err)}
 			}
 		}
 		if err := br.Close(); err != nil {
 			return fmt.Errorf("applier: %w", err)
 		}
 	}
-	for _, a := range w.activations {
+	for _, a := range activations {
 		if _, err := w.tx.Exec(ctx, `UPDATE users SET is_active = $2, updated_at = $3 WHERE id = $1`, a.id, a.active, w.now); err != nil {
-			return &StatementError{Address: a.address, Statement: "UPDATE users SET is_active", Err: err}
+			return &StatementError{Address: a.address, Statement: "UPDATE users SET is_active", Err: redact(err)}
 		}
 		if err := w.followBookkeeping(ctx, a.label); err != nil {
 			return err
@@ -359,7 +363,7 @@ WHERE u.id = c.id AND u.follower_count IS DISTINCT FROM c.n`
 // and its own following count recomputed. Nothing is federated.
 func (w *writer) followBookkeeping(ctx context.Context, l label) error {
 	fail := func(stmt string, err error) error {
-		return &StatementError{Address: l.address, Statement: stmt, Err: err}
+		return &StatementError{Address: l.address, Statement: stmt, Err: redact(err)}
 	}
 	rows, err := w.tx.Query(ctx, `DELETE FROM following_relationships fr USING users g
 	  WHERE fr.follower_id = $1 AND fr.state = 2 AND fr.following_id = g.id AND g.is_active AND g.local

@@ -1,0 +1,307 @@
+package applier_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/roster-project/roster/applier"
+	"github.com/roster-project/roster/internal/pgtest"
+	"github.com/roster-project/roster/planner"
+	"github.com/roster-project/roster/schema"
+)
+
+const inviteSecret = "invite-secret-for-tests-0123456789"
+
+type inviteRow struct {
+	Token, Type       string
+	Used              bool
+	MaxUse            *int64
+	ExpiresAt         *string
+	Uses              int
+	Inserted, Updated time.Time
+}
+
+func inviteRows(t *testing.T, conn *pgx.Conn) map[string]inviteRow {
+	t.Helper()
+	rows, err := conn.Query(context.Background(), `SELECT token, invite_type, used, max_use::bigint,
+	  to_char(expires_at, 'YYYY-MM-DD'), uses, inserted_at, updated_at FROM user_invite_tokens ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]inviteRow{}
+	for rows.Next() {
+		var r inviteRow
+		if err := rows.Scan(&r.Token, &r.Type, &r.Used, &r.MaxUse, &r.ExpiresAt, &r.Uses, &r.Inserted, &r.Updated); err != nil {
+			t.Fatal(err)
+		}
+		out[r.Token] = r
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func i64(v int64) *int64       { return &v }
+func str(v string) *string     { return &v }
+func token(name string) string { return schema.DeriveInviteToken(inviteSecret, name) }
+
+// TestInviteCreate checks the rows of the server's invite command for every
+// invite_type, and the registration URLs in the result.
+func TestInviteCreate(t *testing.T) {
+	for _, fx := range pgtest.Flavors() {
+		t.Run(fx.Name, func(t *testing.T) {
+			t.Parallel()
+			conn := pgtest.Connect(t, pgtest.New(t, fx))
+			cfg := config(t, `
+server {
+  url           = "https://social.example.org"
+  invite_secret = var.secret
+}
+variable "secret" { sensitive = true }
+variable "given" { sensitive = true }
+invite "both" {
+  max_use    = 25
+  expires_at = "2027-03-31"
+}
+invite "dated" { expires_at = "2027-04-01" }
+invite "counted" { max_use = 2 }
+invite "once" {}
+invite "given" { token = var.given }
+`, "secret="+inviteSecret, "given=given-token-xyz")
+			p := makePlan(t, conn, cfg)
+			start := time.Now().UTC().Truncate(time.Second)
+			res, err := applier.Apply(context.Background(), conn, p, cfg, applier.Options{})
+			end := time.Now().UTC()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if again := makePlan(t, conn, cfg); !again.Empty() {
+				t.Fatalf("planning again is not empty: %+v", again.Changes)
+			}
+			if res.Added != 5 {
+				t.Errorf("added = %d, want 5", res.Added)
+			}
+			var wantURLs []string
+			for _, c := range p.Changes {
+				tok := token(c.Nickname)
+				if c.Nickname == "given" {
+					tok = "given-token-xyz"
+				}
+				wantURLs = append(wantURLs, baseURL+"/registration/"+tok)
+			}
+			if !reflect.DeepEqual(res.InviteURLs, wantURLs) {
+				t.Errorf("invite URLs = %q, want %q (in plan order)", res.InviteURLs, wantURLs)
+			}
+			want := map[string]inviteRow{
+				token("both"):     {Type: "reusable_date_limited", MaxUse: i64(25), ExpiresAt: str("2027-03-31")},
+				token("dated"):    {Type: "date_limited", ExpiresAt: str("2027-04-01")},
+				token("counted"):  {Type: "reusable", MaxUse: i64(2)},
+				token("once"):     {Type: "one_time"},
+				"given-token-xyz": {Type: "one_time"},
+			}
+			got := inviteRows(t, conn)
+			if len(got) != len(want) {
+				t.Fatalf("%d invites, want %d", len(got), len(want))
+			}
+			for tok, w := range want {
+				g, ok := got[tok]
+				if !ok {
+					t.Errorf("no invite with the token %s", tok)
+					continue
+				}
+				if g.Inserted != g.Updated || g.Inserted.Before(start) || g.Inserted.After(end) {
+					t.Errorf("inserted_at, updated_at = %s, %s; want the apply's time", g.Inserted, g.Updated)
+				}
+				w.Token, w.Inserted, w.Updated = tok, g.Inserted, g.Updated
+				if !reflect.DeepEqual(g, w) {
+					t.Errorf("invite = %+v,\nwant %+v", g, w)
+				}
+			}
+		})
+	}
+}
+
+// seedInvite inserts an invite as the server's invite command would have.
+func seedInvite(t *testing.T, conn *pgx.Conn, tok string, maxUse *int64, expiresAt *string, typ string, uses int, used bool) {
+	t.Helper()
+	then := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	_, err := conn.Exec(context.Background(), `INSERT INTO user_invite_tokens (token, used, max_use, expires_at, uses, invite_type, inserted_at, updated_at)
+	  VALUES ($1, $2, $3::int, $4::date, $5, $6, $7, $7)`, tok, used, maxUse, expiresAt, uses, typ, then)
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestInviteUpdate changes limits in place (invite_type recomputed, uses
+// kept), revokes as revoke_invite does, and prunes an undeclared invite.
+func TestInviteUpdate(t *testing.T) {
+	for _, fx := range pgtest.Flavors() {
+		t.Run(fx.Name, func(t *testing.T) {
+			t.Parallel()
+			conn := pgtest.Connect(t, pgtest.New(t, fx))
+			seedInvite(t, conn, token("grow"), i64(5), nil, "reusable", 3, false)
+			seedInvite(t, conn, token("undate"), i64(5), str("2026-01-01"), "reusable_date_limited", 1, false)
+			seedInvite(t, conn, token("date"), nil, nil, "one_time", 0, false)
+			seedInvite(t, conn, token("revoke"), i64(10), nil, "reusable", 4, false)
+			seedInvite(t, conn, token("same"), nil, str("2030-01-01"), "date_limited", 2, false)
+			seedInvite(t, conn, "stray-token", nil, nil, "one_time", 0, false)
+			seedInvite(t, conn, "spent-token", i64(1), nil, "reusable", 1, true)
+			cfg := config(t, `
+server { invite_secret = var.secret }
+variable "secret" { sensitive = true }
+invite "grow"   { max_use = 50 }
+invite "undate" { max_use = 5 }
+invite "date"   { expires_at = "2027-12-31" }
+invite "revoke" {
+  max_use = 10
+  revoked = true
+}
+invite "same" { expires_at = "2030-01-01" }
+prune { invites = "revoke" }
+`, "secret="+inviteSecret)
+			p := makePlan(t, conn, cfg)
+			if add, change, _ := p.Counts(); add != 0 || change != 5 {
+				t.Fatalf("counts = %d/%d, want 0/5: %+v", add, change, p.Changes)
+			}
+			start := time.Now().UTC().Truncate(time.Second)
+			res, err := applier.Apply(context.Background(), conn, p, cfg, applier.Options{})
+			end := time.Now().UTC()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Changed != 5 || res.InviteURLs != nil {
+				t.Errorf("result = %+v, want 5 changed and no URLs", res)
+			}
+			if again := makePlan(t, conn, cfg); !again.Empty() {
+				t.Fatalf("planning again is not empty: %+v", again.Changes)
+			}
+			then := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+			want := map[string]inviteRow{
+				token("grow"):   {Type: "reusable", MaxUse: i64(50), Uses: 3},
+				token("undate"): {Type: "reusable", MaxUse: i64(5), Uses: 1},
+				token("date"):   {Type: "date_limited", ExpiresAt: str("2027-12-31")},
+				token("revoke"): {Type: "reusable", MaxUse: i64(10), Uses: 4, Used: true},
+				token("same"):   {Type: "date_limited", ExpiresAt: str("2030-01-01"), Uses: 2},
+				"stray-token":   {Type: "one_time", Used: true},
+				"spent-token":   {Type: "reusable", MaxUse: i64(1), Uses: 1, Used: true},
+			}
+			unchanged := map[string]bool{token("same"): true, "spent-token": true}
+			got := inviteRows(t, conn)
+			for tok, w := range want {
+				g := got[tok]
+				if g.Inserted != then {
+					t.Errorf("%s: inserted_at = %s, want it kept", w.Type, g.Inserted)
+				}
+				if unchanged[tok] {
+					if g.Updated != then {
+						t.Errorf("%s: updated_at bumped although nothing changed", w.Type)
+					}
+				} else if g.Updated.Before(start) || g.Updated.After(end) {
+					t.Errorf("%s: updated_at = %s, want the apply's time", w.Type, g.Updated)
+				}
+				w.Token, w.Inserted, w.Updated = tok, g.Inserted, g.Updated
+				if !reflect.DeepEqual(g, w) {
+					t.Errorf("invite = %+v,\nwant %+v", g, w)
+				}
+			}
+		})
+	}
+}
+
+// TestInviteStale: an invite that was used, or a token that appeared, after
+// the plan was made stops the apply, naming the invite but not its token.
+func TestInviteStale(t *testing.T) {
+	for _, fx := range pgtest.Flavors() {
+		t.Run(fx.Name, func(t *testing.T) {
+			t.Parallel()
+			conn := pgtest.Connect(t, pgtest.New(t, fx))
+			seedInvite(t, conn, token("spring"), i64(5), nil, "reusable", 0, false)
+			cfg := config(t, `
+server { invite_secret = var.secret }
+variable "secret" { sensitive = true }
+invite "spring" { max_use = 6 }
+invite "summer" {}
+`, "secret="+inviteSecret)
+			p := makePlan(t, conn, cfg)
+			// A registration uses spring; someone creates summer's token by hand.
+			if _, err := conn.Exec(context.Background(), `UPDATE user_invite_tokens SET uses = uses + 1 WHERE token = $1`, token("spring")); err != nil {
+				t.Fatal(err)
+			}
+			seedInvite(t, conn, token("summer"), nil, nil, "one_time", 0, false)
+			before := snapshot(t, conn)
+			_, err := applier.Apply(context.Background(), conn, p, cfg, applier.Options{})
+			var stale *applier.StaleError
+			if !errors.As(err, &stale) {
+				t.Fatalf("err = %v, want a StaleError", err)
+			}
+			want := []string{"invite.spring: uses changed", "invite.summer: an invite with its token now exists"}
+			if !reflect.DeepEqual(stale.Moved, want) {
+				t.Errorf("moved = %q, want %q", stale.Moved, want)
+			}
+			for _, name := range []string{"spring", "summer"} {
+				if strings.Contains(err.Error(), token(name)) || strings.Contains(fmt.Sprintf("%#v", err), token(name)) {
+					t.Errorf("the error shows a token: %v", err)
+				}
+			}
+			sameSnapshot(t, before, snapshot(t, conn))
+		})
+	}
+}
+
+// TestInviteTypeFromPlan: the applier writes the invite_type the server
+// would derive, and refuses a hand-made plan whose invite_type disagrees
+// with its limits; a plan never sets used back to false.
+func TestInviteTypeFromPlan(t *testing.T) {
+	conn := pgtest.Connect(t, pgtest.New(t, pgtest.Pleroma))
+	seedInvite(t, conn, "old-token", i64(5), nil, "reusable", 0, true)
+	var id int64
+	row(t, conn, `SELECT id FROM user_invite_tokens`, nil, &id)
+	var version int64
+	row(t, conn, `SELECT max(version) FROM schema_migrations`, nil, &version)
+	lis, err := planner.LockInvites(context.Background(), conn, []int64{id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config(t, `
+variable "tok" { sensitive = true }
+invite "new" {
+  token      = var.tok
+  expires_at = "2027-01-01"
+}`, "tok=the-new-token")
+	srv := planner.Server{Flavor: "pleroma", Version: version, URL: baseURL, Known: true}
+	bad := &planner.Plan{Server: srv, Changes: []planner.Change{{Address: "invite.new", Type: "invite", Nickname: "new", Action: planner.Create,
+		Attrs: []planner.Attr{{Name: "expires_at", After: "2027-01-01"}, {Name: "invite_type", After: "one_time"}, {Name: "token", Sensitive: true}}}}}
+	_, err = applier.Apply(context.Background(), conn, bad, cfg, applier.Options{})
+	if err == nil || !strings.Contains(err.Error(), "invite_type") || strings.Contains(err.Error(), "the-new-token") {
+		t.Fatalf("err = %v, want a refusal naming invite_type without the token", err)
+	}
+	good := &planner.Plan{Server: srv, Changes: []planner.Change{
+		{Address: "invite.new", Type: "invite", Nickname: "new", Action: planner.Create,
+			Attrs: []planner.Attr{{Name: "expires_at", After: "2027-01-01"}, {Name: "token", Sensitive: true}}},
+		{Address: "invite.#1", Type: "invite", Nickname: "#1", Action: planner.Update, InviteID: id, Fingerprint: lis[id].Fingerprint(),
+			Attrs: []planner.Attr{{Name: "max_use", Before: int64(5), After: nil}, {Name: "revoked", Before: true, After: false}}},
+	}}
+	res, err := applier.Apply(context.Background(), conn, good, cfg, applier.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{baseURL + "/registration/the-new-token"}; !reflect.DeepEqual(res.InviteURLs, want) {
+		t.Errorf("invite URLs = %q, want %q", res.InviteURLs, want)
+	}
+	got := inviteRows(t, conn)
+	if g := got["the-new-token"]; g.Type != "date_limited" || g.Used || g.Uses != 0 || g.ExpiresAt == nil || *g.ExpiresAt != "2027-01-01" {
+		t.Errorf("created invite = %+v", g)
+	}
+	if g := got["old-token"]; g.Type != "one_time" || !g.Used || g.MaxUse != nil {
+		t.Errorf("updated invite = %+v, want one_time, still used, max_use NULL", g)
+	}
+}
