@@ -19,14 +19,16 @@ import (
 )
 
 type applyCmd struct {
-	AutoApprove bool `name:"auto-approve" help:"Apply without asking for approval."`
+	AutoApprove    bool `name:"auto-approve" help:"Apply without asking for approval."`
+	AllowMassPrune bool `name:"allow-mass-prune" help:"Apply even when pruning would remove more than prune.max accounts and invites."`
+	ShowInviteURLs bool `name:"show-invite-urls" help:"Print the registration URLs of new invites even when standard output is not a terminal."`
 }
 
 func (c *applyCmd) Run(a *app, g *Globals) error {
 	ctx, stop := signal.NotifyContext(a.ctx, os.Interrupt)
 	defer stop()
 	a.ctx = ctx
-	cfg, p, conn, err := a.makePlan(g)
+	cfg, p, conn, err := a.makePlan(g, planner.Options{AllowMassPrune: c.AllowMassPrune})
 	if err != nil {
 		return err
 	}
@@ -47,6 +49,13 @@ func (c *applyCmd) Run(a *app, g *Globals) error {
 		return exitCode(1)
 	}
 	fmt.Fprintf(a.Out, "\n%s Users: %d added, %d changed, %d destroyed.\n", out.Green(out.Bold("Apply complete!")), res.Added, res.Changed, res.Destroyed)
+	// A registration URL holds its invite's token: print it to a person at a
+	// terminal, or when asked to, never into a log by default.
+	if urls := res.InviteURLs; a.OutTerm || c.ShowInviteURLs {
+		view.InviteURLs(a.Out, urls, out)
+	} else {
+		view.InviteURLsWithheld(a.Out, len(urls), p.Server.URL)
+	}
 	if res.Changed > 0 && len(cfg.Server.AfterApply) == 0 {
 		fmt.Fprintf(a.Out, "\nNote: a running %s server caches accounts, and may keep showing and acting on\n"+
 			"the old state of an account it has cached (roles and activation included)\n"+
@@ -124,5 +133,3 @@ func (a *app) afterApply(g *Globals, cfg *schema.Config) error {
 	fmt.Fprintln(a.Out, "after_apply succeeded.")
 	return nil
 }
-
-var _ = planner.Create

@@ -13,10 +13,11 @@ import (
 
 type planCmd struct {
 	DetailedExitcode bool `name:"detailed-exitcode" help:"Exit 0 when there are no changes, 1 on error, 2 when there are changes."`
+	AllowMassPrune   bool `name:"allow-mass-prune" help:"Plan even when pruning would remove more than prune.max accounts and invites."`
 }
 
 func (c *planCmd) Run(a *app, g *Globals) error {
-	cfg, p, conn, err := a.makePlan(g)
+	cfg, p, conn, err := a.makePlan(g, planner.Options{AllowMassPrune: c.AllowMassPrune})
 	if err != nil {
 		return err
 	}
@@ -32,7 +33,7 @@ func (c *planCmd) Run(a *app, g *Globals) error {
 // makePlan loads the configuration, connects, and plans, printing every
 // diagnostic and the line that says what was read. The connection stays
 // open for apply.
-func (a *app) makePlan(g *Globals) (*schema.Config, *planner.Plan, *pgx.Conn, error) {
+func (a *app) makePlan(g *Globals, opts planner.Options) (*schema.Config, *planner.Plan, *pgx.Conn, error) {
 	cfg, ok := a.loadConfig(g, false)
 	if !ok {
 		return nil, nil, nil, exitCode(1)
@@ -41,7 +42,7 @@ func (a *app) makePlan(g *Globals) (*schema.Config, *planner.Plan, *pgx.Conn, er
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	p, diags := planner.Make(a.ctx, conn, cfg, planner.Options{})
+	p, diags := planner.Make(a.ctx, conn, cfg, opts)
 	a.diags(g, cfg, diags)
 	if diags.HasErrors() {
 		conn.Close(context.WithoutCancel(a.ctx))

@@ -30,6 +30,9 @@ func Plan(w io.Writer, p *planner.Plan, s Style) {
 	if syms[planner.Update] {
 		fmt.Fprintf(w, "  %s update in-place\n", s.Yellow("~"))
 	}
+	if syms[planner.Delete] {
+		fmt.Fprintf(w, "  %s destroy\n", s.Red("-"))
+	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "roster will perform the following actions:")
 	for i := range p.Changes {
@@ -48,31 +51,87 @@ func NoChanges(w io.Writer, s Style) {
 	fmt.Fprintln(w, "differences, so no changes are needed.")
 }
 
-// Summary prints the closing line of a plan.
+// Summary prints the closing line of a plan, and the call-out of the
+// privileges it grants and revokes.
 func Summary(w io.Writer, p *planner.Plan, s Style) {
 	add, change, destroy := p.Counts()
 	fmt.Fprintf(w, "%s %d to add, %d to change, %d to destroy.\n", s.Bold("Plan:"), add, change, destroy)
+	if pr := p.Privileges(); pr.Any() {
+		fmt.Fprintln(w, s.Yellow(s.Bold(PrivilegesLine(pr))))
+	}
+}
+
+// PrivilegesLine says which roles a plan grants and revokes, e.g.
+// "Privileges: 1 admin granted, 2 moderators revoked.", naming only the
+// counts that are not zero.
+func PrivilegesLine(pr planner.Privileges) string {
+	var parts []string
+	for _, p := range []struct {
+		n          int
+		role, verb string
+	}{
+		{pr.AdminsGranted, "admin", "granted"},
+		{pr.AdminsRevoked, "admin", "revoked"},
+		{pr.ModeratorsGranted, "moderator", "granted"},
+		{pr.ModeratorsRevoked, "moderator", "revoked"},
+	} {
+		if p.n == 0 {
+			continue
+		}
+		role := p.role
+		if p.n != 1 {
+			role += "s"
+		}
+		parts = append(parts, fmt.Sprintf("%d %s %s", p.n, role, p.verb))
+	}
+	return "Privileges: " + strings.Join(parts, ", ") + "."
 }
 
 func symbol(a planner.Action, s Style) string {
-	if a == planner.Create {
+	switch a {
+	case planner.Create:
 		return s.Green("+")
+	case planner.Delete:
+		return s.Red("-")
 	}
 	return s.Yellow("~")
 }
 
+func verb(a planner.Action) string {
+	switch a {
+	case planner.Create:
+		return "will be created"
+	case planner.Delete:
+		return "will be destroyed"
+	}
+	return "will be updated in-place"
+}
+
 func change(w io.Writer, c *planner.Change, s Style) {
-	verb := map[planner.Action]string{planner.Create: "will be created", planner.Update: "will be updated in-place"}[c.Action]
-	fmt.Fprintf(w, "  %s\n", s.Bold(fmt.Sprintf("# %s %s", c.Address, verb)))
+	fmt.Fprintf(w, "  %s\n", s.Bold(fmt.Sprintf("# %s %s", c.Address, verb(c.Action))))
+	for _, r := range c.Reasons {
+		fmt.Fprintf(w, "  # (%s)\n", r)
+	}
 	for _, n := range c.Notes {
 		fmt.Fprintf(w, "  # (%s)\n", n)
 	}
 	fmt.Fprintf(w, "  %s %s %s {\n", symbol(c.Action, s), c.Type, strconv.Quote(c.Nickname))
+	attrs := c.Attrs
+	if c.Action == planner.Delete {
+		// A destroy lists the values the object had, as Terraform does;
+		// attributes that had none are left out.
+		attrs = nil
+		for _, a := range c.Attrs {
+			if a.Sensitive || a.Before != nil {
+				attrs = append(attrs, a)
+			}
+		}
+	}
 	width := 0
-	for _, a := range c.Attrs {
+	for _, a := range attrs {
 		width = max(width, len(a.Name))
 	}
-	for _, a := range c.Attrs {
+	for _, a := range attrs {
 		attr(w, c.Action, a, width, s)
 	}
 	if c.Unchanged > 0 {
@@ -90,23 +149,37 @@ const attrIndent = "      "
 func attr(w io.Writer, action planner.Action, a planner.Attr, width int, s Style) {
 	name := a.Name + strings.Repeat(" ", width-len(a.Name))
 	sym := symbol(action, s)
-	if action == planner.Update && a.Before == nil && !a.Sensitive {
-		sym = s.Green("+")
+	// Within an update, a value that appears is added and one that becomes
+	// null is removed (Terraform's "+ a = new" and "- a = old -> null").
+	removed := action == planner.Delete
+	if action == planner.Update && !a.Sensitive && !a.Computed {
+		switch {
+		case a.Before == nil:
+			sym = s.Green("+")
+		case a.After == nil:
+			sym, removed = s.Red("-"), true
+		}
+	}
+	null := ""
+	if removed {
+		a.After, null = nil, " -> null"
 	}
 	prefix := fmt.Sprintf("%s%s %s = ", attrIndent, sym, name)
 	switch {
 	case a.Sensitive:
-		fmt.Fprintln(w, prefix+"(sensitive value)")
+		fmt.Fprintln(w, prefix+"(sensitive value)"+null)
 	case a.Computed:
 		fmt.Fprintln(w, prefix+"(known after apply)")
-	case isList(a.After):
+	case isList(a.After) || (removed && isList(a.Before)):
 		fmt.Fprintln(w, prefix+"[")
 		listDiff(w, a.Before, a.After, s)
-		fmt.Fprintln(w, attrIndent+"  ]")
+		fmt.Fprintln(w, attrIndent+"  ]"+null)
 	case multiline(a.Before) || multiline(a.After):
 		fmt.Fprintln(w, prefix+"<<-EOT")
 		textDiff(w, a.Before, a.After, s)
-		fmt.Fprintln(w, attrIndent+"  EOT")
+		fmt.Fprintln(w, attrIndent+"  EOT"+null)
+	case removed:
+		fmt.Fprintf(w, "%s%s -> null\n", prefix, literal(a.Before))
 	case action == planner.Update && a.Before != nil:
 		fmt.Fprintf(w, "%s%s -> %s\n", prefix, literal(a.Before), literal(a.After))
 	default:
@@ -130,6 +203,13 @@ func literal(v any) string {
 		return strconv.Quote(v)
 	case bool:
 		return strconv.FormatBool(v)
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case int:
+		return strconv.Itoa(v)
+	case float64:
+		// A plan read back from JSON carries numbers as float64.
+		return strconv.FormatFloat(v, 'f', -1, 64)
 	}
 	return fmt.Sprint(v)
 }
@@ -137,7 +217,7 @@ func literal(v any) string {
 // listDiff prints list elements: kept ones plain, removed with -, added with +.
 func listDiff(w io.Writer, before, after any, s Style) {
 	old, _ := before.([]string)
-	now := after.([]string)
+	now, _ := after.([]string)
 	inNow, inOld := map[string]bool{}, map[string]bool{}
 	for _, t := range now {
 		inNow[t] = true

@@ -1,0 +1,41 @@
+package view
+
+import (
+	"fmt"
+	"io"
+)
+
+// InviteURLs prints the registration URLs of the invites an apply created,
+// one a line under a heading. Each URL holds its invite's token, so the
+// caller prints them only to a terminal or when asked to.
+func InviteURLs(w io.Writer, urls []string, s Style) {
+	if len(urls) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n%s\n", s.Bold("New invites:"))
+	for _, u := range urls {
+		fmt.Fprintf(w, "  %s\n", u)
+	}
+}
+
+// InviteURLsWithheld says that the registration URLs of n new invites were
+// not printed, and how to get them. serverURL is the server's base URL, or
+// empty when it is not known.
+func InviteURLsWithheld(w io.Writer, n int, serverURL string) {
+	if n == 0 {
+		return
+	}
+	what, it := "The registration URL of the new invite was", "it"
+	if n != 1 {
+		what, it = fmt.Sprintf("The registration URLs of the %d new invites were", n), "them"
+	}
+	base := serverURL
+	if base == "" {
+		base = "<server URL>"
+	}
+	fmt.Fprintf(w, "\n%s not printed: standard output\n"+
+		"is not a terminal, and a registration URL holds its invite's token.\n"+
+		"Pass --show-invite-urls to roster apply to print the URLs of new invites.\n"+
+		"To get %s now, run \"pleroma_ctl user invites\" on the server: it lists each\n"+
+		"invite's token, and the URL is %s/registration/<token>.\n", what, it, base)
+}
