@@ -231,13 +231,15 @@ func decodeInvites(ev *evaluator, blocks hcl.Blocks, cfg *Config) hcl.Diagnostic
 			}
 		}
 		if _, given := as["token"]; !given {
-			if cfg.Server.InviteSecret.Reveal() == "" {
+			if !cfg.Server.inviteSecretSet {
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invite without a token",
 					Detail:  fmt.Sprintf("invite.%s has no token, and server { invite_secret } is not set to derive one. Set server { invite_secret = var.invite_secret } (a long random secret, kept like a password), or give the invite a token = var.… of its own.", inv.Name),
 					Subject: b.DefRange.Ptr()})
 				continue
 			}
-			inv.Token = NewSecret(DeriveInviteToken(cfg.Server.InviteSecret.Reveal(), inv.Name))
+			if secret := cfg.Server.InviteSecret.Reveal(); secret != "" {
+				inv.Token = NewSecret(DeriveInviteToken(secret, inv.Name))
+			}
 		}
 		if t := inv.Token.Reveal(); t != "" {
 			if prev, ok := tokens[t]; ok {

@@ -55,6 +55,9 @@ type Server struct {
 	Limits server.Limits
 	// InviteSecret derives the tokens of invites that give none.
 	InviteSecret Secret
+	// inviteSecretSet is true when the attribute is present, even with a
+	// value not known yet (validate without variable values).
+	inviteSecretSet bool
 	// Federating is false when the server does not federate: deletions then
 	// enqueue no publish job.
 	Federating bool

@@ -198,7 +198,11 @@ func decodeServer(ev *evaluator, blocks hcl.Blocks, s *Server) hcl.Diagnostics {
 					}
 				}
 			case "invite_secret":
+				s.inviteSecretSet = true
 				if v, ok := ev.str(a, &diags); ok {
+					if len(v) < 16 {
+						diags = append(diags, attrError(a, "Weak invite secret", "invite_secret derives every invite's token, and anyone who knows it can register: give at least 16 characters of a random secret, from a sensitive variable."))
+					}
 					s.InviteSecret = NewSecret(v)
 				}
 			case "federating":
