@@ -295,8 +295,8 @@ func (st *planning) create(u *schema.User, baseURL string) *Change {
 		if d.name == "confirmed" && d.value == nil {
 			d.value = true // as the server's own `user new`
 		}
-		if d.value == nil {
-			continue
+		if d.value == nil || (d.reason != "" && isDefault(d.value)) {
+			continue // a group's "not a member" on a new account is the server's default
 		}
 		a := Attr{Name: d.name, After: d.value}
 		if u.Sensitive[d.name] {
@@ -582,4 +582,16 @@ func sortDiags(diags hcl.Diagnostics) {
 
 func errDiag(summary, detail string) hcl.Diagnostics {
 	return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: detail}}
+}
+
+// isDefault reports whether a value is what a new account has anyway:
+// false, or no tags.
+func isDefault(v any) bool {
+	switch v := v.(type) {
+	case bool:
+		return !v
+	case []string:
+		return len(v) == 0
+	}
+	return false
 }

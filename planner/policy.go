@@ -180,7 +180,7 @@ func (st *planning) deletion(lu *LiveUser, address, reason string, src Source) *
 	c := &Change{Address: address, Type: "user", Nickname: lu.Nickname, Action: Delete, ID: lu.ID,
 		Fingerprint: lu.Fingerprint(), Reactivate: !lu.Active, Reasons: []string{reason}, Source: src}
 	for _, name := range []string{"active", "admin", "email", "moderator", "name", "tags"} {
-		if v := liveValue(lu, name); v != nil {
+		if v := liveValue(lu, name); v != nil && (name == "active" || !isDefault(v)) {
 			c.Attrs = append(c.Attrs, Attr{Name: name, Before: v})
 		}
 	}

@@ -97,9 +97,9 @@ user "root" {}`)
 		if diags.HasErrors() {
 			t.Fatal(diags.Error())
 		}
-		want := `delete user.bob [active,admin,email,moderator,name,tags] because bob is not in the configuration and prune.users = "delete"
-delete user.dave [active,admin,email,moderator,name,tags] because dave is not in the configuration and prune.users = "delete"
-delete user.erin [active,admin,email,moderator,name,tags] because erin is not in the configuration and prune.users = "delete"`
+		want := `delete user.bob [active,email,moderator,name] because bob is not in the configuration and prune.users = "delete"
+delete user.dave [active,email,name,tags] because dave is not in the configuration and prune.users = "delete"
+delete user.erin [active,email,name] because erin is not in the configuration and prune.users = "delete"`
 		if got := describe(p); got != want {
 			t.Errorf("plan:\n%s\nwant:\n%s", got, want)
 		}
@@ -150,7 +150,7 @@ user "dave" {
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
-	if got, want := describe(p), "delete user.dave [active,admin,email,moderator,name,tags] because user.dave is declared absent"; got != want {
+	if got, want := describe(p), "delete user.dave [active,email,name,tags] because user.dave is declared absent"; got != want {
 		t.Errorf("plan:\n%s\nwant:\n%s (a tombstone or a missing row is no change)", got, want)
 	}
 	_, diags = plan(t, url, `user "erin" {}`)

@@ -170,6 +170,8 @@ func attr(w io.Writer, action planner.Action, a planner.Attr, width int, s Style
 		fmt.Fprintln(w, prefix+"(sensitive value)"+null)
 	case a.Computed:
 		fmt.Fprintln(w, prefix+"(known after apply)")
+	case emptyList(a.Before) && emptyList(a.After):
+		fmt.Fprintln(w, prefix+"[]"+null)
 	case isList(a.After) || (removed && isList(a.Before)):
 		fmt.Fprintln(w, prefix+"[")
 		listDiff(w, a.Before, a.After, s)
@@ -188,6 +190,9 @@ func attr(w io.Writer, action planner.Action, a planner.Attr, width int, s Style
 }
 
 func isList(v any) bool { _, ok := v.([]string); return ok }
+
+// emptyList is true for an empty list or no value.
+func emptyList(v any) bool { l, ok := v.([]string); return v == nil || (ok && len(l) == 0) }
 
 func multiline(v any) bool {
 	str, ok := v.(string)
