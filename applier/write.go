@@ -121,19 +121,45 @@ func (w *writer) insertUsers(ctx context.Context, users []*newUser) error {
 		u := n.user
 		id := gen.Next(time.Now())
 		addr := server.AddressesFor(w.baseURL, u.Nickname)
-		name := u.Nickname
-		if u.Name != nil {
-			name = *u.Name
+		// The plan's values (a group block may decide admin, moderator and
+		// tags); sensitive ones from the configuration; else the server's
+		// defaults for a new account.
+		val := func(name string) any {
+			a := n.change.Attr(name)
+			switch {
+			case a == nil:
+				return nil
+			case a.Sensitive:
+				return sensitiveValue(u, name)
+			}
+			return a.After
 		}
+		str := func(name, def string) (string, bool) {
+			if v, ok := val(name).(string); ok {
+				return v, true
+			}
+			return def, false
+		}
+		flag := func(name string, def bool) bool {
+			if v, ok := val(name).(bool); ok {
+				return v
+			}
+			return def
+		}
+		name, _ := str("name", u.Nickname)
 		bio, rawBio := "", (*string)(nil)
-		if u.Bio != nil {
-			bio, rawBio = bioColumns(*u.Bio)
+		if text, ok := str("bio", ""); ok {
+			bio, rawBio = bioColumns(text)
 		}
-		tags := u.Tags
+		var email *string
+		if e, ok := str("email", ""); ok {
+			email = &e
+		}
+		tags, _ := val("tags").([]string)
 		if tags == nil {
 			tags = []string{}
 		}
-		confirmed := u.Confirmed == nil || *u.Confirmed
+		confirmed := flag("confirmed", true)
 		var token *string
 		if !confirmed {
 			t, err := confirmationToken()
@@ -146,10 +172,10 @@ func (w *writer) insertUsers(ctx context.Context, users []*newUser) error {
 			"follower_address", "following_address", "featured_address", "local", "avatar", "tags",
 			"is_admin", "is_moderator", "is_confirmed", "confirmation_token", "is_approved", "is_locked",
 			"is_active", "inserted_at", "updated_at"}
-		args := []any{id.UUID(), u.Nickname, u.Email, n.hash, name, bio, rawBio, addr.APID,
+		args := []any{id.UUID(), u.Nickname, email, n.hash, name, bio, rawBio, addr.APID,
 			addr.Followers, addr.Following, addr.Featured, true, "{}", tags,
-			deref(u.Admin, false), deref(u.Moderator, false), confirmed, token, deref(u.Approved, true),
-			deref(u.Locked, false), deref(u.Active, true), w.now, w.now}
+			flag("admin", false), flag("moderator", false), confirmed, token, flag("approved", true),
+			flag("locked", false), flag("active", true), w.now, w.now}
 		if w.info.UsersKeys {
 			cols, args = append(cols, "keys"), append(args, n.keys.PrivatePEM)
 		}
@@ -173,13 +199,6 @@ func insertSQL(table string, cols []string) string {
 		ph[i] = fmt.Sprintf("$%d", i+1)
 	}
 	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", table, strings.Join(cols, ", "), strings.Join(ph, ", "))
-}
-
-func deref(p *bool, def bool) bool {
-	if p == nil {
-		return def
-	}
-	return *p
 }
 
 // updateUser writes one account's changed attributes in one UPDATE, with
