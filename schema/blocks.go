@@ -5,13 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
-	"math/big"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/zclconf/go-cty/cty"
 )
 
 // Roles are the server's roles, the only labels a role block may have.
@@ -205,7 +204,7 @@ func decodeInvites(ev *evaluator, blocks hcl.Blocks, cfg *Config) hcl.Diagnostic
 			inv.Ranges[a.Name] = a.Expr.Range()
 			switch a.Name {
 			case "max_use":
-				if v, ok := ev.count(a, &diags); ok {
+				if v, ok := ev.whole(a, 1, &diags); ok {
 					inv.MaxUse = &v
 				}
 			case "expires_at":
@@ -278,7 +277,7 @@ func decodePrune(ev *evaluator, blocks hcl.Blocks, cfg *Config) hcl.Diagnostics 
 					continue
 				}
 				valid := map[string][]string{"users": pruneUsers, "invites": pruneInvites}[a.Name]
-				if !contains(valid, v) {
+				if !slices.Contains(valid, v) {
 					diags = append(diags, attrError(a, "Invalid prune mode", fmt.Sprintf("prune.%s must be one of %s, not %q.", a.Name, strings.Join(quoteAll(valid), ", "), v)))
 					continue
 				}
@@ -292,42 +291,11 @@ func decodePrune(ev *evaluator, blocks hcl.Blocks, cfg *Config) hcl.Diagnostics 
 					p.Protect = v
 				}
 			case "max":
-				if v, ok := ev.count(a, &diags); ok {
+				if v, ok := ev.whole(a, 0, &diags); ok {
 					p.Max = int(v)
 				}
 			}
 		}
 	}
 	return diags
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// count evaluates a whole number of at least 1.
-func (ev *evaluator) count(a *hcl.Attribute, diags *hcl.Diagnostics) (int64, bool) {
-	val, ok := ev.eval(a, diags)
-	if !ok || val.IsNull() {
-		return 0, false
-	}
-	v, ok := ev.convert(a, val, cty.Number, "number", diags)
-	if !ok {
-		return 0, false
-	}
-	i, acc := v.AsBigFloat().Int64()
-	if acc != big.Exact || i < 0 || i > 1<<31-1 {
-		*diags = append(*diags, attrError(a, "Invalid number", fmt.Sprintf("%s must be a whole number from 0 to 2147483647.", a.Name)))
-		return 0, false
-	}
-	if i == 0 && a.Name != "max" {
-		*diags = append(*diags, attrError(a, "Invalid number", fmt.Sprintf("%s must be at least 1: an invite with max_use = 0 could never be used.", a.Name)))
-		return 0, false
-	}
-	return i, i > 0 || a.Name == "max"
 }

@@ -349,7 +349,8 @@ func (ev *evaluator) strings(a *hcl.Attribute, diags *hcl.Diagnostics) ([]string
 	return ev.asStrings(a, val, diags)
 }
 
-func (ev *evaluator) integer(a *hcl.Attribute, diags *hcl.Diagnostics) (int, bool) {
+// whole evaluates a whole number from lo to 2147483647 (an int column).
+func (ev *evaluator) whole(a *hcl.Attribute, lo int64, diags *hcl.Diagnostics) (int64, bool) {
 	val, ok := ev.eval(a, diags)
 	if !ok || val.IsNull() {
 		return 0, false
@@ -358,13 +359,12 @@ func (ev *evaluator) integer(a *hcl.Attribute, diags *hcl.Diagnostics) (int, boo
 	if !ok {
 		return 0, false
 	}
-	bf := v.AsBigFloat()
-	i, acc := bf.Int64()
-	if acc != big.Exact || i < 1 || i > 1<<31 {
-		*diags = append(*diags, attrError(a, "Invalid number", fmt.Sprintf("%s must be a positive whole number.", a.Name)))
+	i, acc := v.AsBigFloat().Int64()
+	if acc != big.Exact || i < lo || i > 1<<31-1 {
+		*diags = append(*diags, attrError(a, "Invalid number", fmt.Sprintf("%s must be a whole number from %d to 2147483647.", a.Name, lo)))
 		return 0, false
 	}
-	return int(i), true
+	return i, true
 }
 
 func (ev *evaluator) resolve(path string) string {

@@ -210,12 +210,12 @@ func decodeServer(ev *evaluator, blocks hcl.Blocks, s *Server) hcl.Diagnostics {
 					s.Federating = v
 				}
 			case "name_length":
-				if v, ok := ev.integer(a, &diags); ok {
-					s.Limits.NameLength = v
+				if v, ok := ev.whole(a, 1, &diags); ok {
+					s.Limits.NameLength = int(v)
 				}
 			case "bio_length":
-				if v, ok := ev.integer(a, &diags); ok {
-					s.Limits.BioLength = v
+				if v, ok := ev.whole(a, 1, &diags); ok {
+					s.Limits.BioLength = int(v)
 				}
 			case "extended_nickname_format":
 				if v, ok := ev.boolean(a, &diags); ok {
