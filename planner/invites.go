@@ -2,7 +2,6 @@ package planner
 
 import (
 	"fmt"
-	"sort"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -41,18 +40,24 @@ func strValue(p *string) any {
 // invites plans the declared invites, matched to the database by token,
 // and the revocation of undeclared ones when prune.invites = "revoke".
 func (st *planning) invites(live []*LiveInvite) []*Change {
-	byToken := map[string]*LiveInvite{}
-	for _, li := range live { // ordered by id: the first row wins, as Repo.get_by
-		if _, ok := byToken[li.Token]; !ok {
-			byToken[li.Token] = li
-		}
+	byToken := map[string][]*LiveInvite{}
+	for _, li := range live { // ordered by id
+		byToken[li.Token] = append(byToken[li.Token], li)
 	}
 	declared := map[int64]bool{}
 	var out []*Change
 	for _, inv := range st.cfg.Invites {
-		li := byToken[inv.Token.Reveal()]
-		if li != nil {
-			declared[li.ID] = true
+		var li *LiveInvite
+		if rows := byToken[inv.Token.Reveal()]; len(rows) > 0 {
+			li = rows[0]
+			for _, r := range rows {
+				declared[r.ID] = true
+			}
+			if len(rows) > 1 {
+				st.diags = append(st.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Invite token held by several rows",
+					Detail:  fmt.Sprintf("%d rows of user_invite_tokens hold the token of %s, and the server cannot use a token it finds twice (its lookup fails). roster manages the first (#%d); revoke or delete the others.", len(rows), inv.Address(), li.ID),
+					Subject: inv.DeclRange.Ptr()})
+			}
 		}
 		if c := st.invite(inv, li); c != nil {
 			out = append(out, c)
@@ -72,7 +77,6 @@ func (st *planning) invites(live []*LiveInvite) []*Change {
 				Notes:   []string{usesNote(li)}})
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Nickname < out[j].Nickname })
 	return out
 }
 
@@ -102,6 +106,15 @@ func (st *planning) invite(inv *schema.Invite, li *LiveInvite) *Change {
 		return c
 	}
 	c.Action, c.InviteID, c.Fingerprint = Update, li.ID, li.Fingerprint()
+	if li.Used {
+		if !inv.Revoked {
+			st.diags = append(st.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Invite used up or revoked",
+				Detail: fmt.Sprintf("%s is marked used in the database (%s): it was used up, or revoked outside roster. roster never reopens an invite, so it changes nothing of it; set revoked = true to record it, or remove the block.",
+					inv.Address(), usesNote(li)),
+				Subject: inv.DeclRange.Ptr()})
+		}
+		return nil // a used invite stays as it is: the server would never accept it again
+	}
 	if !equalPtr(li.MaxUse, inv.MaxUse) {
 		c.Attrs = append(c.Attrs, Attr{Name: "max_use", Before: int64Value(li.MaxUse), After: int64Value(inv.MaxUse)})
 	}
@@ -111,14 +124,8 @@ func (st *planning) invite(inv *schema.Invite, li *LiveInvite) *Change {
 	if li.InviteType != typ {
 		c.Attrs = append(c.Attrs, Attr{Name: "invite_type", Before: li.InviteType, After: typ})
 	}
-	switch {
-	case inv.Revoked && !li.Used:
+	if inv.Revoked {
 		c.Attrs = append(c.Attrs, Attr{Name: "revoked", Before: false, After: true})
-	case !inv.Revoked && li.Used:
-		st.diags = append(st.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Invite used up or revoked",
-			Detail: fmt.Sprintf("%s is marked used in the database (%s): it was used up, or revoked outside roster. roster never reopens an invite; set revoked = true to record it, or remove the block.",
-				inv.Address(), usesNote(li)),
-			Subject: inv.DeclRange.Ptr()})
 	}
 	if len(c.Attrs) == 0 {
 		return nil

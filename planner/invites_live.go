@@ -69,7 +69,8 @@ func LockInvites(ctx context.Context, q Querier, ids []int64) (map[int64]*LiveIn
 }
 
 // Fingerprint digests each compared column of the invite, as
-// LiveUser.Fingerprint does for accounts. The token enters only as a digest.
+// LiveUser.Fingerprint does for accounts. The token is left out: it is a
+// secret, and a digest of a short one could be guessed from a saved plan.
 func (i *LiveInvite) Fingerprint() map[string]string {
 	str := func(p *string) string {
 		if p == nil {
@@ -82,7 +83,7 @@ func (i *LiveInvite) Fingerprint() map[string]string {
 		maxUse = strconv.FormatInt(*i.MaxUse, 10)
 	}
 	cols := map[string]string{
-		"token": i.Token, "used": strconv.FormatBool(i.Used), "expires_at": str(i.ExpiresAt),
+		"used": strconv.FormatBool(i.Used), "expires_at": str(i.ExpiresAt),
 		"uses": strconv.Itoa(i.Uses), "max_use": maxUse, "invite_type": i.InviteType,
 	}
 	id := strconv.FormatInt(i.ID, 10)
@@ -95,9 +96,10 @@ func (i *LiveInvite) Fingerprint() map[string]string {
 }
 
 // Tombstone reports whether the row is what the server's rm leaves of an
-// account: inactive, with the purge's blanked columns (server-semantics
-// §2.7). Such an account counts as deleted.
+// account: inactive, with no password, e-mail or name (server-semantics
+// §2.7; registration requires a name and a password, so no live account
+// looks like this). Tags are not part of it: the server's tag command works
+// on a purged row too.
 func (u *LiveUser) Tombstone() bool {
-	return !u.Active && u.PasswordHash == nil && u.Email == nil && u.Name == nil &&
-		u.Bio == "" && u.RawBio == nil && len(u.Tags) == 0
+	return !u.Active && u.PasswordHash == nil && u.Email == nil && u.Name == nil
 }

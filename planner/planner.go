@@ -473,7 +473,7 @@ func (st *planning) annotate(c *Change, u *schema.User, lu *LiveUser) {
 	if a := c.Attr("bio"); a != nil && u.Bio != nil && linkable.MatchString(*u.Bio) {
 		c.Notes = append(c.Notes, "the bio is stored HTML-escaped; the server turns its URLs, #hashtags and @mentions into links only when the profile is next saved through it")
 	}
-	if st.info.Flavor == server.Akkoma && Demotes(lu, u.Admin, u.Moderator) {
+	if st.info.Flavor == server.Akkoma && Demotes(lu, attrBool(c, "admin", u.Admin), attrBool(c, "moderator", u.Moderator)) {
 		c.Notes = append(c.Notes, "loses admin/moderator: its report notifications are removed, as Akkoma does")
 	}
 }
@@ -594,4 +594,15 @@ func isDefault(v any) bool {
 		return len(v) == 0
 	}
 	return false
+}
+
+// attrBool is a boolean attribute's planned value: the change's, else the
+// configured one (for a sensitive value the plan does not hold), else nil.
+func attrBool(c *Change, name string, configured *bool) *bool {
+	if a := c.Attr(name); a != nil {
+		if b, ok := a.After.(bool); ok {
+			return &b
+		}
+	}
+	return configured
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/roster-project/roster/internal/server"
 	"github.com/roster-project/roster/schema"
 )
 
@@ -101,7 +102,7 @@ func (st *planning) checkMembers() {
 				}
 				detail := fmt.Sprintf("%s lists %q, which is neither a user declared in the configuration nor a local account on the server. Declare it with a user block, or remove it from the members.", g.Address(), m)
 				if o := st.other[key]; o != nil {
-					detail = fmt.Sprintf("%s lists %q, a local %s account that roster does not manage (an internal actor). Remove it from the members.", g.Address(), m, o.ActorType)
+					detail = fmt.Sprintf("%s lists %q, a local %s account that roster does not manage (an internal actor, or a nickname outside the configured rule). Remove it from the members.", g.Address(), m, o.ActorType)
 				} else if lu := st.managed[key]; lu != nil {
 					detail = fmt.Sprintf("%s lists %q, an account that was deleted. Remove it from the members.", g.Address(), m)
 				}
@@ -187,6 +188,9 @@ func (st *planning) deletion(lu *LiveUser, address, reason string, src Source) *
 	if c.Reactivate {
 		c.Notes = append(c.Notes, "the account is deactivated and the server's rm refuses one: it is activated first, as activate then rm would")
 	}
+	if st.info.Flavor == server.Akkoma && (lu.Admin || lu.Moderator) {
+		c.Notes = append(c.Notes, "loses admin/moderator: its report notifications are removed, as Akkoma does")
+	}
 	c.Notes = append(c.Notes,
 		"deleted as the server's rm does: a Delete activity, the purge of the account and the server's delete job, in this transaction; the server finishes the deletion (posts, follows, notifications) when it runs its jobs",
 		"a deletion cannot be undone, and the nickname stays taken")
@@ -209,12 +213,20 @@ func (st *planning) checkPruneMax() {
 		Subject: r.Ptr()})
 }
 
-// sortChanges orders the plan: users by nickname, then invites by name.
+// sortChanges orders the plan: users by nickname, then declared invites by
+// name, then undeclared invites by id.
 func sortChanges(cs []Change) {
+	pruned := func(c Change) bool { return c.Type == "invite" && strings.HasPrefix(c.Nickname, "#") }
 	sort.SliceStable(cs, func(i, j int) bool {
-		if cs[i].Type != cs[j].Type {
-			return cs[i].Type == "user"
+		a, b := cs[i], cs[j]
+		switch {
+		case a.Type != b.Type:
+			return a.Type == "user"
+		case pruned(a) != pruned(b):
+			return !pruned(a)
+		case pruned(a):
+			return a.InviteID < b.InviteID
 		}
-		return strings.ToLower(cs[i].Nickname) < strings.ToLower(cs[j].Nickname)
+		return strings.ToLower(a.Nickname) < strings.ToLower(b.Nickname)
 	})
 }

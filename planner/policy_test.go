@@ -153,6 +153,14 @@ user "dave" {
 	if got, want := describe(p), "delete user.dave [active,email,name,tags] because user.dave is declared absent"; got != want {
 		t.Errorf("plan:\n%s\nwant:\n%s (a tombstone or a missing row is no change)", got, want)
 	}
+	// The server's tag command works on a purged row too: still a tombstone.
+	pgtest.Exec(t, url, `UPDATE users SET tags = '{x}' WHERE nickname = 'erin'`)
+	p, _ = plan(t, url, `user "erin" {
+  state = "absent"
+}`)
+	if !p.Empty() {
+		t.Errorf("a tagged tombstone is deleted again:\n%s", describe(p))
+	}
 	_, diags = plan(t, url, `user "erin" {}`)
 	if got := summaries(diags); got != "01: Account deleted" {
 		t.Errorf("a present block for a deleted account: %q", got)
@@ -232,9 +240,22 @@ prune {
 	p, diags = plan(t, url, `
 server { invite_secret = "s3cret-s3cret-s3cret" }
 invite "b" {
-  max_use = 5
+  max_use = 50 # a used invite is never changed: the server would not accept it again
 }`)
 	if !p.Empty() || len(diags) != 1 || diags[0].Summary != "Invite used up or revoked" {
 		t.Errorf("a used-up invite: %s / %v", describe(p), diags)
+	}
+}
+
+func TestAkkomaDemotionByGroupIsNoted(t *testing.T) {
+	url := pgtest.New(t, pgtest.Akkoma)
+	pgtest.Exec(t, url, `INSERT INTO users (id, nickname, name, bio, ap_id, local, is_admin, inserted_at, updated_at)
+	  VALUES ('00000190-0000-0000-0000-000000000001', 'boss', 'Boss', '', 'https://a.example/users/boss', true, true, now(), now())`)
+	p, diags := plan(t, url, `role "admin" { members = [] }`)
+	if diags.HasErrors() || len(p.Changes) != 1 {
+		t.Fatalf("%s %v", diags.Error(), p)
+	}
+	if notes := strings.Join(p.Changes[0].Notes, "\n"); !strings.Contains(notes, "report notifications are removed") {
+		t.Errorf("an Akkoma demotion by a role block does not say that the report notifications go: %q", notes)
 	}
 }

@@ -198,6 +198,11 @@ func decodeInvites(ev *evaluator, blocks hcl.Blocks, cfg *Config) hcl.Diagnostic
 			continue
 		}
 		seen[inv.Name] = inv
+		if strings.HasPrefix(inv.Name, "#") || strings.TrimSpace(inv.Name) == "" {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid invite name",
+				Detail: "An invite name must not be empty or start with \"#\": plans name invites that the files do not declare invite.#<id>.", Subject: b.LabelRanges[0].Ptr()})
+			continue
+		}
 		as, moreDiags := attrs(b.Body, "max_use", "expires_at", "token", "revoked")
 		diags = append(diags, moreDiags...)
 		for _, a := range sortedAttrs(as) {

@@ -52,7 +52,13 @@ func (c *applyCmd) Run(a *app, g *Globals) error {
 	// A registration URL holds its invite's token: print it to a person at a
 	// terminal, or when asked to, never into a log by default.
 	if urls := res.InviteURLs; a.OutTerm || c.ShowInviteURLs {
-		view.InviteURLs(a.Out, urls, out)
+		var created []string // the applier returns the URLs in plan order
+		for _, c := range p.Changes {
+			if c.Type == "invite" && c.Action == planner.Create {
+				created = append(created, c.Address)
+			}
+		}
+		view.InviteURLs(a.Out, created, urls, out)
 	} else {
 		view.InviteURLsWithheld(a.Out, len(urls), p.Server.URL)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/mitchellh/go-wordwrap"
 )
 
@@ -64,8 +65,8 @@ func snippet(w io.Writer, d *hcl.Diagnostic, files map[string]*hcl.File, s Style
 		to = min(max(r.End.Byte-start, from), len(line))
 	}
 	num := fmt.Sprintf("%4d: ", r.Start.Line)
-	if secretLine.MatchString(line) {
-		fmt.Fprintf(w, "%s(source line not shown: it sets a password)\n", num)
+	if secretLine.MatchString(line) || inSecretAttribute(f, r.Start.Line) {
+		fmt.Fprintf(w, "%s(source line not shown: it may hold a secret)\n", num)
 		return
 	}
 	if s.Color {
@@ -84,9 +85,36 @@ func snippet(w io.Writer, d *hcl.Diagnostic, files map[string]*hcl.File, s Style
 	}
 }
 
-// secretLine matches a source line that sets a password attribute: its
-// snippet is never printed, since the value may be a literal secret.
-var secretLine = regexp.MustCompile(`^\s*(password|initial_password|password_hash)\s*=`)
+// secretAttributes are the attributes whose value is a secret; a source
+// line inside one, or one that sets one (also in a one-line block, or in a
+// file that did not parse), is never printed.
+var secretAttributes = map[string]bool{"password": true, "initial_password": true, "password_hash": true, "token": true, "invite_secret": true}
+
+var secretLine = regexp.MustCompile(`\b(password|initial_password|password_hash|token|invite_secret)\s*=`)
+
+// inSecretAttribute reports whether line falls within a secret attribute
+// of the parsed file.
+func inSecretAttribute(f *hcl.File, line int) bool {
+	body, ok := f.Body.(*hclsyntax.Body)
+	if !ok {
+		return false
+	}
+	var walk func(b *hclsyntax.Body) bool
+	walk = func(b *hclsyntax.Body) bool {
+		for name, a := range b.Attributes {
+			if secretAttributes[name] && a.SrcRange.Start.Line <= line && line <= a.SrcRange.End.Line {
+				return true
+			}
+		}
+		for _, blk := range b.Blocks {
+			if walk(blk.Body) {
+				return true
+			}
+		}
+		return false
+	}
+	return walk(body)
+}
 
 func blockHeader(src []byte, r hcl.Range) string {
 	if r.End.Byte > len(src) || r.Start.Byte > r.End.Byte {

@@ -6,15 +6,20 @@ import (
 )
 
 // InviteURLs prints the registration URLs of the invites an apply created,
-// one a line under a heading. Each URL holds its invite's token, so the
-// caller prints them only to a terminal or when asked to.
-func InviteURLs(w io.Writer, urls []string, s Style) {
+// one a line under a heading, each after its invite's address when known.
+// Each URL holds its invite's token, so the caller prints them only to a
+// terminal or when asked to.
+func InviteURLs(w io.Writer, addresses, urls []string, s Style) {
 	if len(urls) == 0 {
 		return
 	}
 	fmt.Fprintf(w, "\n%s\n", s.Bold("New invites:"))
-	for _, u := range urls {
-		fmt.Fprintf(w, "  %s\n", u)
+	for i, u := range urls {
+		if i < len(addresses) {
+			fmt.Fprintf(w, "  %s: %s\n", addresses[i], u)
+		} else {
+			fmt.Fprintf(w, "  %s\n", u)
+		}
 	}
 }
 

@@ -267,14 +267,33 @@ func TestNoPrivilegesLineWithoutRoleChanges(t *testing.T) {
 
 func TestInviteURLs(t *testing.T) {
 	var b bytes.Buffer
-	view.InviteURLs(&b, []string{"https://social.example.org/registration/abc=", "https://social.example.org/registration/def="}, view.Style{})
+	view.InviteURLs(&b, []string{"invite.a", "invite.b"}, []string{"https://social.example.org/registration/abc=", "https://social.example.org/registration/def="}, view.Style{})
 	view.InviteURLsWithheld(&b, 1, "https://social.example.org")
 	view.InviteURLsWithheld(&b, 2, "")
 	golden(t, "invite_urls.txt", b.Bytes())
 	b.Reset()
-	view.InviteURLs(&b, nil, view.Style{})
+	view.InviteURLs(&b, nil, nil, view.Style{})
 	view.InviteURLsWithheld(&b, 0, "https://social.example.org")
 	if b.Len() != 0 {
 		t.Errorf("output without new invites:\n%s", b.String())
+	}
+}
+
+func TestDiagnosticsHideEverySecretLine(t *testing.T) {
+	src := "invite \"b\" { token = \"SUPERSECRET-1\" }\n" +
+		"server {\n  invite_secret = \"SUPERSECRET-2\"\n}\n" +
+		"user \"a\" {\n  password = join(\"\", [\n    \"SUPERSECRET-3\",\n  ])\n}\n"
+	p := hclparse.NewParser()
+	f, diags := p.ParseHCL([]byte(src), "x.hcl")
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	for _, line := range []int{1, 3, 7} {
+		r := hcl.Range{Filename: "x.hcl", Start: hcl.Pos{Line: line, Column: 1}, End: hcl.Pos{Line: line, Column: 2}}
+		var b bytes.Buffer
+		view.Diagnostics(&b, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "S", Subject: &r}}, map[string]*hcl.File{"x.hcl": f}, view.Style{})
+		if strings.Contains(b.String(), "SUPERSECRET") {
+			t.Errorf("line %d: a secret was printed:\n%s", line, b.String())
+		}
 	}
 }

@@ -20,3 +20,7 @@ invite "fine" {
   max_use    = 25
   revoked    = true
 }
+
+invite "#2" { # ERROR: Invalid invite name
+  token = "jkl"
+}
