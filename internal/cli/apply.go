@@ -48,7 +48,11 @@ func (c *applyCmd) Run(a *app, g *Globals) error {
 		a.diags(g, cfg, applyDiags(err, cfg, ctx.Err() != nil))
 		return exitCode(1)
 	}
-	fmt.Fprintf(a.Out, "\n%s Users: %d added, %d changed, %d destroyed.\n", out.Green(out.Bold("Apply complete!")), res.Added, res.Changed, res.Destroyed)
+	users, invites := countByType(p)
+	fmt.Fprintf(a.Out, "\n%s Users: %d added, %d changed, %d destroyed.\n", out.Green(out.Bold("Apply complete!")), users[0], users[1], users[2])
+	if invites[0]+invites[1] > 0 {
+		fmt.Fprintf(a.Out, "Invites: %d added, %d changed.\n", invites[0], invites[1])
+	}
 	// A registration URL holds its invite's token: print it to a person at a
 	// terminal, or when asked to, never into a log by default.
 	if urls := res.InviteURLs; a.OutTerm || c.ShowInviteURLs {
@@ -62,7 +66,7 @@ func (c *applyCmd) Run(a *app, g *Globals) error {
 	} else {
 		view.InviteURLsWithheld(a.Out, len(urls), p.Server.URL)
 	}
-	if res.Changed > 0 && len(cfg.Server.AfterApply) == 0 {
+	if users[1]+users[2] > 0 && len(cfg.Server.AfterApply) == 0 {
 		fmt.Fprintf(a.Out, "\nNote: a running %s server caches accounts, and may keep showing and acting on\n"+
 			"the old state of an account it has cached (roles and activation included)\n"+
 			"until it restarts. To make it see the changes now, restart it, or run on the\n"+
@@ -138,4 +142,24 @@ func (a *app) afterApply(g *Globals, cfg *schema.Config) error {
 	}
 	fmt.Fprintln(a.Out, "after_apply succeeded.")
 	return nil
+}
+
+// countByType counts the applied plan's adds, changes and destroys of users
+// and of invites.
+func countByType(p *planner.Plan) (users, invites [3]int) {
+	for _, c := range p.Changes {
+		n := &users
+		if c.Type == "invite" {
+			n = &invites
+		}
+		switch c.Action {
+		case planner.Create:
+			n[0]++
+		case planner.Update:
+			n[1]++
+		case planner.Delete:
+			n[2]++
+		}
+	}
+	return users, invites
 }
