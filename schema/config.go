@@ -23,6 +23,9 @@ type Config struct {
 	Invites []*Invite
 	// Prune is the prune block, or its defaults.
 	Prune Prune
+
+	// byNick indexes Users by lower-cased nickname (built by Load).
+	byNick map[string]*User
 	// Files are the parsed sources, by the name used in diagnostics, for
 	// rendering source snippets.
 	Files map[string]*hcl.File
@@ -31,6 +34,9 @@ type Config struct {
 // User returns the declared user whose nickname equals nick case-insensitively,
 // as the server's citext column compares, or nil.
 func (c *Config) User(nick string) *User {
+	if c.byNick != nil {
+		return c.byNick[strings.ToLower(nick)]
+	}
 	for _, u := range c.Users {
 		if strings.EqualFold(u.Nickname, nick) {
 			return u

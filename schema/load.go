@@ -119,6 +119,12 @@ func Load(dir string, in Inputs) (*Config, hcl.Diagnostics) {
 			cfg.Users = append(cfg.Users, u)
 		}
 	}
+	cfg.byNick = make(map[string]*User, len(cfg.Users))
+	for _, u := range cfg.Users {
+		if _, dup := cfg.byNick[strings.ToLower(u.Nickname)]; !dup { // the first block wins; duplicates are errors
+			cfg.byNick[strings.ToLower(u.Nickname)] = u
+		}
+	}
 	diags = append(diags, decodeGroups(ev, blocks.roles, blocks.tags, cfg)...)
 	diags = append(diags, decodeInvites(ev, blocks.invites, cfg)...)
 	diags = append(diags, decodePrune(ev, blocks.prune, cfg)...)
