@@ -47,6 +47,7 @@ type root struct {
 	Validate validateCmd `cmd:"" help:"Check the configuration, without a database."`
 	Plan     planCmd     `cmd:"" help:"Show the changes that would make the database match the configuration."`
 	Apply    applyCmd    `cmd:"" help:"Make the database match the configuration, in one transaction."`
+	Fmt      fmtCmd      `cmd:"" help:"Rewrite HCL configuration files in the canonical format."`
 	Version  versionCmd  `cmd:"" help:"Print roster's version."`
 }
 
