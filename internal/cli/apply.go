@@ -19,16 +19,17 @@ import (
 )
 
 type applyCmd struct {
-	AutoApprove    bool `name:"auto-approve" help:"Apply without asking for approval."`
-	AllowMassPrune bool `name:"allow-mass-prune" help:"Apply even when pruning would remove more than prune.max accounts and invites."`
-	ShowInviteURLs bool `name:"show-invite-urls" help:"Print the registration URLs of new invites even when standard output is not a terminal."`
+	AutoApprove    bool     `name:"auto-approve" help:"Apply without asking for approval."`
+	AllowMassPrune bool     `name:"allow-mass-prune" help:"Apply even when pruning would remove more than prune.max accounts and invites."`
+	Target         []string `name:"target" sep:"none" placeholder:"ADDR" help:"Apply only this address, e.g. user.alice or invite.spring (repeatable)."`
+	ShowInviteURLs bool     `name:"show-invite-urls" help:"Print the registration URLs of new invites even when standard output is not a terminal."`
 }
 
 func (c *applyCmd) Run(a *app, g *Globals) error {
 	ctx, stop := signal.NotifyContext(a.ctx, os.Interrupt)
 	defer stop()
 	a.ctx = ctx
-	cfg, p, conn, err := a.makePlan(g, planner.Options{AllowMassPrune: c.AllowMassPrune})
+	cfg, p, conn, err := a.makePlan(g, planner.Options{AllowMassPrune: c.AllowMassPrune}, c.Target)
 	if err != nil {
 		return err
 	}

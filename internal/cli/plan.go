@@ -12,12 +12,13 @@ import (
 )
 
 type planCmd struct {
-	DetailedExitcode bool `name:"detailed-exitcode" help:"Exit 0 when there are no changes, 1 on error, 2 when there are changes."`
-	AllowMassPrune   bool `name:"allow-mass-prune" help:"Plan even when pruning would remove more than prune.max accounts and invites."`
+	DetailedExitcode bool     `name:"detailed-exitcode" help:"Exit 0 when there are no changes, 1 on error, 2 when there are changes."`
+	AllowMassPrune   bool     `name:"allow-mass-prune" help:"Plan even when pruning would remove more than prune.max accounts and invites."`
+	Target           []string `name:"target" sep:"none" placeholder:"ADDR" help:"Plan only this address, e.g. user.alice or invite.spring (repeatable)."`
 }
 
 func (c *planCmd) Run(a *app, g *Globals) error {
-	cfg, p, conn, err := a.makePlan(g, planner.Options{AllowMassPrune: c.AllowMassPrune})
+	cfg, p, conn, err := a.makePlan(g, planner.Options{AllowMassPrune: c.AllowMassPrune}, c.Target)
 	if err != nil {
 		return err
 	}
@@ -33,7 +34,11 @@ func (c *planCmd) Run(a *app, g *Globals) error {
 // makePlan loads the configuration, connects, and plans, printing every
 // diagnostic and the line that says what was read. The connection stays
 // open for apply.
-func (a *app) makePlan(g *Globals, opts planner.Options) (*schema.Config, *planner.Plan, *pgx.Conn, error) {
+func (a *app) makePlan(g *Globals, opts planner.Options, targets []string) (*schema.Config, *planner.Plan, *pgx.Conn, error) {
+	if diags := checkTargets(targets); diags.HasErrors() {
+		a.diags(g, nil, diags)
+		return nil, nil, nil, exitCode(1)
+	}
 	cfg, ok := a.loadConfig(g, false)
 	if !ok {
 		return nil, nil, nil, exitCode(1)
@@ -43,6 +48,9 @@ func (a *app) makePlan(g *Globals, opts planner.Options) (*schema.Config, *plann
 		return nil, nil, nil, err
 	}
 	p, diags := planner.Make(a.ctx, conn, cfg, opts)
+	if !diags.HasErrors() && len(targets) > 0 {
+		diags = append(diags, target(p, targets)...)
+	}
 	a.diags(g, cfg, diags)
 	if diags.HasErrors() {
 		conn.Close(context.WithoutCancel(a.ctx))
