@@ -35,6 +35,7 @@ func (c *applyCmd) Run(a *app, g *Globals) error {
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	out := a.style(g, a.OutTerm)
+	a.readLine(p)
 	view.Plan(a.Out, p, out)
 	if p.Empty() {
 		return nil

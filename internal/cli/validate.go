@@ -1,10 +1,33 @@
 package cli
 
-import "fmt"
+import (
+	"fmt"
 
-type validateCmd struct{}
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/roster-project/roster/internal/view"
+	"github.com/roster-project/roster/schema"
+)
+
+type validateCmd struct {
+	JSON bool `name:"json" help:"Print the result as JSON, in Terraform's validate -json shape."`
+}
 
 func (c *validateCmd) Run(a *app, g *Globals) error {
+	if c.JSON {
+		cfg, diags := schema.Load(g.Chdir, schema.Inputs{Vars: g.Var, VarFiles: g.VarFile, Environ: a.environ, Partial: true})
+		var files map[string]*hcl.File
+		if cfg != nil {
+			files = cfg.Files
+		}
+		if err := view.ValidateJSON(a.Out, diags, files); err != nil {
+			return err
+		}
+		if cfg == nil || diags.HasErrors() {
+			return exitCode(1)
+		}
+		return nil
+	}
 	if _, ok := a.loadConfig(g, true); !ok {
 		return exitCode(1)
 	}
