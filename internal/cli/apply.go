@@ -5,14 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
-	"os/signal"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/roster-project/roster/applier"
+	"github.com/roster-project/roster/internal/planfile"
 	"github.com/roster-project/roster/internal/view"
 	"github.com/roster-project/roster/planner"
 	"github.com/roster-project/roster/schema"
@@ -23,12 +22,16 @@ type applyCmd struct {
 	AllowMassPrune bool     `name:"allow-mass-prune" help:"Apply even when pruning would remove more than prune.max accounts and invites."`
 	Target         []string `name:"target" sep:"none" placeholder:"ADDR" help:"Apply only this address, e.g. user.alice or invite.spring (repeatable)."`
 	ShowInviteURLs bool     `name:"show-invite-urls" help:"Print the registration URLs of new invites even when standard output is not a terminal."`
+	PlanFile       string   `arg:"" optional:"" name:"plan-file" help:"Apply exactly the plan that roster plan --out saved in this file, without asking."`
 }
 
 func (c *applyCmd) Run(a *app, g *Globals) error {
-	ctx, stop := signal.NotifyContext(a.ctx, os.Interrupt)
+	ctx, stop := a.interruptible()
 	defer stop()
 	a.ctx = ctx
+	if c.PlanFile != "" {
+		return c.applySaved(a, g)
+	}
 	cfg, p, conn, err := a.makePlan(g, planner.Options{AllowMassPrune: c.AllowMassPrune}, c.Target)
 	if err != nil {
 		return err
@@ -45,11 +48,17 @@ func (c *applyCmd) Run(a *app, g *Globals) error {
 			return err
 		}
 	}
-	res, err := applier.Apply(ctx, conn, p, cfg, applier.Options{LockTimeout: g.LockTimeout})
+	res, err := a.applyPlan(ctx, conn, p, cfg, applier.Options{LockTimeout: g.LockTimeout})
 	if err != nil {
 		a.diags(g, cfg, applyDiags(err, cfg, ctx.Err() != nil))
 		return exitCode(1)
 	}
+	return c.applied(a, g, cfg, p, res)
+}
+
+// applied reports a committed apply, and runs after_apply.
+func (c *applyCmd) applied(a *app, g *Globals, cfg *schema.Config, p *planner.Plan, res applier.Result) error {
+	out := a.style(g, a.OutTerm)
 	users, invites := countByType(p)
 	fmt.Fprintf(a.Out, "\n%s Users: %d added, %d changed, %d destroyed.\n", out.Green(out.Bold("Apply complete!")), users[0], users[1], users[2])
 	if invites[0]+invites[1] > 0 {
@@ -68,7 +77,7 @@ func (c *applyCmd) Run(a *app, g *Globals) error {
 	} else {
 		view.InviteURLsWithheld(a.Out, len(urls), p.Server.URL)
 	}
-	if users[1]+users[2] > 0 && len(cfg.Server.AfterApply) == 0 {
+	if users[1]+users[2] > 0 && len(cfg.Server.AfterApply) == 0 && !a.inAutomation() {
 		fmt.Fprintf(a.Out, "\nNote: a running %s server caches accounts, and may keep showing and acting on\n"+
 			"the old state of an account it has cached (roles and activation included)\n"+
 			"until it restarts. To make it see the changes now, restart it, or run on the\n"+
@@ -164,4 +173,63 @@ func countByType(p *planner.Plan) (users, invites [3]int) {
 		}
 	}
 	return users, invites
+}
+
+// applySaved applies exactly the plan saved in c.PlanFile, without asking:
+// it refuses a plan file made against another database, from another
+// configuration, or with other secrets, and the applier refuses it when a
+// row the plan changes moved since (both as "Saved plan is stale").
+func (c *applyCmd) applySaved(a *app, g *Globals) error {
+	if len(c.Target) > 0 {
+		a.diags(g, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Targets cannot be used with a saved plan",
+			Detail: "A saved plan is applied as it was made. Make the plan with --target instead: roster plan --target ADDR --out FILE."}})
+		return exitCode(1)
+	}
+	f, err := planfile.Read(c.PlanFile, Version)
+	if err != nil {
+		a.diags(g, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Failed to read the plan file",
+			Detail: strings.TrimPrefix(err.Error(), "planfile: ") + "."}})
+		return exitCode(1)
+	}
+	cfg, ok := a.loadConfig(g, false)
+	if !ok {
+		return exitCode(1)
+	}
+	conn, err := a.connect(g)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(a.ctx))
+	db, err := planfile.ReadIdentity(a.ctx, conn)
+	if err != nil {
+		return err
+	}
+	if stale := f.Stale(cfg, db); len(stale) > 0 {
+		a.diags(g, cfg, staleDiags(c.PlanFile, stale))
+		return exitCode(1)
+	}
+	p := f.Plan
+	a.readLine(p)
+	view.Plan(a.Out, p, a.style(g, a.OutTerm))
+	if p.Empty() {
+		return nil
+	}
+	res, err := a.applyPlan(a.ctx, conn, p, cfg, applier.Options{LockTimeout: g.LockTimeout})
+	var moved *applier.StaleError
+	switch {
+	case err != nil && a.ctx.Err() == nil && errors.As(err, &moved):
+		a.diags(g, cfg, staleDiags(c.PlanFile, moved.Moved))
+		return exitCode(1)
+	case err != nil:
+		a.diags(g, cfg, applyDiags(err, cfg, a.ctx.Err() != nil))
+		return exitCode(1)
+	}
+	return c.applied(a, g, cfg, p, res)
+}
+
+// staleDiags refuses a stale saved plan, listing what moved.
+func staleDiags(path string, moved []string) hcl.Diagnostics {
+	return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Saved plan is stale",
+		Detail: fmt.Sprintf("The plan saved in %s can no longer be applied: these changed since it was made:\n  %s\n\nNothing was written. Make a new plan with roster plan --out, review it, and apply that.",
+			path, strings.Join(moved, "\n  "))}}
 }

@@ -44,11 +44,15 @@ type Globals struct {
 
 type root struct {
 	Globals
-	Validate validateCmd `cmd:"" help:"Check the configuration, without a database."`
-	Plan     planCmd     `cmd:"" help:"Show the changes that would make the database match the configuration."`
-	Apply    applyCmd    `cmd:"" help:"Make the database match the configuration, in one transaction."`
-	Fmt      fmtCmd      `cmd:"" help:"Rewrite HCL configuration files in the canonical format."`
-	Version  versionCmd  `cmd:"" help:"Print roster's version."`
+	Validate   validateCmd   `cmd:"" help:"Check the configuration, without a database."`
+	Plan       planCmd       `cmd:"" help:"Show the changes that would make the database match the configuration."`
+	Apply      applyCmd      `cmd:"" help:"Make the database match the configuration, in one transaction."`
+	Show       showCmd       `cmd:"" help:"Print a plan that plan --out saved."`
+	Drift      driftCmd      `cmd:"" help:"Report how the server differs from the configuration, read-only (exit 2 on drift)."`
+	Import     importCmd     `cmd:"" help:"Write the configuration of the server's existing accounts (users.hcl)."`
+	Fmt        fmtCmd        `cmd:"" help:"Rewrite HCL configuration files in the canonical format."`
+	Completion completionCmd `cmd:"" help:"Print a shell completion script for bash, zsh or fish."`
+	Version    versionCmd    `cmd:"" help:"Print roster's version."`
 }
 
 // app is one run's environment, injected into commands.

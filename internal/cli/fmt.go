@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -12,6 +13,8 @@ import (
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/sergi/go-diff/diffmatchpatch"
+
+	"github.com/roster-project/roster/internal/view"
 )
 
 // fmtCmd formats *.hcl files as terraform fmt does *.tf files: it lists the
@@ -19,15 +22,18 @@ import (
 // change; a file that does not parse exits 2 with its diagnostic.
 type fmtCmd struct {
 	Check     bool     `name:"check" help:"Write nothing; exit 3 when a file is not formatted."`
-	Diff      bool     `name:"diff" help:"Print the changes as a diff."`
+	Diff      bool     `name:"diff" help:"Print the changes as a unified diff."`
 	Recursive bool     `name:"recursive" help:"Also format files in subdirectories."`
-	Paths     []string `arg:"" optional:"" name:"path" help:"Files or directories (default: --chdir)."`
+	Paths     []string `arg:"" optional:"" name:"path" help:"Files or directories (default: --chdir); - formats standard input to standard output."`
 }
 
 func (c *fmtCmd) Run(a *app, g *Globals) error {
 	paths := c.Paths
 	if len(paths) == 0 {
 		paths = []string{g.Chdir}
+	}
+	if len(paths) == 1 && paths[0] == "-" {
+		return c.stdin(a, g)
 	}
 	files, err := c.collect(paths)
 	if err != nil {
@@ -39,20 +45,18 @@ func (c *fmtCmd) Run(a *app, g *Globals) error {
 		if err != nil {
 			return err
 		}
-		p := hclparse.NewParser()
-		if _, diags := p.ParseHCL(src, f); diags.HasErrors() {
-			a.diags(g, nil, diags)
+		out, ok := a.format(g, f, src)
+		if !ok {
 			broken = true
 			continue
 		}
-		out := hclwrite.Format(src)
 		if bytes.Equal(src, out) {
 			continue
 		}
 		unformatted = true
 		fmt.Fprintln(a.Out, f)
 		if c.Diff {
-			printDiff(a, f, string(src), string(out))
+			unifiedDiff(a.Out, f, string(src), string(out))
 		}
 		if !c.Check {
 			info, err := os.Stat(f)
@@ -71,6 +75,41 @@ func (c *fmtCmd) Run(a *app, g *Globals) error {
 		return exitCode(3)
 	}
 	return nil
+}
+
+// stdin formats standard input: to standard output, or with --check and
+// --diff only checked, as terraform fmt - does.
+func (c *fmtCmd) stdin(a *app, g *Globals) error {
+	src, err := io.ReadAll(a.In)
+	if err != nil {
+		return err
+	}
+	out, ok := a.format(g, "<stdin>", src)
+	if !ok {
+		return exitCode(2)
+	}
+	if c.Diff && !bytes.Equal(src, out) {
+		unifiedDiff(a.Out, "<stdin>", string(src), string(out))
+	}
+	if !c.Check && !c.Diff {
+		_, err = a.Out.Write(out)
+		return err
+	}
+	if c.Check && !bytes.Equal(src, out) {
+		return exitCode(3)
+	}
+	return nil
+}
+
+// format parses src and returns it in the canonical format; a file that
+// does not parse gets its diagnostics, with the source snippet.
+func (a *app) format(g *Globals, name string, src []byte) ([]byte, bool) {
+	p := hclparse.NewParser()
+	if _, diags := p.ParseHCL(src, name); diags.HasErrors() {
+		view.Diagnostics(a.Err, diags, p.Files(), a.style(g, a.ErrTerm))
+		return nil, false
+	}
+	return hclwrite.Format(src), true
 }
 
 // collect lists the *.hcl files named or found in the directories named.
@@ -105,18 +144,88 @@ func (c *fmtCmd) collect(paths []string) ([]string, error) {
 	return out, nil
 }
 
-// printDiff prints a line diff of a file's formatting.
-func printDiff(a *app, name, before, after string) {
+// diffContext is how many unchanged lines a hunk shows around a change, as
+// diff -u does.
+const diffContext = 3
+
+// unifiedDiff prints the change from before to after as diff -u does, with
+// terraform fmt's old/ and new/ prefixes, so that patch -p1 can apply it.
+func unifiedDiff(w io.Writer, name, before, after string) {
+	type line struct {
+		op   byte // ' ', '-' or '+'
+		text string
+	}
 	dmp := diffmatchpatch.New()
-	x, y, lines := dmp.DiffLinesToChars(before, after)
-	diffs := dmp.DiffCharsToLines(dmp.DiffMain(x, y, false), lines)
-	fmt.Fprintf(a.Out, "--- old/%s\n+++ new/%s\n", name, name)
-	for _, d := range diffs {
-		prefix := map[diffmatchpatch.Operation]string{diffmatchpatch.DiffEqual: " ", diffmatchpatch.DiffDelete: "-", diffmatchpatch.DiffInsert: "+"}[d.Type]
+	x, y, table := dmp.DiffLinesToChars(before, after)
+	var lines []line
+	for _, d := range dmp.DiffCharsToLines(dmp.DiffMain(x, y, false), table) {
+		op := map[diffmatchpatch.Operation]byte{diffmatchpatch.DiffEqual: ' ', diffmatchpatch.DiffDelete: '-', diffmatchpatch.DiffInsert: '+'}[d.Type]
 		for _, l := range strings.SplitAfter(d.Text, "\n") {
 			if l != "" {
-				fmt.Fprint(a.Out, prefix+strings.TrimSuffix(l, "\n")+"\n")
+				lines = append(lines, line{op, l})
 			}
 		}
 	}
+	fmt.Fprintf(w, "--- old/%s\n+++ new/%s\n", name, name)
+	for start := 0; start < len(lines); {
+		// The next hunk runs from diffContext lines before a change to
+		// diffContext lines after the last change that is no more than
+		// 2*diffContext unchanged lines from the one before it.
+		first := start
+		for first < len(lines) && lines[first].op == ' ' {
+			first++
+		}
+		if first == len(lines) {
+			break
+		}
+		end, gap := first, 0
+		for i := first; i < len(lines) && gap <= 2*diffContext; i++ {
+			if lines[i].op == ' ' {
+				gap++
+			} else {
+				end, gap = i+1, 0
+			}
+		}
+		from, to := max(start, first-diffContext), min(len(lines), end+diffContext)
+		// Line numbers of the hunk in the old and the new file.
+		oldLine, newLine := 1, 1
+		for _, l := range lines[:from] {
+			if l.op != '+' {
+				oldLine++
+			}
+			if l.op != '-' {
+				newLine++
+			}
+		}
+		oldN, newN := 0, 0
+		for _, l := range lines[from:to] {
+			if l.op != '+' {
+				oldN++
+			}
+			if l.op != '-' {
+				newN++
+			}
+		}
+		fmt.Fprintf(w, "@@ -%s +%s @@\n", hunkRange(oldLine, oldN), hunkRange(newLine, newN))
+		for _, l := range lines[from:to] {
+			text := l.text
+			fmt.Fprintf(w, "%c%s", l.op, text)
+			if !strings.HasSuffix(text, "\n") {
+				fmt.Fprint(w, "\n\\ No newline at end of file\n")
+			}
+		}
+		start = to
+	}
+}
+
+// hunkRange is a hunk's start,count as diff -u writes it: an empty range
+// starts at the line before it.
+func hunkRange(start, n int) string {
+	switch n {
+	case 0:
+		return fmt.Sprintf("%d,0", start-1)
+	case 1:
+		return fmt.Sprint(start)
+	}
+	return fmt.Sprintf("%d,%d", start, n)
 }

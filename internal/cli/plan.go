@@ -3,10 +3,13 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/roster-project/roster/internal/view"
+	"github.com/roster-project/roster/internal/planfile"
 	"github.com/roster-project/roster/planner"
 	"github.com/roster-project/roster/schema"
 )
@@ -15,8 +18,8 @@ type planCmd struct {
 	DetailedExitcode bool     `name:"detailed-exitcode" help:"Exit 0 when there are no changes, 1 on error, 2 when there are changes."`
 	AllowMassPrune   bool     `name:"allow-mass-prune" help:"Plan even when pruning would remove more than prune.max accounts and invites."`
 	Target           []string `name:"target" sep:"none" placeholder:"ADDR" help:"Plan only this address, e.g. user.alice or invite.spring (repeatable)."`
-	Format           string   `name:"format" enum:"text,json" default:"text" help:"Output format: text or json."`
-	JSON             bool     `name:"json" help:"Short for --format json."`
+	Out              string   `name:"out" placeholder:"FILE" help:"Save the plan to FILE, for roster apply FILE to perform exactly it."`
+	formatFlags
 }
 
 func (c *planCmd) Run(a *app, g *Globals) error {
@@ -24,14 +27,23 @@ func (c *planCmd) Run(a *app, g *Globals) error {
 	if err != nil {
 		return err
 	}
+	if c.Out != "" {
+		err = a.savePlan(g, cfg, p, conn, c.Out)
+	}
 	conn.Close(context.WithoutCancel(a.ctx))
-	if c.JSON || c.Format == "json" {
-		if err := view.PlanJSON(a.Out, p); err != nil {
+	if err != nil {
+		return err
+	}
+	if c.format() != "text" {
+		if err := a.printPlan(g, c.formatFlags, p); err != nil {
 			return err
 		}
 	} else {
 		a.readLine(p)
-		view.Plan(a.Out, p, a.style(g, a.OutTerm))
+		_ = a.printPlan(g, c.formatFlags, p)
+		if c.Out != "" {
+			a.savedFooter(g, c.Out)
+		}
 	}
 	if c.DetailedExitcode && !p.Empty() {
 		return exitCode(2)
@@ -56,7 +68,7 @@ func (a *app) makePlan(g *Globals, opts planner.Options, targets []string) (*sch
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	p, diags := planner.Make(a.ctx, conn, cfg, opts)
+	p, diags := a.readAndPlan(conn, cfg, opts)
 	if !diags.HasErrors() && len(targets) > 0 {
 		diags = append(diags, target(p, targets)...)
 	}
@@ -76,4 +88,58 @@ func (a *app) readLine(p *planner.Plan) {
 	}
 	fmt.Fprintf(a.Out, "Read %d local accounts from the %s database of %s (schema %d).\n\n",
 		p.Read, p.Server.Flavor.Title(), where, p.Server.Version)
+}
+
+// savePlan writes the plan file of --out, with the identity of the database
+// conn is connected to. A role that may not read the cluster's system
+// identifier gets a warning: the file then identifies the database by
+// address.
+func (a *app) savePlan(g *Globals, cfg *schema.Config, p *planner.Plan, conn *pgx.Conn, path string) error {
+	db, err := planfile.ReadIdentity(a.ctx, conn)
+	if err != nil {
+		return err
+	}
+	if db.IdentifiedBy == planfile.ByAddress {
+		a.diags(g, nil, hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: "The plan file identifies the database by address",
+			Detail: fmt.Sprintf("roster could not read the cluster's system identifier (%s), so the plan file identifies the database by host, port and name only: apply can tell it is given another database only when one of those differs. Grant the role pg_monitor to let roster read it.", db.Why)}})
+	}
+	f, err := planfile.New(p, cfg, db, Version, time.Now())
+	if err != nil {
+		return err
+	}
+	if err := planfile.Write(path, f); err != nil {
+		a.diags(g, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Failed to write the plan file",
+			Detail: strings.TrimPrefix(err.Error(), "planfile: ")}})
+		return exitCode(1)
+	}
+	return nil
+}
+
+// savedFooter ends a text plan saved with --out as Terraform's -out does;
+// ROSTER_IN_AUTOMATION drops the hint meant for a person.
+func (a *app) savedFooter(g *Globals, path string) {
+	if a.getenv("ROSTER_IN_AUTOMATION") != "" {
+		fmt.Fprintf(a.Out, "\nSaved the plan to: %s\n", path)
+		return
+	}
+	fmt.Fprintf(a.Out, "\n%s\n\nSaved the plan to: %s\n\n", strings.Repeat("─", 77), path)
+	cmd := "roster apply " + shellQuote(path)
+	if g.Chdir != "." && g.Chdir != "" {
+		cmd = "roster --chdir " + shellQuote(g.Chdir) + " apply " + shellQuote(path)
+	}
+	fmt.Fprintf(a.Out, "To perform exactly these actions, run the following command to apply:\n    %s\n", cmd)
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	safe := s != ""
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_./-+=:@,%", r)) {
+			safe = false
+		}
+	}
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -1,6 +1,9 @@
 package view
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 
@@ -8,29 +11,38 @@ import (
 )
 
 // JSONFormatVersion is the version of the JSON plan. Its major number
-// changes when a consumer must change to keep reading it (a field removed
-// or its meaning changed); its minor number when fields are added. See
-// docs/json-format.md.
+// changes when a consumer must change to keep reading it (a field removed,
+// renamed, or its meaning or type changed); its minor number when fields
+// are added. See docs/json-format.md.
 const JSONFormatVersion = "1.0"
 
 // jsonPlan follows the shape of Terraform's `show -json`, so tools that
 // read resource_changes read it too.
 type jsonPlan struct {
 	FormatVersion   string         `json:"format_version"`
+	RosterVersion   string         `json:"roster_version"`
 	Server          planner.Server `json:"server"`
 	ResourceChanges []jsonChange   `json:"resource_changes"`
 	Summary         jsonSummary    `json:"summary"`
 }
 
 type jsonSummary struct {
-	Add        int                `json:"add"`
-	Change     int                `json:"change"`
-	Destroy    int                `json:"destroy"`
-	Privileges planner.Privileges `json:"privileges"`
+	Add        int            `json:"add"`
+	Change     int            `json:"change"`
+	Destroy    int            `json:"destroy"`
+	Privileges jsonPrivileges `json:"privileges"`
+}
+
+type jsonPrivileges struct {
+	AdminsGranted     int `json:"admins_granted"`
+	AdminsRevoked     int `json:"admins_revoked"`
+	ModeratorsGranted int `json:"moderators_granted"`
+	ModeratorsRevoked int `json:"moderators_revoked"`
 }
 
 type jsonChange struct {
 	Address      string     `json:"address"`
+	Mode         string     `json:"mode"`
 	Type         string     `json:"type"`
 	Name         string     `json:"name"`
 	Change       jsonDetail `json:"change"`
@@ -39,12 +51,16 @@ type jsonChange struct {
 	Notes        []string   `json:"notes,omitempty"`
 }
 
+// jsonDetail is Terraform's change object. A side that is null (before of
+// a create, after of a delete) has false as its sensitive mask, as in
+// Terraform; otherwise the mask is an object with true at each sensitive
+// attribute.
 type jsonDetail struct {
 	Actions         []string        `json:"actions"`
 	Before          map[string]any  `json:"before"`
 	After           map[string]any  `json:"after"`
-	BeforeSensitive map[string]bool `json:"before_sensitive"`
-	AfterSensitive  map[string]bool `json:"after_sensitive"`
+	BeforeSensitive any             `json:"before_sensitive"`
+	AfterSensitive  any             `json:"after_sensitive"`
 	AfterUnknown    map[string]bool `json:"after_unknown"`
 	Attributes      []jsonAttribute `json:"attributes"`
 	Unchanged       int             `json:"unchanged_attributes"`
@@ -62,41 +78,71 @@ type jsonAttribute struct {
 
 var jsonActions = map[planner.Action]string{planner.Create: "create", planner.Update: "update", planner.Delete: "delete"}
 
-// PlanJSON writes p as JSON. Sensitive values are never written: they are
-// null, with true in the *_sensitive masks.
-func PlanJSON(w io.Writer, p *planner.Plan) error {
-	out := jsonPlan{FormatVersion: JSONFormatVersion, Server: p.Server, ResourceChanges: []jsonChange{}}
+// JSON writes p as a JSON document in the shape of Terraform's `show
+// -json`; rosterVersion is the version of roster that prints it. Sensitive
+// values are never written: they are null, with true in the *_sensitive
+// masks, whatever the plan holds.
+func JSON(w io.Writer, p *planner.Plan, rosterVersion string) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(jsonOf(p, rosterVersion))
+}
+
+// Fingerprint is "sha256:" and the hex SHA-256 of the bytes JSON writes
+// for p: `roster show --json FILE | sha256sum` prints the same digest.
+func Fingerprint(p *planner.Plan, rosterVersion string) string {
+	var b bytes.Buffer
+	if err := JSON(&b, p, rosterVersion); err != nil {
+		// Every value of a plan is a string, bool, number, list of
+		// strings or nil: encoding cannot fail.
+		panic(err)
+	}
+	sum := sha256.Sum256(b.Bytes())
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+func jsonOf(p *planner.Plan, rosterVersion string) jsonPlan {
+	out := jsonPlan{FormatVersion: JSONFormatVersion, RosterVersion: rosterVersion, Server: p.Server, ResourceChanges: []jsonChange{}}
 	out.Summary.Add, out.Summary.Change, out.Summary.Destroy = p.Counts()
-	out.Summary.Privileges = p.Privileges()
+	pr := p.Privileges()
+	out.Summary.Privileges = jsonPrivileges{pr.AdminsGranted, pr.AdminsRevoked, pr.ModeratorsGranted, pr.ModeratorsRevoked}
 	for _, c := range p.Changes {
-		jc := jsonChange{Address: c.Address, Type: c.Type, Name: c.Nickname, Reasons: c.Reasons, Notes: c.Notes}
+		jc := jsonChange{Address: c.Address, Mode: "managed", Type: c.Type, Name: c.Nickname, Reasons: c.Reasons, Notes: c.Notes}
 		if len(c.Reasons) > 0 {
 			jc.ActionReason = c.Reasons[0]
 		}
-		d := jsonDetail{Actions: []string{jsonActions[c.Action]}, BeforeSensitive: map[string]bool{},
-			AfterSensitive: map[string]bool{}, AfterUnknown: map[string]bool{}, Attributes: []jsonAttribute{}, Unchanged: c.Unchanged}
+		d := jsonDetail{Actions: []string{jsonActions[c.Action]}, BeforeSensitive: false, AfterSensitive: false,
+			AfterUnknown: map[string]bool{}, Attributes: []jsonAttribute{}, Unchanged: c.Unchanged}
+		beforeMask, afterMask := map[string]bool{}, map[string]bool{}
 		if c.Action != planner.Create {
-			d.Before = map[string]any{}
+			d.Before, d.BeforeSensitive = map[string]any{}, beforeMask
 		}
 		if c.Action != planner.Delete {
-			d.After = map[string]any{}
+			d.After, d.AfterSensitive = map[string]any{}, afterMask
 		}
 		for _, a := range c.Attrs {
+			if c.Action == planner.Delete && !a.Sensitive && a.Before == nil {
+				// A destroy lists the values that go, as the text plan does.
+				continue
+			}
 			ja := jsonAttribute{Name: a.Name, Sensitive: a.Sensitive, Unknown: a.Computed}
 			if !a.Sensitive {
 				ja.Before, ja.After = a.Before, a.After
+			}
+			if a.Computed {
+				ja.After = nil
 			}
 			d.Attributes = append(d.Attributes, ja)
 			if d.Before != nil {
 				d.Before[a.Name] = ja.Before
 				if a.Sensitive {
-					d.BeforeSensitive[a.Name] = true
+					beforeMask[a.Name] = true
 				}
 			}
 			if d.After != nil {
 				d.After[a.Name] = ja.After
 				if a.Sensitive {
-					d.AfterSensitive[a.Name] = true
+					afterMask[a.Name] = true
 				}
 				if a.Computed {
 					d.AfterUnknown[a.Name] = true
@@ -106,7 +152,5 @@ func PlanJSON(w io.Writer, p *planner.Plan) error {
 		jc.Change = d
 		out.ResourceChanges = append(out.ResourceChanges, jc)
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return out
 }

@@ -2,7 +2,6 @@ package view_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -296,35 +295,5 @@ func TestDiagnosticsHideEverySecretLine(t *testing.T) {
 		if strings.Contains(b.String(), "SUPERSECRET") {
 			t.Errorf("line %d: a secret was printed:\n%s", line, b.String())
 		}
-	}
-}
-
-func TestPlanJSON(t *testing.T) {
-	var b bytes.Buffer
-	p := samplePlan()
-	p.Changes[0].Attrs = append(p.Changes[0].Attrs, planner.Attr{Name: "email", Sensitive: true})
-	if err := view.PlanJSON(&b, p); err != nil {
-		t.Fatal(err)
-	}
-	golden(t, "plan.json", b.Bytes())
-	var decoded struct {
-		ResourceChanges []struct {
-			Address string
-			Change  struct {
-				Actions        []string
-				Before, After  map[string]any
-				AfterSensitive map[string]bool `json:"after_sensitive"`
-			}
-		} `json:"resource_changes"`
-	}
-	if err := json.Unmarshal(b.Bytes(), &decoded); err != nil {
-		t.Fatal(err)
-	}
-	c := decoded.ResourceChanges[0]
-	if c.Address != "user.alice" || c.Change.Actions[0] != "create" || c.Change.Before != nil {
-		t.Errorf("create: %+v", c)
-	}
-	if v, ok := c.Change.After["password"]; !ok || v != nil || !c.Change.AfterSensitive["password"] || !c.Change.AfterSensitive["email"] {
-		t.Errorf("a sensitive leaf must be null with true in after_sensitive: %+v", c.Change)
 	}
 }

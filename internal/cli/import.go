@@ -1,0 +1,136 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/roster-project/roster/internal/importer"
+)
+
+// importCmd writes the configuration of an existing server's accounts. It
+// needs a database and no configuration files.
+type importCmd struct {
+	Out     string `name:"out" placeholder:"DIR" help:"Directory to write users.hcl (and invites.hcl, invites.vars) in. Default: the --chdir directory."`
+	Invites bool   `name:"invites" help:"Import the invites not yet used too: invites.hcl, with their tokens in invites.vars (mode 0600)."`
+	Force   bool   `name:"force" help:"Overwrite files that exist already."`
+}
+
+func (c *importCmd) Run(a *app, g *Globals) error {
+	dir := c.Out
+	if dir == "" {
+		dir = g.Chdir
+	}
+	names := []string{importer.UsersFile}
+	if c.Invites {
+		names = append(names, importer.InvitesFile, importer.VarsFile)
+	}
+	if !c.Force {
+		var exist []string
+		for _, n := range names {
+			if _, err := os.Lstat(filepath.Join(dir, n)); err == nil {
+				exist = append(exist, filepath.Join(dir, n))
+			}
+		}
+		if len(exist) > 0 {
+			a.diags(g, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Files exist already",
+				Detail: fmt.Sprintf("roster import does not overwrite %s. Give another directory with --out, or --force to overwrite.", strings.Join(exist, ", "))}})
+			return exitCode(1)
+		}
+	}
+	conn, err := a.connect(g)
+	if err != nil {
+		return err
+	}
+	st, err := importer.Read(a.ctx, conn, c.Invites)
+	conn.Close(context.WithoutCancel(a.ctx))
+	if err != nil {
+		return err
+	}
+	files := importer.Generate(st, c.Invites)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	write := func(name string, data []byte, mode fs.FileMode) error {
+		path := filepath.Join(dir, name)
+		flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+		if !c.Force {
+			flags |= os.O_EXCL
+		}
+		f, err := os.OpenFile(path, flags, mode)
+		if err != nil {
+			return err
+		}
+		if err := f.Chmod(mode); err != nil { // an overwritten file keeps its mode otherwise
+			f.Close()
+			return err
+		}
+		if _, err := f.Write(data); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	}
+	if err := write(importer.UsersFile, files.Users, 0o644); err != nil {
+		return err
+	}
+	if c.Invites {
+		// The variables file first: invites.hcl is useless without it.
+		if err := write(importer.VarsFile, files.Vars, 0o600); err != nil {
+			return err
+		}
+		if err := write(importer.InvitesFile, files.Invites, 0o644); err != nil {
+			return err
+		}
+	}
+
+	where := st.URL
+	if where == "" {
+		where = "a server with no local accounts yet"
+	}
+	fmt.Fprintf(a.Out, "Read %d local accounts from the %s database of %s (schema %d).\n\n",
+		st.Read, st.Info.Flavor.Title(), where, st.Info.Version)
+	fmt.Fprintf(a.Out, "Imported %s into %s", plural(len(st.Users), "account"), filepath.Join(dir, importer.UsersFile))
+	if st.Skipped > 0 {
+		fmt.Fprintf(a.Out, "; left out %s that roster does not manage (internal actors, the relay, deleted accounts)", plural(st.Skipped, "account"))
+	}
+	fmt.Fprintln(a.Out, ".")
+	if c.Invites {
+		fmt.Fprintf(a.Out, "Imported %s into %s, the tokens into %s (mode 0600)", plural(len(st.Invites), "invite"),
+			filepath.Join(dir, importer.InvitesFile), filepath.Join(dir, importer.VarsFile))
+		if st.UsedInvites > 0 {
+			fmt.Fprintf(a.Out, "; left out %s used up or revoked", plural(st.UsedInvites, "invite"))
+		}
+		fmt.Fprintln(a.Out, ".")
+	}
+	if len(files.Notes) > 0 {
+		fmt.Fprintln(a.Out)
+		for _, n := range files.Notes {
+			fmt.Fprintf(a.Out, "  %s\n", n)
+		}
+	}
+	if a.inAutomation() {
+		return nil
+	}
+	fmt.Fprintln(a.Out)
+	fmt.Fprintln(a.Out, "Passwords are not imported: each user block has a commented placeholder. Review")
+	fmt.Fprintln(a.Out, "the files, then check them:")
+	cmd := "roster plan"
+	if dir != "." {
+		cmd = "roster --chdir " + shellQuote(dir) + " plan"
+	}
+	if c.Invites {
+		cmd += " --var-file " + shellQuote(filepath.Join(dir, importer.VarsFile))
+		fmt.Fprintf(a.Out, "    %s\n", cmd)
+		fmt.Fprintf(a.Out, "It should say No changes. %s holds the invite tokens: keep it out of version\ncontrol.\n", importer.VarsFile)
+		return nil
+	}
+	fmt.Fprintf(a.Out, "    %s\n", cmd)
+	fmt.Fprintln(a.Out, "It should say No changes.")
+	return nil
+}

@@ -1,0 +1,294 @@
+// Package importer writes the HCL configuration of an existing server's
+// accounts (and, on request, its invites), for `roster import`: the files
+// that make a plan right after it say "No changes.".
+//
+// Defaults are left out (an attribute left out is unmanaged, so the plan
+// does not compare it), and no secret is written into the HCL: a user gets
+// a commented password placeholder, and an invite's token is a sensitive
+// variable whose value goes to a separate variables file.
+package importer
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/hashicorp/hcl/v2/hclwrite"
+	"github.com/jackc/pgx/v5"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/roster-project/roster/internal/server"
+	"github.com/roster-project/roster/planner"
+)
+
+// File names written in the output directory. The variables file does not
+// end in .hcl, so that roster does not read it as configuration; it is
+// given with --var-file.
+const (
+	UsersFile   = "users.hcl"
+	InvitesFile = "invites.hcl"
+	VarsFile    = "invites.vars"
+)
+
+// Beginner starts transactions; *pgx.Conn satisfies it.
+type Beginner interface {
+	BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error)
+}
+
+// State is what an import read from the database.
+type State struct {
+	Info server.Info
+	// URL is the server's base URL from the oldest local person's ap_id,
+	// as the planner derives it; empty without one.
+	URL string
+	// Users are the accounts roster manages (planner.Managed), without
+	// the server's purged tombstones, ordered by nickname.
+	Users []*planner.LiveUser
+	// Read counts the local accounts read; Skipped those left out (not
+	// managed by roster, or tombstones).
+	Read, Skipped int
+	// Invites are the invites not used up or revoked, ordered by id;
+	// read only when asked for.
+	Invites []*planner.LiveInvite
+	// UsedInvites counts the invites left out because they are used.
+	UsedInvites int
+}
+
+// Read reads the accounts (and with invites, the invites) in one read-only,
+// repeatable-read transaction: a role that may only SELECT can import.
+func Read(ctx context.Context, db Beginner, invites bool) (*State, error) {
+	tx, err := db.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the database: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	info, err := server.Detect(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	st := &State{Info: info}
+	lim := server.DefaultLimits()
+	var oldest *planner.LiveUser
+	st.Read, err = planner.ScanLocalUsers(ctx, tx, func(u *planner.LiveUser) {
+		if u.ActorType == "Person" && lim.ValidNickname(u.Nickname) && server.BaseURLFromAPID(u.APID, u.Nickname) != "" &&
+			(oldest == nil || u.ID < oldest.ID) {
+			oldest = u
+		}
+		if !planner.Managed(u, lim) || u.Tombstone() {
+			st.Skipped++
+			return
+		}
+		st.Users = append(st.Users, u)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if oldest != nil {
+		st.URL = server.BaseURLFromAPID(oldest.APID, oldest.Nickname)
+	}
+	sort.Slice(st.Users, func(i, j int) bool {
+		a, b := strings.ToLower(st.Users[i].Nickname), strings.ToLower(st.Users[j].Nickname)
+		if a != b {
+			return a < b
+		}
+		return st.Users[i].Nickname < st.Users[j].Nickname
+	})
+	if invites {
+		all, err := planner.ReadInvites(ctx, tx)
+		if err != nil {
+			return nil, err
+		}
+		seen := map[string]bool{}
+		for _, i := range all {
+			// A used invite can never be used again; a token held twice
+			// cannot be used either (the server's lookup fails), and
+			// roster manages only its first row.
+			if i.Used || strings.TrimSpace(i.Token) == "" || len(i.Token) > 255 || seen[i.Token] {
+				st.UsedInvites++
+				continue
+			}
+			seen[i.Token] = true
+			st.Invites = append(st.Invites, i)
+		}
+	}
+	return st, nil
+}
+
+// Files are the generated files, by name, and what was left out.
+type Files struct {
+	// Users is users.hcl; Invites and Vars are invites.hcl and
+	// invites.vars, nil unless invites were imported.
+	Users, Invites, Vars []byte
+	// Notes say what was left out of an account and why.
+	Notes []string
+}
+
+// Generate writes the files for st.
+func Generate(st *State, invites bool) *Files {
+	out := &Files{}
+	f := hclwrite.NewEmptyFile()
+	body := f.Body()
+	where := st.URL
+	if where == "" {
+		where = "a server with no local accounts"
+	}
+	comment(body, fmt.Sprintf("Written by roster import from the %s database of", st.Info.Flavor.Title()))
+	comment(body, fmt.Sprintf("%s (schema %d).", where, st.Info.Version))
+	comment(body, "Review it before use. An attribute left out is not managed: roster neither")
+	comment(body, "compares nor writes it. Passwords are not imported: set one only to enforce it.")
+	body.AppendNewline()
+	if st.URL != "" {
+		srv := body.AppendNewBlock("server", nil).Body()
+		srv.SetAttributeValue("url", cty.StringVal(st.URL))
+		body.AppendNewline()
+	}
+	lim := server.DefaultLimits()
+	for i, u := range st.Users {
+		if i > 0 {
+			body.AppendNewline()
+		}
+		out.Notes = append(out.Notes, userBlock(body, u, lim, st.Info.Flavor)...)
+	}
+	out.Users = hclwrite.Format(f.Bytes())
+	if invites {
+		out.Invites, out.Vars = inviteFiles(st)
+	}
+	return out
+}
+
+func comment(body *hclwrite.Body, text string) {
+	body.AppendUnstructuredTokens(hclwrite.Tokens{
+		{Type: hclsyntax.TokenComment, Bytes: []byte("# " + text + "\n")},
+	})
+}
+
+// userBlock appends the account's block, leaving out what is the default
+// of a new account, and returns notes on values that could not be written.
+func userBlock(body *hclwrite.Body, u *planner.LiveUser, lim server.Limits, flavor server.Flavor) []string {
+	if lim.Restricted(u.Nickname, flavor) {
+		comment(body, fmt.Sprintf("user %q is not imported: its nickname is on the server's default list of", u.Nickname))
+		comment(body, "restricted nicknames. Set server { restricted_nicknames = [...] } to your")
+		comment(body, "server's list and declare it, if your server allows it.")
+		return []string{fmt.Sprintf("user.%s: not imported, its nickname is on the default restricted list", u.Nickname)}
+	}
+	var notes []string
+	left := func(attr, why string) {
+		notes = append(notes, fmt.Sprintf("user.%s: %s left out, %s", u.Nickname, attr, why))
+	}
+	b := body.AppendNewBlock("user", []string{u.Nickname}).Body()
+	if u.Email != nil {
+		if server.ValidEmail(*u.Email) {
+			b.SetAttributeValue("email", cty.StringVal(*u.Email))
+		} else {
+			left("email", "it does not match the server's e-mail format")
+		}
+	}
+	if u.Name != nil && *u.Name != u.Nickname {
+		switch {
+		case strings.TrimSpace(*u.Name) == "":
+			left("name", "it is blank")
+		case server.Graphemes(*u.Name) > lim.NameLength || utf8.RuneCountInString(*u.Name) > 255:
+			left("name", fmt.Sprintf("it is longer than the default name_length (%d); set server { name_length } and add it", lim.NameLength))
+		default:
+			b.SetAttributeValue("name", cty.StringVal(*u.Name))
+		}
+	}
+	if bio := u.BioSource(); strings.TrimSpace(bio) != "" {
+		if server.Graphemes(bio) > lim.BioLength {
+			left("bio", fmt.Sprintf("it is longer than the default bio_length (%d); set server { bio_length } and add it", lim.BioLength))
+		} else {
+			b.SetAttributeValue("bio", cty.StringVal(bio))
+		}
+	}
+	flag := func(name string, v, def bool) {
+		if v != def {
+			b.SetAttributeValue(name, cty.BoolVal(v))
+		}
+	}
+	flag("admin", u.Admin, false)
+	flag("moderator", u.Moderator, false)
+	flag("locked", u.Locked, false)
+	flag("confirmed", u.Confirmed, true)
+	flag("approved", u.Approved, true)
+	flag("active", u.Active, true)
+	if tags := tagsOf(u); len(tags) > 0 {
+		ok := true
+		vals := make([]cty.Value, len(tags))
+		for i, t := range tags {
+			ok = ok && strings.TrimSpace(t) != "" && utf8.RuneCountInString(t) <= 255
+			vals[i] = cty.StringVal(t)
+		}
+		if ok {
+			b.SetAttributeValue("tags", cty.ListVal(vals))
+		} else {
+			left("tags", "one is blank")
+		}
+	}
+	comment(b, "password = var."+varName(u.Nickname)+"_password")
+	return notes
+}
+
+// tagsOf is the account's tags lower-cased, without duplicates, in stored
+// order, as the configuration would declare them.
+func tagsOf(u *planner.LiveUser) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, t := range u.LowerTags() {
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+var notIdent = regexp.MustCompile(`[^A-Za-z0-9_]`)
+
+// varName makes an HCL identifier of a nickname.
+func varName(nick string) string {
+	n := notIdent.ReplaceAllString(strings.ToLower(nick), "_")
+	if n == "" || n[0] >= '0' && n[0] <= '9' {
+		n = "u_" + n
+	}
+	return n
+}
+
+// inviteFiles writes invites.hcl, whose invites take their tokens from
+// sensitive variables, and invites.vars with the variables' values.
+func inviteFiles(st *State) (hclFile, vars []byte) {
+	f := hclwrite.NewEmptyFile()
+	body := f.Body()
+	comment(body, "Written by roster import: the registration invites not yet used up or revoked.")
+	comment(body, "Their tokens are the invitations: they are in "+VarsFile+" (mode 0600), to be")
+	comment(body, "given with --var-file "+VarsFile+" and kept out of version control.")
+	v := hclwrite.NewEmptyFile()
+	vb := v.Body()
+	comment(vb, "Written by roster import: the tokens of the invites of "+InvitesFile+". Secret:")
+	comment(vb, "anyone holding one can register. Keep this file out of version control.")
+	for _, i := range st.Invites {
+		name := "invite_" + strconv.FormatInt(i.ID, 10) + "_token"
+		body.AppendNewline()
+		vr := body.AppendNewBlock("variable", []string{name}).Body()
+		vr.SetAttributeValue("sensitive", cty.True)
+		body.AppendNewline()
+		inv := body.AppendNewBlock("invite", []string{"imported-" + strconv.FormatInt(i.ID, 10)}).Body()
+		if i.MaxUse != nil {
+			inv.SetAttributeValue("max_use", cty.NumberIntVal(*i.MaxUse))
+		}
+		if i.ExpiresAt != nil {
+			inv.SetAttributeValue("expires_at", cty.StringVal(*i.ExpiresAt))
+		}
+		inv.SetAttributeTraversal("token", hcl.Traversal{hcl.TraverseRoot{Name: "var"}, hcl.TraverseAttr{Name: name}})
+		if i.Uses > 0 {
+			comment(inv, fmt.Sprintf("used %d times so far", i.Uses))
+		}
+		vb.SetAttributeValue(name, cty.StringVal(i.Token))
+	}
+	return hclwrite.Format(f.Bytes()), hclwrite.Format(v.Bytes())
+}

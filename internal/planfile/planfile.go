@@ -1,0 +1,248 @@
+package planfile
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/roster-project/roster/planner"
+	"github.com/roster-project/roster/schema"
+)
+
+// FormatVersion is the version of the file's layout. A roster reads only
+// files of its own format version.
+const FormatVersion = "1"
+
+// KDF names the key derivation of the configuration hash and the secret
+// digests; Iterations is its cost.
+const (
+	KDF        = "pbkdf2-sha256"
+	Iterations = 100_000
+)
+
+// File is a saved plan.
+type File struct {
+	FormatVersion string `json:"format_version"`
+	// RosterVersion is the version of the roster that made the plan; only
+	// the same version applies it.
+	RosterVersion string        `json:"roster_version"`
+	Created       time.Time     `json:"created"`
+	Database      Database      `json:"database"`
+	Config        Config        `json:"configuration"`
+	Plan          *planner.Plan `json:"plan"`
+}
+
+// Config identifies the configuration the plan was made from.
+type Config struct {
+	// Hash covers every *.hcl file's bytes and the evaluated configuration
+	// (so the contents of the files it reads, and every variable value that
+	// reaches it), secrets included, through the KDF.
+	Hash string `json:"hash"`
+	// Salt is random, made for this plan, hex-encoded.
+	Salt       string `json:"salt"`
+	KDF        string `json:"kdf"`
+	Iterations int    `json:"iterations"`
+	// Secrets are the digests of the secrets the plan relies on.
+	Secrets []SecretDigest `json:"secrets"`
+}
+
+// SecretDigest is the salted digest of one secret the plan relies on: the
+// password, initial_password or password_hash of a user it creates or whose
+// password it rewrites, and the token of an invite it creates.
+type SecretDigest struct {
+	Address   string `json:"address"`
+	Attribute string `json:"attribute"`
+	Digest    string `json:"digest"`
+}
+
+// New makes the file of plan p, made from cfg against the database db.
+func New(p *planner.Plan, cfg *schema.Config, db Database, rosterVersion string, now time.Time) (*File, error) {
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		return nil, fmt.Errorf("planfile: making a salt: %w", err)
+	}
+	c := Config{Salt: hex.EncodeToString(salt), KDF: KDF, Iterations: Iterations}
+	c.Hash = configHash(cfg, salt, c.Iterations)
+	c.Secrets = digests(p, cfg, salt, c.Iterations)
+	return &File{FormatVersion: FormatVersion, RosterVersion: rosterVersion, Created: now.UTC().Truncate(time.Second),
+		Database: db, Config: c, Plan: p}, nil
+}
+
+// Marshal returns the file's bytes: indented JSON, ending in a newline.
+func (f *File) Marshal() ([]byte, error) {
+	b, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("planfile: %w", err)
+	}
+	return append(b, '\n'), nil
+}
+
+// Write writes f to path with mode 0600, replacing any file there. It
+// writes a temporary file beside it and renames it, so that a reader never
+// sees half a plan, and a file that was there keeps no wider mode.
+func Write(path string, f *File) error {
+	b, err := f.Marshal()
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".roster-plan-*")
+	if err != nil {
+		return fmt.Errorf("planfile: writing %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return fmt.Errorf("planfile: writing %s: %w", path, err)
+	}
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return fmt.Errorf("planfile: writing %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("planfile: writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("planfile: writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// ErrNotPlan is returned for a file that is not a saved plan.
+var ErrNotPlan = errors.New("not a roster plan file")
+
+// VersionError is returned for a plan file of another format or roster
+// version.
+type VersionError struct {
+	Path                   string
+	FormatVersion, Roster  string
+	WantFormat, WantRoster string
+}
+
+func (e *VersionError) Error() string {
+	if e.FormatVersion != e.WantFormat {
+		return fmt.Sprintf("planfile: %s has format version %q; this roster reads only format version %q", e.Path, e.FormatVersion, e.WantFormat)
+	}
+	return fmt.Sprintf("planfile: %s was made by roster v%s; this is roster v%s, which applies only its own plans", e.Path, e.Roster, e.WantRoster)
+}
+
+// Read reads the plan file at path. It refuses a file of another format
+// version, or one made by another roster version when rosterVersion is not
+// empty.
+func Read(path, rosterVersion string) (*File, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("planfile: %w", err)
+	}
+	return Parse(path, b, rosterVersion)
+}
+
+// Parse decodes a plan file's bytes; path names it in errors.
+func Parse(path string, b []byte, rosterVersion string) (*File, error) {
+	var head struct {
+		FormatVersion *string `json:"format_version"`
+		RosterVersion string  `json:"roster_version"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil || head.FormatVersion == nil {
+		return nil, fmt.Errorf("planfile: %s: %w", path, ErrNotPlan)
+	}
+	if *head.FormatVersion != FormatVersion || (rosterVersion != "" && head.RosterVersion != rosterVersion) {
+		return nil, &VersionError{Path: path, FormatVersion: *head.FormatVersion, Roster: head.RosterVersion,
+			WantFormat: FormatVersion, WantRoster: rosterVersion}
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var f File
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("planfile: %s: %w: %v", path, ErrNotPlan, err)
+	}
+	if f.Plan == nil {
+		return nil, fmt.Errorf("planfile: %s: %w: it holds no plan", path, ErrNotPlan)
+	}
+	for i := range f.Plan.Changes {
+		for j := range f.Plan.Changes[i].Attrs {
+			a := &f.Plan.Changes[i].Attrs[j]
+			var err error
+			if a.Before, err = value(a.Before); err == nil {
+				a.After, err = value(a.After)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("planfile: %s: %s.%s: %w", path, f.Plan.Changes[i].Address, a.Name, err)
+			}
+		}
+	}
+	return &f, nil
+}
+
+// value restores an attribute value decoded from JSON to the types a plan
+// holds: string, bool, int64, []string or nil.
+func value(v any) (any, error) {
+	switch v := v.(type) {
+	case nil, string, bool:
+		return v, nil
+	case json.Number:
+		n, err := v.Int64()
+		if err != nil {
+			return nil, fmt.Errorf("%s is not a whole number", v)
+		}
+		return n, nil
+	case []any:
+		out := make([]string, len(v))
+		for i, e := range v {
+			s, ok := e.(string)
+			if !ok {
+				return nil, fmt.Errorf("a list holds %T, not a string", e)
+			}
+			out[i] = s
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("unexpected value of type %T", v)
+}
+
+// Stale lists what makes f stale against the configuration cfg, loaded
+// again, and the database db it is about to be applied to: a different
+// database, a configuration that changed, a secret that is not the one the
+// plan was made with. It is empty when the plan may be applied; the rows
+// themselves are checked by the applier under its lock.
+func (f *File) Stale(cfg *schema.Config, db Database) []string {
+	var out []string
+	out = append(out, f.Database.Differs(db)...)
+	salt, err := hex.DecodeString(f.Config.Salt)
+	if err != nil || f.Config.KDF != KDF || f.Config.Iterations <= 0 {
+		return append(out, "the plan file's configuration hash cannot be checked (unknown salt or key derivation)")
+	}
+	if configHash(cfg, salt, f.Config.Iterations) != f.Config.Hash {
+		out = append(out, "the configuration changed since the plan was made (a *.hcl file, a file it reads, or a variable value)")
+	}
+	now := map[string]string{}
+	for _, d := range digests(f.Plan, cfg, salt, f.Config.Iterations) {
+		now[d.Address+"\x00"+d.Attribute] = d.Digest
+	}
+	for _, d := range f.Config.Secrets {
+		switch got, ok := now[d.Address+"\x00"+d.Attribute]; {
+		case !ok:
+			out = append(out, fmt.Sprintf("%s: the configuration no longer sets the %s the plan was made with", d.Address, d.Attribute))
+		case got != d.Digest:
+			out = append(out, fmt.Sprintf("%s: %s is not the one the plan was made with", d.Address, d.Attribute))
+		}
+	}
+	return out
+}
+
+// hashSum is sha256 of its parts, each length-prefixed so that no two
+// different lists of parts run together into the same bytes.
+func hashSum(parts ...[]byte) []byte {
+	h := sha256.New()
+	for _, p := range parts {
+		fmt.Fprintf(h, "%d:", len(p))
+		h.Write(p)
+	}
+	return h.Sum(nil)
+}

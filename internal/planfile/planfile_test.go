@@ -1,0 +1,308 @@
+package planfile_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/roster-project/roster/internal/pgtest"
+	"github.com/roster-project/roster/internal/planfile"
+	"github.com/roster-project/roster/internal/server"
+	"github.com/roster-project/roster/planner"
+	"github.com/roster-project/roster/schema"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// The canaries: secrets that must never reach the file.
+const (
+	canaryPassword = "canary-password-7f3a9c"
+	canaryToken    = "canary-invite-token-b41d"
+	canarySecret   = "canary-invite-secret-0e5f2d9a"
+)
+
+const config = `
+variable "root_password" {
+  sensitive = true
+}
+
+server {
+  url           = "https://social.example.org"
+  invite_secret = "` + canarySecret + `"
+}
+
+user "root" {
+  admin    = true
+  password = var.root_password
+  bio      = file("bio.txt")
+}
+
+user "hatter" {
+  initial_password = "` + canaryPassword + `-initial"
+  tags             = ["Verified"]
+}
+
+invite "spring" {
+  token   = "` + canaryToken + `"
+  max_use = 5
+}
+`
+
+// load writes the configuration (with files overriding its files) to a
+// fresh directory and loads it with the given variable values.
+func load(t *testing.T, dir string, vars ...string) *schema.Config {
+	t.Helper()
+	cfg, diags := schema.Load(dir, schema.Inputs{Vars: vars})
+	if diags.HasErrors() {
+		t.Fatalf("loading the configuration: %v", diags)
+	}
+	return cfg
+}
+
+func configDir(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	all := map[string]string{"users.hcl": config, "bio.txt": "The root account."}
+	for k, v := range files {
+		all[k] = v
+	}
+	for name, src := range all {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// samplePlan is a plan of every value type: strings, bools, whole numbers,
+// lists, nulls and sensitive attributes.
+func samplePlan() *planner.Plan {
+	return &planner.Plan{FormatVersion: planner.FormatVersion, Read: 6,
+		Server: planner.Server{Flavor: server.Pleroma, Version: 20240904142434, URL: "https://social.example.org", Known: true},
+		Changes: []planner.Change{
+			{Address: "user.root", Type: "user", Nickname: "root", Action: planner.Update, ID: "00000199-0000-0000-0000-000000000001",
+				Fingerprint: map[string]string{"admin": "0011223344556677", "password": "8899aabbccddeeff"},
+				Attrs:       []planner.Attr{{Name: "admin", Before: false, After: true}, {Name: "password", Sensitive: true}},
+				Unchanged:   1, Notes: []string{"the password does not verify"}, Source: planner.Source{Filename: "users.hcl", Line: 11}},
+			{Address: "user.hatter", Type: "user", Nickname: "hatter", Action: planner.Create,
+				Attrs: []planner.Attr{{Name: "tags", Before: nil, After: []string{"verified"}}, {Name: "email", Before: nil, After: nil, Computed: true},
+					{Name: "initial_password", Sensitive: true}, {Name: "roles", After: []string{}}},
+				Source: planner.Source{Filename: "users.hcl", Line: 17}},
+			{Address: "invite.spring", Type: "invite", Nickname: "spring", Action: planner.Create,
+				Attrs: []planner.Attr{{Name: "max_use", After: int64(5)}, {Name: "token", Sensitive: true}}},
+		}}
+}
+
+var sampleDB = planfile.Database{SystemIdentifier: "7300000000000000001", Name: "pleroma", Host: "db.example.org", Port: 5432,
+	IdentifiedBy: planfile.BySystemIdentifier}
+
+func TestRoundTrip(t *testing.T) {
+	dir := configDir(t, nil)
+	cfg := load(t, dir, "root_password="+canaryPassword)
+	p := samplePlan()
+	f, err := planfile.New(p, cfg, sampleDB, "9.9.9", time.Date(2026, 11, 23, 8, 51, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "plan.json")
+	if err := planfile.Write(path, f); err != nil {
+		t.Fatal(err)
+	}
+	got, err := planfile.Read(path, "9.9.9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Plan, p) {
+		t.Errorf("the plan read back differs:\n got %#v\nwant %#v", got.Plan, p)
+	}
+	if got.FormatVersion != planfile.FormatVersion || got.RosterVersion != "9.9.9" || !got.Created.Equal(f.Created) || got.Database != sampleDB {
+		t.Errorf("header read back: %+v %+v %v %+v", got.FormatVersion, got.RosterVersion, got.Created, got.Database)
+	}
+	want := []planfile.SecretDigest{{Address: "user.root", Attribute: "password"}, {Address: "user.hatter", Attribute: "initial_password"},
+		{Address: "invite.spring", Attribute: "token"}}
+	if len(got.Config.Secrets) != len(want) {
+		t.Fatalf("secrets: got %+v, want the addresses and attributes of %+v", got.Config.Secrets, want)
+	}
+	for i, d := range got.Config.Secrets {
+		if d.Address != want[i].Address || d.Attribute != want[i].Attribute || len(d.Digest) != 64 {
+			t.Errorf("secret %d: got %+v, want %s %s with a 64-hex-digit digest", i, d, want[i].Address, want[i].Attribute)
+		}
+	}
+	if stale := got.Stale(load(t, dir, "root_password="+canaryPassword), sampleDB); len(stale) > 0 {
+		t.Errorf("the same configuration and database: stale %q", stale)
+	}
+}
+
+func TestFileModeAndNoSecrets(t *testing.T) {
+	dir := configDir(t, nil)
+	cfg := load(t, dir, "root_password="+canaryPassword)
+	f, err := planfile.New(samplePlan(), cfg, sampleDB, "9.9.9", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "plan.json")
+	// A file already there with a wide mode is replaced by one of 0600.
+	if err := os.WriteFile(path, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := planfile.Write(path, f); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want 0600", st.Mode().Perm())
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, canary := range []string{canaryPassword, canaryToken, canarySecret, "canary"} {
+		if bytes.Contains(b, []byte(canary)) {
+			t.Errorf("the plan file holds the secret %q", canary)
+		}
+	}
+	for _, key := range []string{`"format_version": "1"`, `"roster_version": "9.9.9"`, `"created": `, `"system_identifier": "7300000000000000001"`,
+		`"hash": "`, `"salt": "`, `"fingerprint": {`} {
+		if !bytes.Contains(b, []byte(key)) {
+			t.Errorf("the plan file lacks %s:\n%s", key, b)
+		}
+	}
+	// Two plans of the same configuration have different salts, and so
+	// different hashes: a digest cannot be matched across plan files.
+	g, err := planfile.New(samplePlan(), cfg, sampleDB, "9.9.9", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Config.Salt == f.Config.Salt || g.Config.Hash == f.Config.Hash || g.Config.Secrets[0].Digest == f.Config.Secrets[0].Digest {
+		t.Errorf("two plans share a salt, hash or digest: %+v and %+v", f.Config, g.Config)
+	}
+}
+
+func TestStale(t *testing.T) {
+	dir := configDir(t, nil)
+	f, err := planfile.New(samplePlan(), load(t, dir, "root_password="+canaryPassword), sampleDB, "9.9.9", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const configChanged = "the configuration changed since the plan was made (a *.hcl file, a file it reads, or a variable value)"
+	for _, tc := range []struct {
+		name  string
+		cfg   *schema.Config
+		db    planfile.Database
+		stale []string
+	}{
+		{"same", load(t, dir, "root_password="+canaryPassword), sampleDB, nil},
+		{"read from another directory name", load(t, dir+"/.", "root_password="+canaryPassword), sampleDB, nil},
+		{"variable value", load(t, dir, "root_password=other"), sampleDB,
+			[]string{configChanged, "user.root: password is not the one the plan was made with"}},
+		{"file() contents", load(t, configDir(t, map[string]string{"bio.txt": "Another bio."}), "root_password="+canaryPassword), sampleDB,
+			[]string{configChanged}},
+		{"a comment in a *.hcl file", load(t, configDir(t, map[string]string{"users.hcl": config + "# reviewed\n"}), "root_password="+canaryPassword), sampleDB,
+			[]string{configChanged}},
+		{"another *.hcl file", load(t, configDir(t, map[string]string{"more.hcl": "user \"alice\" {}\n"}), "root_password="+canaryPassword), sampleDB,
+			[]string{configChanged}},
+		{"an invite token", load(t, configDir(t, map[string]string{"users.hcl": strings.Replace(config, canaryToken, canaryToken+"x", 1)}), "root_password="+canaryPassword), sampleDB,
+			[]string{configChanged, "invite.spring: token is not the one the plan was made with"}},
+		{"a database of another name", load(t, dir, "root_password="+canaryPassword), withName(sampleDB, "other"),
+			[]string{`another database: the plan was made against the database "pleroma" (system identifier 7300000000000000001); this is the database "other" (system identifier 7300000000000000001)`}},
+		{"another cluster", load(t, dir, "root_password="+canaryPassword), withSysID(sampleDB, "7300000000000000002"),
+			[]string{`another database: the plan was made against the database "pleroma" (system identifier 7300000000000000001); this is the database "pleroma" (system identifier 7300000000000000002)`}},
+		{"the same database by address", load(t, dir, "root_password="+canaryPassword), withSysID(sampleDB, ""), nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := f.Stale(tc.cfg, tc.db); !reflect.DeepEqual(got, tc.stale) {
+				t.Errorf("stale:\n got %q\nwant %q", got, tc.stale)
+			}
+		})
+	}
+}
+
+func withName(d planfile.Database, name string) planfile.Database { d.Name = name; return d }
+
+func withSysID(d planfile.Database, id string) planfile.Database {
+	d.SystemIdentifier = id
+	if id == "" {
+		d.IdentifiedBy = planfile.ByAddress
+	}
+	return d
+}
+
+func TestReadRefuses(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, src string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	if _, err := planfile.Read(write("users.hcl", "user \"a\" {}\n"), ""); !errors.Is(err, planfile.ErrNotPlan) {
+		t.Errorf("an HCL file: %v, want ErrNotPlan", err)
+	}
+	var v *planfile.VersionError
+	if _, err := planfile.Read(write("future.json", `{"format_version": "2", "roster_version": "9.9.9", "plan": {}}`), ""); !errors.As(err, &v) {
+		t.Errorf("format version 2: %v, want a VersionError", err)
+	}
+	path := write("old.json", `{"format_version": "1", "roster_version": "0.0.1", "plan": {"changes": []}}`)
+	if _, err := planfile.Read(path, "9.9.9"); !errors.As(err, &v) || !strings.Contains(err.Error(), "made by roster v0.0.1; this is roster v9.9.9") {
+		t.Errorf("another roster version: %v, want a VersionError", err)
+	}
+	if _, err := planfile.Read(path, ""); err != nil {
+		t.Errorf("another roster version, not checked: %v", err)
+	}
+}
+
+// TestReadIdentity reads a real database's identity, then as a role that
+// may not call pg_control_system(): the identity falls back to the address
+// and says why.
+func TestReadIdentity(t *testing.T) {
+	url := pgtest.New(t, pgtest.Pleroma)
+	ctx := context.Background()
+	conn := pgtest.Connect(t, url)
+	d, err := planfile.ReadIdentity(ctx, conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.IdentifiedBy != planfile.BySystemIdentifier || d.SystemIdentifier == "" || !strings.HasPrefix(d.Name, "roster_test_") || d.Port == 0 {
+		t.Errorf("identity as the owner: %+v", d)
+	}
+
+	role := "planfile_" + strings.TrimPrefix(d.Name, "roster_test_")
+	pgtest.Exec(t, url, "CREATE ROLE "+role+" LOGIN")
+	t.Cleanup(func() { pgtest.Exec(t, url, "DROP ROLE "+role) })
+	// Function privileges belong to the database: this revokes nothing
+	// anywhere else.
+	pgtest.Exec(t, url, "REVOKE EXECUTE ON FUNCTION pg_control_system() FROM PUBLIC")
+	cc, err := pgx.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc.User = role
+	limited, err := pgx.ConnectConfig(ctx, cc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer limited.Close(ctx)
+	l, err := planfile.ReadIdentity(ctx, limited)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.IdentifiedBy != planfile.ByAddress || l.SystemIdentifier != "" || l.Name != d.Name || l.Host != d.Host || l.Port != d.Port ||
+		!strings.Contains(l.Why, "permission denied") {
+		t.Errorf("identity of a role that may not read pg_control_system(): %+v", l)
+	}
+	if diff := d.Differs(l); diff != nil {
+		t.Errorf("the same database, identified once by system identifier and once by address, differs: %q", diff)
+	}
+}

@@ -1,0 +1,318 @@
+package view
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+
+	"github.com/roster-project/roster/planner"
+)
+
+// CommentLimit is GitHub's limit on the size of a pull-request comment:
+// 65,536 characters.
+const CommentLimit = 65536
+
+// MarkdownMarker opens every markdown plan, so that a CI job can find the
+// comment it posted before and update it instead of adding another.
+const MarkdownMarker = "<!-- roster plan -->"
+
+// cautionItems is how many changes the caution callout names; it always
+// counts them all.
+const cautionItems = 20
+
+// Markdown writes p as a pull-request comment that fits GitHub's limit
+// (CommentLimit): a status line, the summary, a caution callout for
+// deletions, deactivations and privilege changes, a table of the changes,
+// the whole text plan folded in a diff block, and the plan's fingerprint.
+func Markdown(w io.Writer, p *planner.Plan, rosterVersion string) error {
+	return MarkdownWithin(w, p, rosterVersion, CommentLimit)
+}
+
+// MarkdownWithin is Markdown for a limit of limit bytes (a byte is never
+// less than a character, in UTF-8 or UTF-16). What does not fit is left
+// out, detail first: the folded text plan, then the last rows of the table,
+// which are replaced by a line that counts them. The status line, the
+// summary, the callout and the fingerprint are always written.
+func MarkdownWithin(w io.Writer, p *planner.Plan, rosterVersion string, limit int) error {
+	_, err := io.WriteString(w, markdown(p, rosterVersion, limit))
+	return err
+}
+
+// flag is what one change does that a reviewer must not miss.
+type flag struct {
+	deleted, deactivated bool
+	// roles are e.g. "admin granted", "moderator revoked".
+	roles []string
+}
+
+func (f flag) any() bool { return f.deleted || f.deactivated || len(f.roles) > 0 }
+
+func (f flag) String() string {
+	var parts []string
+	if f.deleted {
+		parts = append(parts, "deleted")
+	}
+	if f.deactivated {
+		parts = append(parts, "deactivated")
+	}
+	return strings.Join(append(parts, f.roles...), ", ")
+}
+
+func flagOf(c *planner.Change) flag {
+	var f flag
+	f.deleted = c.Action == planner.Delete
+	if c.Type != "user" {
+		return f
+	}
+	for _, a := range c.Attrs {
+		if a.Sensitive || a.Computed {
+			continue
+		}
+		before, _ := a.Before.(bool)
+		after, _ := a.After.(bool)
+		switch a.Name {
+		case "active":
+			f.deactivated = c.Action == planner.Update && before && a.After == false
+		case "admin", "moderator":
+			if c.Action == planner.Delete {
+				after = false
+			}
+			if !before && after {
+				f.roles = append(f.roles, a.Name+" granted")
+			}
+			if before && !after {
+				f.roles = append(f.roles, a.Name+" revoked")
+			}
+		}
+	}
+	return f
+}
+
+func markdown(p *planner.Plan, rosterVersion string, limit int) string {
+	var head strings.Builder
+	head.WriteString(MarkdownMarker + "\n")
+	flags := make([]flag, len(p.Changes))
+	flagged := 0
+	for i := range p.Changes {
+		flags[i] = flagOf(&p.Changes[i])
+		if flags[i].any() {
+			flagged++
+		}
+	}
+	switch {
+	case p.Empty():
+		head.WriteString("### :white_check_mark: roster plan: no changes\n\n")
+	case flagged > 0:
+		fmt.Fprintf(&head, "### :warning: roster plan: %s, %d to review with care\n\n", plural(len(p.Changes), "change", "changes"), flagged)
+	default:
+		fmt.Fprintf(&head, "### :memo: roster plan: %s\n\n", plural(len(p.Changes), "change", "changes"))
+	}
+	if p.Server.Flavor != "" {
+		where := p.Server.URL
+		if where == "" {
+			where = "a server with no local accounts yet"
+		}
+		fmt.Fprintf(&head, "Read %d local accounts from the %s database of %s (schema %d).\n\n",
+			p.Read, p.Server.Flavor.Title(), inline(where), p.Server.Version)
+	}
+	if p.Empty() {
+		head.WriteString("**No changes.** Your users match the configuration.\n\n")
+	} else {
+		add, change, destroy := p.Counts()
+		fmt.Fprintf(&head, "**Plan:** %d to add, %d to change, %d to destroy.\n\n", add, change, destroy)
+	}
+	if pr := p.Privileges(); pr.Any() {
+		fmt.Fprintf(&head, "**Privileges:** %s\n\n", strings.TrimPrefix(PrivilegesLine(pr), "Privileges: "))
+	}
+	if flagged > 0 {
+		caution(&head, p, flags)
+	}
+
+	foot := fmt.Sprintf("Plan fingerprint: `%s` (roster v%s; the SHA-256 of this plan's `--format json` output).\n",
+		Fingerprint(p, rosterVersion), rosterVersion)
+	if rosterVersion == "" {
+		foot = fmt.Sprintf("Plan fingerprint: `%s` (the SHA-256 of the JSON plan).\n", Fingerprint(p, rosterVersion))
+	}
+	if p.Empty() {
+		return head.String() + foot
+	}
+
+	rows := tableRows(p, flags)
+	details := detailsOf(p)
+	table := strings.Join(rows, "")
+	tableHead := "| Action | Account | Changed |\n| --- | --- | --- |\n"
+	if s := head.String() + tableHead + table + "\n" + details + foot; len(s) <= limit {
+		return s
+	}
+	dropped := fmt.Sprintf("The full plan is left out: it does not fit in a comment of %d characters. `roster show FILE` prints it from a plan saved with `roster plan --out FILE`.\n\n", limit)
+	if s := head.String() + tableHead + table + "\n" + dropped + foot; len(s) <= limit {
+		return s
+	}
+	// Keep as many rows as fit with the line that counts the others; the
+	// line's length is bounded by that of the largest count.
+	more := func(n int) string {
+		return fmt.Sprintf("… and %s: the JSON plan lists every change (`--format json`).\n\n", plural(n, "more change", "more changes"))
+	}
+	room := limit - len(head.String()) - len(tableHead) - len(dropped) - len(foot) - len(more(len(rows)))
+	var kept strings.Builder
+	n := 0
+	for _, r := range rows {
+		if kept.Len()+len(r) > room {
+			break
+		}
+		kept.WriteString(r)
+		n++
+	}
+	body := ""
+	if n > 0 {
+		body = tableHead + kept.String() + "\n"
+	}
+	return head.String() + body + more(len(rows)-n) + dropped + foot
+}
+
+// caution writes the callout: counts of everything that needs care, then
+// the first changes that do.
+func caution(b *strings.Builder, p *planner.Plan, flags []flag) {
+	var deletedUsers, deletedInvites, deactivated int
+	for i, f := range flags {
+		switch {
+		case f.deleted && p.Changes[i].Type == "user":
+			deletedUsers++
+		case f.deleted:
+			deletedInvites++
+		}
+		if f.deactivated {
+			deactivated++
+		}
+	}
+	var what []string
+	if deletedUsers > 0 {
+		what = append(what, "deletes "+plural(deletedUsers, "account", "accounts")+" (a deletion cannot be undone)")
+	}
+	if deletedInvites > 0 {
+		what = append(what, "deletes "+plural(deletedInvites, "invite", "invites"))
+	}
+	if deactivated > 0 {
+		what = append(what, "deactivates "+plural(deactivated, "account", "accounts"))
+	}
+	if pr := p.Privileges(); pr.Any() {
+		what = append(what, "changes privileges: "+strings.TrimSuffix(strings.TrimPrefix(PrivilegesLine(pr), "Privileges: "), "."))
+	}
+	b.WriteString("> [!CAUTION]\n")
+	fmt.Fprintf(b, "> **This plan %s.**\n>\n", joinAnd(what))
+	shown, total := 0, 0
+	for i, f := range flags {
+		if !f.any() {
+			continue
+		}
+		total++
+		if shown < cautionItems {
+			fmt.Fprintf(b, "> - %s: %s\n", inline(p.Changes[i].Address), f)
+			shown++
+		}
+	}
+	if total > shown {
+		fmt.Fprintf(b, "> - … and %d more, in the table below\n", total-shown)
+	}
+	b.WriteString("\n")
+}
+
+// tableRows are the table's rows: the changes that need care first, then
+// the others, each group in plan order.
+func tableRows(p *planner.Plan, flags []flag) []string {
+	var first, rest []string
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		action := string(c.Action)
+		if flags[i].any() {
+			action = ":warning: " + action
+		}
+		var changed []string
+		for _, a := range c.Attrs {
+			if a.Computed || c.Action == planner.Delete && !a.Sensitive && a.Before == nil {
+				continue
+			}
+			name := a.Name
+			if a.Sensitive {
+				name += " (sensitive)"
+			}
+			changed = append(changed, name)
+		}
+		if flags[i].any() {
+			changed = append(changed, "**"+flags[i].String()+"**")
+		}
+		row := fmt.Sprintf("| %s | %s | %s |\n", action, inline(c.Address), cell(strings.Join(changed, ", ")))
+		if flags[i].any() {
+			first = append(first, row)
+		} else {
+			rest = append(rest, row)
+		}
+	}
+	return append(first, rest...)
+}
+
+// detailsOf is the whole text plan, folded, in a diff block whose symbols
+// are in column 0 (GitHub colours + and - lines; ~ becomes !, which it
+// marks as changed).
+func detailsOf(p *planner.Plan) string {
+	var text bytes.Buffer
+	Plan(&text, p, Style{})
+	diff := symbolLine.ReplaceAllStringFunc(text.String(), func(line string) string {
+		m := symbolLine.FindStringSubmatch(line)
+		sym := m[2]
+		if sym == "~" {
+			sym = "!"
+		}
+		return sym + m[1] + " " + m[3]
+	})
+	fence := strings.Repeat("`", max(3, longestRun(diff, '`')+1))
+	return "<details><summary>Full plan</summary>\n\n" + fence + "diff\n" + diff + fence + "\n\n</details>\n\n"
+}
+
+var symbolLine = regexp.MustCompile(`(?m)^( *)([-+~]) (.*)$`)
+
+func longestRun(s string, r byte) int {
+	best, n := 0, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == r {
+			n++
+			best = max(best, n)
+		} else {
+			n = 0
+		}
+	}
+	return best
+}
+
+// inline is s as a code span that a table cell can hold.
+func inline(s string) string {
+	s = strings.NewReplacer("\n", " ", "\r", " ", "|", `\|`).Replace(s)
+	fence := strings.Repeat("`", longestRun(s, '`')+1)
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+		return fence + " " + s + " " + fence
+	}
+	return fence + s + fence
+}
+
+// cell is text a table cell can hold; attribute names need no escaping
+// beyond this.
+func cell(s string) string {
+	return strings.NewReplacer("\n", " ", "\r", " ", "|", `\|`, "<", "&lt;").Replace(s)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// joinAnd joins "a", "b" and "c" as "a, b and c".
+func joinAnd(parts []string) string {
+	if len(parts) <= 1 {
+		return strings.Join(parts, "")
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
+}
