@@ -390,16 +390,20 @@ func liveValue(lu *LiveUser, name string) any {
 
 func equal(name string, a, b any) bool {
 	if name == "tags" {
-		as, bs := a.([]string), b.([]string)
+		// Compared as sets: a stored list may repeat a tag in other case.
+		set := func(l []string) map[string]bool {
+			m := map[string]bool{}
+			for _, t := range l {
+				m[t] = true
+			}
+			return m
+		}
+		as, bs := set(a.([]string)), set(b.([]string))
 		if len(as) != len(bs) {
 			return false
 		}
-		set := map[string]bool{}
-		for _, t := range as {
-			set[t] = true
-		}
-		for _, t := range bs {
-			if !set[t] {
+		for t := range as {
+			if !bs[t] {
 				return false
 			}
 		}

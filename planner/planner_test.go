@@ -159,3 +159,12 @@ func TestGroupAccountsAreManaged(t *testing.T) {
 		t.Fatalf("a Pleroma Group account (users may choose the type) is not managed: %v %s", p, diags.Error())
 	}
 }
+
+func TestTagsRepeatedInOtherCaseAreNoChange(t *testing.T) {
+	url := pgtest.New(t, pgtest.PleromaSample)
+	pgtest.Exec(t, url, `UPDATE users SET tags = '{Staff,staff}' WHERE nickname = 'bob'`)
+	p, diags := plan(t, url, `user "bob" { tags = ["staff"] }`)
+	if diags.HasErrors() || !p.Empty() {
+		t.Errorf("tags {Staff,staff} against [\"staff\"] changes: %v %s", p, diags.Error())
+	}
+}

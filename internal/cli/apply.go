@@ -100,7 +100,19 @@ func (a *app) approve(g *Globals) error {
 	}
 	s := a.style(g, a.OutTerm)
 	fmt.Fprintf(a.Out, "\n%s\n  roster will perform the actions described above.\n  Only 'yes' will be accepted to approve.\n\n  %s", s.Bold("Do you want to perform these actions?"), s.Bold("Enter a value: "))
-	line, _ := bufio.NewReader(a.In).ReadString('\n')
+	// Read in the background so that Ctrl-C at the prompt cancels at once.
+	answer := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(a.In).ReadString('\n')
+		answer <- line
+	}()
+	var line string
+	select {
+	case line = <-answer:
+	case <-a.ctx.Done():
+		fmt.Fprintln(a.Out, "\nApply cancelled.")
+		return exitCode(1)
+	}
 	if strings.TrimSpace(line) != "yes" {
 		fmt.Fprintln(a.Out, "\nApply cancelled.")
 		return exitCode(1)
