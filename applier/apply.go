@@ -257,23 +257,17 @@ func recheck(ctx context.Context, tx pgx.Tx, p *planner.Plan, cfg *schema.Config
 	for _, c := range p.Changes {
 		switch {
 		case c.Type == "invite" && c.Action == planner.Update:
-			li := invites[c.InviteID]
-			if li == nil {
+			if li := invites[c.InviteID]; li == nil {
 				moved = append(moved, c.Address+": the invite no longer exists")
-				continue
-			}
-			if cols := planner.Moved(c.Fingerprint, li.Fingerprint()); len(cols) > 0 {
-				moved = append(moved, c.Address+": "+strings.Join(cols, ", ")+" changed")
+			} else {
+				moved = append(moved, movedColumns(c, li.Fingerprint())...)
 			}
 		case c.Type == "invite":
 		case c.Action == planner.Update || c.Action == planner.Delete:
-			lu := live[c.ID]
-			if lu == nil {
+			if lu := live[c.ID]; lu == nil {
 				moved = append(moved, c.Address+": the account no longer exists")
-				continue
-			}
-			if cols := planner.Moved(c.Fingerprint, lu.Fingerprint()); len(cols) > 0 {
-				moved = append(moved, c.Address+": "+strings.Join(cols, ", ")+" changed")
+			} else {
+				moved = append(moved, movedColumns(c, lu.Fingerprint())...)
 			}
 		}
 	}
@@ -321,6 +315,15 @@ func configInvite(cfg *schema.Config, name string) *schema.Invite {
 		if i.Name == name {
 			return i
 		}
+	}
+	return nil
+}
+
+// movedColumns says which compared columns of a change's row moved since
+// the plan, as one line, or nothing.
+func movedColumns(c planner.Change, now map[string]string) []string {
+	if cols := planner.Moved(c.Fingerprint, now); len(cols) > 0 {
+		return []string{c.Address + ": " + strings.Join(cols, ", ") + " changed"}
 	}
 	return nil
 }

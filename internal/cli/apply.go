@@ -203,11 +203,7 @@ func (c *applyCmd) applySaved(a *app, g *Globals) error {
 			Detail: strings.TrimPrefix(err.Error(), "planfile: ") + "."}})
 		return exitCode(1)
 	}
-	cfg, ok := a.loadConfig(g, false)
-	if !ok {
-		return exitCode(1)
-	}
-	conn, err := a.connect(g)
+	cfg, conn, err := a.loadAndConnect(g)
 	if err != nil {
 		return err
 	}

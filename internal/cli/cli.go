@@ -169,3 +169,17 @@ func userMessage(err error) string {
 	}
 	return msg
 }
+
+// loadAndConnect reads the configuration, printing its diagnostics, and
+// connects to the server's database; the caller closes the connection.
+func (a *app) loadAndConnect(g *Globals) (*schema.Config, *pgx.Conn, error) {
+	cfg, ok := a.loadConfig(g, false)
+	if !ok {
+		return nil, nil, exitCode(1)
+	}
+	conn, err := a.connect(g)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, conn, nil
+}

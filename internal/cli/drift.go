@@ -73,11 +73,7 @@ func (c *driftCmd) Run(a *app, g *Globals) error {
 			return exitCode(1)
 		}
 	}
-	cfg, ok := a.loadConfig(g, false)
-	if !ok {
-		return exitCode(1)
-	}
-	conn, err := a.connect(g)
+	cfg, conn, err := a.loadAndConnect(g)
 	if err != nil {
 		return err
 	}

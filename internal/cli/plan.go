@@ -60,11 +60,7 @@ func (a *app) makePlan(g *Globals, opts planner.Options, targets []string) (*sch
 		a.diags(g, nil, diags)
 		return nil, nil, nil, exitCode(1)
 	}
-	cfg, ok := a.loadConfig(g, false)
-	if !ok {
-		return nil, nil, nil, exitCode(1)
-	}
-	conn, err := a.connect(g)
+	cfg, conn, err := a.loadAndConnect(g)
 	if err != nil {
 		return nil, nil, nil, err
 	}
