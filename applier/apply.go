@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -302,11 +303,87 @@ func recheck(ctx context.Context, tx pgx.Tx, p *planner.Plan, cfg *schema.Config
 			}
 		}
 	}
+	if p.Rows != nil {
+		more, err := recheckRows(ctx, tx, p, cfg, live, invites, tokens)
+		if err != nil {
+			return nil, nil, err
+		}
+		moved = append(moved, more...)
+	}
 	if len(moved) > 0 {
 		sort.Strings(moved)
 		return nil, nil, &StaleError{Moved: moved}
 	}
 	return live, invites, nil
+}
+
+// recheckRows compares every row the configuration compares with the
+// digests the plan recorded (planner.RowPrints), skipping the rows the
+// plan changes, which recheck has locked and compared already. It reads
+// every local account once, without locking the rows it does not change:
+// roster's lock keeps other rosters out, and the server changes these
+// columns only at an admin's request.
+func recheckRows(ctx context.Context, tx pgx.Tx, p *planner.Plan, cfg *schema.Config, locked map[string]*planner.LiveUser, lockedInvites map[int64]*planner.LiveInvite, creating []string) ([]string, error) {
+	compared := planner.Compared(cfg)
+	seen := map[string]bool{}
+	var moved []string
+	_, err := planner.ScanLocalUsers(ctx, tx, func(u *planner.LiveUser) {
+		key := "user:" + u.ID
+		before, had := p.Rows[key]
+		cols := compared(u)
+		if had {
+			seen[key] = true
+		}
+		if locked[u.ID] != nil || (!had && cols == nil) {
+			return
+		}
+		switch {
+		case !had:
+			moved = append(moved, fmt.Sprintf("user.%s: a new account, or one the plan did not compare", u.Nickname))
+		case cols == nil:
+			moved = append(moved, fmt.Sprintf("user.%s: no longer compared by the configuration", u.Nickname))
+		default:
+			if cs := planner.MovedColumns(before, u.Print(cols)); len(cs) > 0 {
+				moved = append(moved, fmt.Sprintf("user.%s: %s changed", u.Nickname, strings.Join(cs, ", ")))
+			}
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(cfg.Invites) > 0 || cfg.Prune.Invites == "revoke" {
+		invites, err := planner.ReadInvites(ctx, tx)
+		if err != nil {
+			return nil, err
+		}
+		for _, i := range invites {
+			key := fmt.Sprintf("invite:%d", i.ID)
+			before, had := p.Rows[key]
+			seen[key] = true
+			switch {
+			case lockedInvites[i.ID] != nil || (!had && slices.Contains(creating, i.Token)):
+				// compared by recheck, or reported as a token the plan creates
+			case !had:
+				moved = append(moved, fmt.Sprintf("invite #%d: a new invite since the plan", i.ID))
+			default:
+				if cs := planner.MovedColumns(before, i.Print()); len(cs) > 0 {
+					moved = append(moved, fmt.Sprintf("invite #%d: %s changed", i.ID, strings.Join(cs, ", ")))
+				}
+			}
+		}
+	}
+	var gone []string
+	for key := range p.Rows {
+		if !seen[key] {
+			what := "account " + strings.TrimPrefix(key, "user:")
+			if id, ok := strings.CutPrefix(key, "invite:"); ok {
+				what = "invite #" + id
+			}
+			gone = append(gone, what+": deleted since the plan")
+		}
+	}
+	sort.Strings(gone)
+	return append(moved, gone...), nil
 }
 
 // configInvite returns the configuration's invite of that name, or nil.

@@ -27,6 +27,10 @@ type Plan struct {
 	Changes       []Change `json:"changes"`
 	// Read counts the local accounts read from the database.
 	Read int `json:"read"`
+	// Rows holds a digest of the compared columns of every row read that
+	// the configuration compares, for a saved plan's staleness check. It
+	// is not part of the plan's JSON output.
+	Rows RowPrints `json:"rows,omitempty"`
 }
 
 // Server describes the database the plan was made against.

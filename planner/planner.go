@@ -48,12 +48,16 @@ func Make(ctx context.Context, db Beginner, cfg *schema.Config, opts Options) (*
 	}
 	// Keep only the rows the configuration declares, and the oldest local
 	// person's ap_id for the base URL: memory stays flat at 100,000 users.
-	keep := keeper(cfg)
+	keep, compared := keeper(cfg), Compared(cfg)
 	var live []*LiveUser
 	var oldest *LiveUser
+	prints := RowPrints{}
 	read, err := ScanLocalUsers(ctx, tx, func(u *LiveUser) {
 		if keep(u) {
 			live = append(live, u)
+		}
+		if cols := compared(u); cols != nil {
+			prints["user:"+u.ID] = u.Print(cols)
 		}
 		if u.ActorType == "Person" && cfg.Server.Limits.ValidNickname(u.Nickname) &&
 			server.BaseURLFromAPID(u.APID, u.Nickname) != "" && (oldest == nil || u.ID < oldest.ID) {
@@ -79,12 +83,19 @@ func Make(ctx context.Context, db Beginner, cfg *schema.Config, opts Options) (*
 		if invites, err = ReadInvites(ctx, tx); err != nil {
 			return nil, errDiag("Cannot read the database", err.Error())
 		}
+		for _, i := range invites {
+			prints[fmt.Sprintf("invite:%d", i.ID)] = i.Print()
+		}
 	}
 	derived := ""
 	if oldest != nil {
 		derived = server.BaseURLFromAPID(oldest.APID, oldest.Nickname)
 	}
-	return diff(ctx, cfg, info, state{live: live, read: read, derived: derived, taken: taken, invites: invites}, opts)
+	p, diags := diff(ctx, cfg, info, state{live: live, read: read, derived: derived, taken: taken, invites: invites}, opts)
+	if p != nil {
+		p.Rows = prints
+	}
+	return p, diags
 }
 
 // state is what Make read.

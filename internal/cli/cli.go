@@ -23,6 +23,9 @@ type Streams struct {
 	In                       io.Reader
 	Out, Err                 io.Writer
 	InTerm, OutTerm, ErrTerm bool
+	// LongWork is how long work runs before it shows progress on a
+	// terminal, or earns a timing line elsewhere; zero means a second.
+	LongWork time.Duration
 }
 
 // Stdio returns the process's standard streams.

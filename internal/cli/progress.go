@@ -25,13 +25,14 @@ const longWork = time.Second
 // phase is one piece of possibly long work (reading the server and
 // planning; preparing keys and hashes, then writing): on a terminal, a
 // status line on standard error with the time spent, redrawn until the work
-// ends and then erased. Elsewhere, in automation (ROSTER_IN_AUTOMATION), one
-// line once the work ended says how long it took; otherwise nothing, so
-// that standard error holds only diagnostics.
+// ends and then erased. Elsewhere, one line once the work ended says how
+// long it took, when it took longer than after (short runs keep standard
+// error for diagnostics), and always in automation (ROSTER_IN_AUTOMATION),
+// where a log with the time of every step is what a CI job wants.
 type phase struct {
 	w          io.Writer
 	term       bool
-	timing     bool   // print the timing line (not a terminal, in automation)
+	timing     bool   // always print the timing line off a terminal (in automation)
 	doing      string // "Reading the database"
 	done       string // "Planned"
 	after      time.Duration
@@ -44,7 +45,11 @@ type phase struct {
 
 // startPhase begins a phase on standard error.
 func (a *app) startPhase(doing, done string) *phase {
-	return startPhase(a.Err, a.ErrTerm, a.inAutomation(), doing, done, longWork, 100*time.Millisecond)
+	after := a.LongWork
+	if after == 0 {
+		after = longWork
+	}
+	return startPhase(a.Err, a.ErrTerm, a.inAutomation(), doing, done, after, 100*time.Millisecond)
 }
 
 func startPhase(w io.Writer, term, timing bool, doing, done string, after, tick time.Duration) *phase {
@@ -88,7 +93,7 @@ func (p *phase) end() {
 	switch {
 	case p.term && p.shown:
 		fmt.Fprint(p.w, "\r\x1b[K")
-	case !p.term && p.timing:
+	case !p.term && (p.timing || elapsed >= p.after):
 		fmt.Fprintf(p.w, "%s in %s.\n", p.done, seconds(elapsed))
 	}
 }

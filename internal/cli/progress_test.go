@@ -43,8 +43,8 @@ func TestPhaseTimingLine(t *testing.T) {
 	}
 }
 
-// TestPhaseQuiet: short work on a terminal, and any work elsewhere outside
-// automation, print nothing.
+// TestPhaseQuiet: short work prints nothing outside automation, on a
+// terminal or not; long work off a terminal prints its timing line.
 func TestPhaseQuiet(t *testing.T) {
 	var w syncBuffer
 	p := startPhase(&w, true, true, "Reading the database", "Planned", time.Hour, time.Millisecond)
@@ -53,11 +53,18 @@ func TestPhaseQuiet(t *testing.T) {
 		t.Errorf("on a terminal, short work printed %q, want nothing", w.String())
 	}
 	w = syncBuffer{}
-	p = startPhase(&w, false, false, "Reading the database", "Planned", 0, time.Millisecond)
-	time.Sleep(5 * time.Millisecond)
+	p = startPhase(&w, false, false, "Reading the database", "Planned", time.Hour, time.Millisecond)
 	p.end()
 	if w.String() != "" {
-		t.Errorf("outside automation, long work printed %q, want nothing", w.String())
+		t.Errorf("off a terminal outside automation, short work printed %q, want nothing", w.String())
+	}
+	// Long work off a terminal ends with the one timing line.
+	w = syncBuffer{}
+	p = startPhase(&w, false, false, "Reading the database", "Planned", time.Millisecond, time.Millisecond)
+	time.Sleep(5 * time.Millisecond)
+	p.end()
+	if !regexp.MustCompile(`\APlanned in \d+\.\d\ds\.\n\z`).MatchString(w.String()) {
+		t.Errorf("off a terminal, long work printed %q, want one line Planned in N.NNs.", w.String())
 	}
 }
 

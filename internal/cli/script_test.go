@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/rogpeppe/go-internal/testscript"
@@ -34,7 +35,14 @@ func (p pgtestM) Run() int { return pgtest.Main(p.m) }
 
 func TestMain(m *testing.M) {
 	testscript.Main(pgtestM{m}, map[string]func(){
-		"roster": func() { os.Exit(cli.Main(context.Background(), os.Args[1:], cli.Stdio(), os.Environ())) },
+		"roster": func() {
+			// Scripts compare standard error exactly: a run slowed by a
+			// busy machine must not add a timing line (progress_test.go
+			// tests it).
+			st := cli.Stdio()
+			st.LongWork = time.Hour
+			os.Exit(cli.Main(context.Background(), os.Args[1:], st, os.Environ()))
+		},
 	})
 }
 
@@ -224,7 +232,7 @@ func runTTY(ts *testscript.TestScript, args []string) int {
 		in = m
 	}
 	args = inProcessArgs(ts, args)
-	st := cli.Streams{In: in, Out: ts.Stdout(), Err: ts.Stderr(), InTerm: true, OutTerm: true, ErrTerm: true}
+	st := cli.Streams{In: in, Out: ts.Stdout(), Err: ts.Stderr(), InTerm: true, OutTerm: true, ErrTerm: true, LongWork: time.Hour}
 	return cli.Main(context.Background(), args, st, inProcessEnviron(ts, args))
 }
 
@@ -269,7 +277,7 @@ func cmdSynced(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	args = inProcessArgs(ts, append([]string{"plan", "--detailed-exitcode", "--no-color"}, args...))
 	var out, errs bytes.Buffer
-	st := cli.Streams{In: strings.NewReader(""), Out: &out, Err: &errs}
+	st := cli.Streams{In: strings.NewReader(""), Out: &out, Err: &errs, LongWork: time.Hour}
 	code := cli.Main(context.Background(), args, st, inProcessEnviron(ts, args))
 	if code != 0 || !strings.Contains(out.String(), "No changes.") {
 		ts.Fatalf("not synced: plan after apply exited %d:\n%s%s", code, out.String(), errs.String())
