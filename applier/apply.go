@@ -126,6 +126,8 @@ func Apply(ctx context.Context, db Beginner, p *planner.Plan, cfg *schema.Config
 			}
 		case c.Type == "invite":
 			return Result{}, fmt.Errorf("applier: %s: an invite cannot be %sd", c.Address, c.Action)
+		case c.Type != planner.TypeUser:
+			// remote_instance and local_users run last, below.
 		case c.Action == planner.Update:
 			if err := w.updateUser(ctx, c, cfg.User(c.Nickname), live[c.ID], secrets[c.Address]); err != nil {
 				return Result{}, err
@@ -139,7 +141,7 @@ func Apply(ctx context.Context, db Beginner, p *planner.Plan, cfg *schema.Config
 	var del *deleter
 	for i := range p.Changes {
 		c := &p.Changes[i]
-		if c.Type == "invite" || c.Action != planner.Delete {
+		if c.Type != planner.TypeUser || c.Action != planner.Delete {
 			continue
 		}
 		if del == nil {
@@ -153,6 +155,22 @@ func Apply(ctx context.Context, db Beginner, p *planner.Plan, cfg *schema.Config
 	}
 	if err := w.flush(ctx); err != nil {
 		return Result{}, err
+	}
+	// Remote instances, then local_users, on the accounts as the changes
+	// above left them (a demoted admin is covered, a deleted account not).
+	for i := range p.Changes {
+		if c := &p.Changes[i]; c.Type == planner.TypeRemoteInstance {
+			if err := w.remoteInstance(ctx, c, cfg); err != nil {
+				return Result{}, err
+			}
+		}
+	}
+	for i := range p.Changes {
+		if c := &p.Changes[i]; c.Type == planner.TypeLocalUsers {
+			if err := w.localUsers(ctx, c, cfg); err != nil {
+				return Result{}, err
+			}
+		}
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return Result{}, fmt.Errorf("applier: commit: %w", err)
@@ -232,7 +250,7 @@ func recheck(ctx context.Context, tx pgx.Tx, p *planner.Plan, cfg *schema.Config
 			if inv := configInvite(cfg, c.Nickname); inv != nil {
 				tokens = append(tokens, inv.Token.Reveal())
 			}
-		case c.Type == "invite":
+		case c.Type != planner.TypeUser:
 		case c.Action == planner.Update || c.Action == planner.Delete:
 			ids = append(ids, c.ID)
 		case c.Action == planner.Create:
@@ -263,7 +281,7 @@ func recheck(ctx context.Context, tx pgx.Tx, p *planner.Plan, cfg *schema.Config
 			} else {
 				moved = append(moved, movedColumns(c, li.Fingerprint())...)
 			}
-		case c.Type == "invite":
+		case c.Type != planner.TypeUser:
 		case c.Action == planner.Update || c.Action == planner.Delete:
 			if lu := live[c.ID]; lu == nil {
 				moved = append(moved, c.Address+": the account no longer exists")

@@ -38,7 +38,7 @@ func prepareCreates(ctx context.Context, p *planner.Plan, cfg *schema.Config, pa
 	var out []*newUser
 	for i := range p.Changes {
 		c := &p.Changes[i]
-		if c.Action != planner.Create || c.Type == "invite" {
+		if c.Action != planner.Create || c.Type != planner.TypeUser {
 			continue
 		}
 		u := cfg.User(c.Nickname)
@@ -85,7 +85,7 @@ func prepareSecrets(ctx context.Context, p *planner.Plan, cfg *schema.Config, pa
 	var jobs []job
 	out := map[string]string{}
 	for _, c := range p.Changes {
-		if c.Action != planner.Update || c.Type == "invite" {
+		if c.Action != planner.Update || c.Type != planner.TypeUser {
 			continue
 		}
 		// An account changed by a group block or by pruning has no user

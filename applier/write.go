@@ -69,7 +69,7 @@ func (w *writer) flush(ctx context.Context) error {
 		if _, err := w.tx.Exec(ctx, `UPDATE users SET is_active = $2, updated_at = $3 WHERE id = $1`, a.id, a.active, w.now); err != nil {
 			return &StatementError{Address: a.address, Statement: "UPDATE users SET is_active", Err: redact(err)}
 		}
-		if err := w.followBookkeeping(ctx, a.label); err != nil {
+		if err := w.followBookkeeping(ctx, a.label, false); err != nil {
 			return err
 		}
 	}
@@ -269,6 +269,17 @@ func (w *writer) updateUser(ctx context.Context, c *planner.Change, u *schema.Us
 			revokeTokens = true
 		case "password_hash":
 			set("password_hash", secret)
+		case "mfa":
+			// The server's reset_mfa (MFA.disable): the TOTP method reset
+			// to its defaults, enabled false, backup codes kept.
+			sets = append(sets, `multi_factor_authentication_settings = jsonb_build_object('enabled', false,
+			  'backup_codes', coalesce(multi_factor_authentication_settings->'backup_codes', '[]'::jsonb),
+			  'totp', jsonb_build_object('secret', null, 'delivery_type', 'app', 'confirmed', false))`)
+		case "sessions":
+			if u == nil || u.SessionsValidAfter == nil {
+				return fmt.Errorf("applier: %s: sessions_valid_after is in the plan but not in the configuration", c.Address)
+			}
+			w.signOut(c, *u.SessionsValidAfter)
 		}
 	}
 	if len(sets) > 0 {
@@ -379,8 +390,10 @@ WHERE u.id = c.id AND u.follower_count IS DISTINCT FROM c.n`
 // writing is_active, for either value (PL user.ex:1900-1916): local
 // followers' following counts are recomputed; the account's accepted follows
 // of active local accounts are deleted and those accounts' follower counts
-// and its own following count recomputed. Nothing is federated.
-func (w *writer) followBookkeeping(ctx context.Context, l label) error {
+// and its own following count recomputed. Nothing is federated. A remote
+// account's own following count is left alone: the server re-fetches it
+// from the account's server (external_user_synchronization).
+func (w *writer) followBookkeeping(ctx context.Context, l label, remote bool) error {
 	fail := func(stmt string, err error) error {
 		return &StatementError{Address: l.address, Statement: stmt, Err: redact(err)}
 	}
@@ -408,7 +421,7 @@ func (w *writer) followBookkeeping(ctx context.Context, l label) error {
 	// The account's own following count is recomputed only when a follow
 	// was removed (FollowingRelationship.unfollow's after_update).
 	recount := followers
-	if len(followed) > 0 {
+	if len(followed) > 0 && !remote {
 		recount = append(recount, l.id)
 	}
 	if _, err := w.tx.Exec(ctx, recountFollowing, recount, w.now); err != nil {

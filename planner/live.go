@@ -30,6 +30,9 @@ type LiveUser struct {
 	APID         string
 	ActorType    string
 	Invisible    bool
+	// MFA is true when multi-factor authentication is on: enabled, or a
+	// confirmed TOTP method.
+	MFA bool
 }
 
 // BioSource is the bio's source text: raw_bio when set, else bio as stored
@@ -54,7 +57,9 @@ func (u *LiveUser) LowerTags() []string {
 // benchmarks read the same ones for their floor.
 const LiveColumns = `id::text, nickname::text, email::text, name, bio, raw_bio, is_admin, is_moderator,
   is_confirmed, is_approved, is_locked, is_active, coalesce(tags, '{}'), password_hash, ap_id,
-  actor_type, invisible`
+  actor_type, invisible,
+  coalesce((multi_factor_authentication_settings->>'enabled')::boolean, false)
+    OR coalesce((multi_factor_authentication_settings #>> '{totp,confirmed}')::boolean, false)`
 
 // Querier is the read access the planner needs; pgx.Tx satisfies it.
 type Querier interface {
@@ -65,7 +70,7 @@ type Querier interface {
 func scanUser(rows pgx.Rows, u *LiveUser) error {
 	return rows.Scan(&u.ID, &u.Nickname, &u.Email, &u.Name, &u.Bio, &u.RawBio, &u.Admin, &u.Moderator,
 		&u.Confirmed, &u.Approved, &u.Locked, &u.Active, &u.Tags, &u.PasswordHash, &u.APID,
-		&u.ActorType, &u.Invisible)
+		&u.ActorType, &u.Invisible, &u.MFA)
 }
 
 func scanUsers(rows pgx.Rows) ([]*LiveUser, error) {

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/jackc/pgx/v5"
@@ -52,9 +53,12 @@ func Make(ctx context.Context, db Beginner, cfg *schema.Config, opts Options) (*
 	var live []*LiveUser
 	var oldest *LiveUser
 	prints := RowPrints{}
+	var unconfirmed int64 // accounts local_users changes that are not kept
 	read, err := ScanLocalUsers(ctx, tx, func(u *LiveUser) {
 		if keep(u) {
 			live = append(live, u)
+		} else if l := cfg.LocalUsers; l != nil && l.Confirmed != nil && LocalUsersCovers(cfg, u) && u.Confirmed != *l.Confirmed {
+			unconfirmed++
 		}
 		if cols := compared(u); cols != nil {
 			prints["user:"+u.ID] = u.Print(cols)
@@ -87,11 +91,30 @@ func Make(ctx context.Context, db Beginner, cfg *schema.Config, opts Options) (*
 			prints[fmt.Sprintf("invite:%d", i.ID)] = i.Print()
 		}
 	}
+	after := map[string]time.Time{}
+	for _, lu := range live {
+		if u := cfg.User(lu.Nickname); u != nil && u.SessionsValidAfter != nil {
+			after[lu.ID] = *u.SessionsValidAfter
+		}
+	}
+	sessions, err := ReadSessions(ctx, tx, after)
+	if err != nil {
+		return nil, errDiag("Cannot read the database", err.Error())
+	}
+	var domains []string
+	for _, r := range cfg.RemoteInstances {
+		domains = append(domains, r.Domain)
+	}
+	instances, err := ReadInstances(ctx, tx, domains)
+	if err != nil {
+		return nil, errDiag("Cannot read the database", err.Error())
+	}
 	derived := ""
 	if oldest != nil {
 		derived = server.BaseURLFromAPID(oldest.APID, oldest.Nickname)
 	}
-	p, diags := diff(ctx, cfg, info, state{live: live, read: read, derived: derived, taken: taken, invites: invites}, opts)
+	p, diags := diff(ctx, cfg, info, state{live: live, read: read, derived: derived, taken: taken, invites: invites,
+		sessions: sessions, instances: instances, unconfirmed: unconfirmed}, opts)
 	if p != nil {
 		p.Rows = prints
 	}
@@ -105,6 +128,13 @@ type state struct {
 	derived string
 	taken   []Taken
 	invites []*LiveInvite
+	// sessions counts the sessions older than sessions_valid_after, by id.
+	sessions map[string]Sessions
+	// instances counts the accounts of each remote_instance domain.
+	instances map[string]Instance
+	// unconfirmed counts the accounts local_users changes among the rows
+	// not kept.
+	unconfirmed int64
 }
 
 // keeper decides which local accounts the planner keeps in memory: those
@@ -154,14 +184,15 @@ func Managed(u *LiveUser, lim server.Limits) bool {
 }
 
 type planning struct {
-	cfg     *schema.Config
-	opts    Options
-	info    server.Info
-	managed map[string]*LiveUser // by lower-cased nickname
-	other   map[string]*LiveUser // local accounts roster does not manage
-	taken   []Taken
-	diags   hcl.Diagnostics
-	checks  []verifyCheck
+	cfg      *schema.Config
+	opts     Options
+	info     server.Info
+	managed  map[string]*LiveUser // by lower-cased nickname
+	other    map[string]*LiveUser // local accounts roster does not manage
+	taken    []Taken
+	sessions map[string]Sessions
+	diags    hcl.Diagnostics
+	checks   []verifyCheck
 	// pruned counts the accounts and invites the prune policy touches.
 	pruned int
 }
@@ -173,7 +204,7 @@ type verifyCheck struct {
 }
 
 func diff(ctx context.Context, cfg *schema.Config, info server.Info, in state, opts Options) (*Plan, hcl.Diagnostics) {
-	st := &planning{cfg: cfg, opts: opts, info: info, managed: map[string]*LiveUser{}, other: map[string]*LiveUser{}, taken: in.taken}
+	st := &planning{cfg: cfg, opts: opts, info: info, managed: map[string]*LiveUser{}, other: map[string]*LiveUser{}, taken: in.taken, sessions: in.sessions}
 	read, derived := in.read, in.derived
 	for _, u := range in.live {
 		if Managed(u, cfg.Server.Limits) {
@@ -215,6 +246,9 @@ func diff(ctx context.Context, cfg *schema.Config, info server.Info, in state, o
 	for _, c := range st.invites(in.invites) {
 		add(c)
 	}
+	for _, c := range st.remoteInstances(in.instances) {
+		add(c)
+	}
 	st.checkPruneMax()
 	if err := st.verifyPasswords(ctx, p, opts); err != nil {
 		st.diags = append(st.diags, errDiag("Password verification interrupted", err.Error())...)
@@ -227,6 +261,9 @@ func diff(ctx context.Context, cfg *schema.Config, info server.Info, in state, o
 		}
 	}
 	p.Changes = kept
+	if c := st.localUsers(p, in.unconfirmed); c != nil {
+		p.Changes = append(p.Changes, *c)
+	}
 	sortChanges(p.Changes)
 	sortDiags(st.diags)
 	if st.diags.HasErrors() {
@@ -305,6 +342,9 @@ func (st *planning) create(u *schema.User, baseURL string) *Change {
 	for _, d := range st.effective(u, nil) {
 		if d.name == "confirmed" && d.value == nil {
 			d.value = true // as the server's own `user new`
+			if l := st.cfg.LocalUsers; l != nil && l.Confirmed != nil && !st.staff(u) {
+				d.value = *l.Confirmed // as local_users leaves every account
+			}
 		}
 		if d.value == nil || (d.reason != "" && isDefault(d.value)) {
 			continue // a group's "not a member" on a new account is the server's default
@@ -469,9 +509,44 @@ func (st *planning) update(u *schema.User, lu *LiveUser) *Change {
 			c.Unchanged++
 		}
 	}
+	st.sessionsAndMFA(c, u, lu)
 	st.annotate(c, u, lu)
 	sortAttrs(c.Attrs)
 	return c
+}
+
+// sessionsAndMFA plans sessions_valid_after and mfa = false.
+func (st *planning) sessionsAndMFA(c *Change, u *schema.User, lu *LiveUser) {
+	if u.MFA != nil {
+		if lu.MFA {
+			c.Attrs = append(c.Attrs, Attr{Name: "mfa", Before: true, After: false})
+			c.Notes = append(c.Notes, "multi-factor authentication turned off as the server's reset_mfa does: TOTP cleared, backup codes kept")
+		} else {
+			c.Unchanged++
+		}
+	}
+	if u.SessionsValidAfter != nil {
+		s := st.sessions[lu.ID]
+		if s.Total() == 0 {
+			c.Unchanged++
+			return
+		}
+		c.Attrs = append(c.Attrs, Attr{Name: "sessions", Before: s.Total(), After: int64(0)})
+		c.Notes = append(c.Notes, fmt.Sprintf("%s revoked: %s and %s issued before %s deleted, as the server's sign_out does",
+			plural(s.Total(), "session", "sessions"), plural(s.Tokens, "OAuth token", "OAuth tokens"),
+			plural(s.Authorizations, "authorization", "authorizations"), u.SessionsValidAfter.Format(time.RFC3339)))
+	}
+}
+
+// staff reports whether the configuration makes a user an admin or a
+// moderator, by its own attributes or a role block.
+func (st *planning) staff(u *schema.User) bool {
+	for _, d := range st.effective(u, nil) {
+		if (d.name == "admin" || d.name == "moderator") && d.value == true {
+			return true
+		}
+	}
+	return false
 }
 
 func passwordAttr() Attr { return Attr{Name: "password", Sensitive: true} }

@@ -221,7 +221,7 @@ func sortChanges(cs []Change) {
 		a, b := cs[i], cs[j]
 		switch {
 		case a.Type != b.Type:
-			return a.Type == "user"
+			return typeRank(a.Type) < typeRank(b.Type)
 		case pruned(a) != pruned(b):
 			return !pruned(a)
 		case pruned(a):
@@ -229,4 +229,19 @@ func sortChanges(cs []Change) {
 		}
 		return strings.ToLower(a.Nickname) < strings.ToLower(b.Nickname)
 	})
+}
+
+// typeRank orders a plan's changes by type: users, invites, remote
+// instances, then local_users, which the applier runs after the users'
+// changes, on the accounts as those leave them.
+func typeRank(t string) int {
+	switch t {
+	case TypeUser:
+		return 0
+	case TypeInvite:
+		return 1
+	case TypeRemoteInstance:
+		return 2
+	}
+	return 3
 }

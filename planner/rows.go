@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -52,24 +53,43 @@ func Compared(cfg *schema.Config) Comparer {
 	}
 	sort.Strings(group)
 	sort.Strings(undeclared)
-	return func(u *LiveUser) []string {
-		if d := cfg.User(u.Nickname); d != nil {
-			return declaredColumns(d, group)
-		}
-		if !Managed(u, cfg.Server.Limits) {
-			return nil
-		}
-		if cfg.Declared(u.Nickname) { // a member or protected: no pruning
-			if len(group) == 0 {
-				return nil
-			}
-			return group
-		}
-		if len(undeclared) == 0 {
-			return nil
-		}
-		return undeclared
+	// local_users compares the confirmation of every account it may cover,
+	// and what decides whether it covers one.
+	var local []string
+	if l := cfg.LocalUsers; l != nil && l.Confirmed != nil {
+		local = []string{"admin", "confirmed", "moderator", "tombstone"}
 	}
+	covered := func(u *LiveUser, d *schema.User) bool {
+		return local != nil && !u.Invisible && u.ActorType != "Application" &&
+			!strings.HasPrefix(strings.ToLower(u.Nickname), "internal.") && (d == nil || d.Confirmed == nil)
+	}
+	return func(u *LiveUser) []string {
+		d := cfg.User(u.Nickname)
+		var cols []string
+		switch {
+		case d != nil:
+			cols = declaredColumns(d, group)
+		case !Managed(u, cfg.Server.Limits):
+		case cfg.Declared(u.Nickname): // a member or protected: no pruning
+			cols = group
+		default:
+			cols = undeclared
+		}
+		if covered(u, d) {
+			cols = union(cols, local)
+		}
+		if len(cols) == 0 {
+			return nil
+		}
+		return cols
+	}
+}
+
+// union returns the sorted union of two sorted lists.
+func union(a, b []string) []string {
+	out := append(append([]string(nil), a...), b...)
+	sort.Strings(out)
+	return slices.Compact(out)
 }
 
 // declaredColumns are the columns compared on an account with a user
@@ -88,15 +108,11 @@ func declaredColumns(u *schema.User, group []string) []string {
 	if u.PasswordMode == schema.PasswordEnforced || u.PasswordMode == schema.PasswordHash {
 		cols = append(cols, "password")
 	}
-	cols = append(cols, group...)
-	sort.Strings(cols)
-	out := cols[:0]
-	for i, c := range cols {
-		if i == 0 || c != cols[i-1] {
-			out = append(out, c)
-		}
+	if u.MFA != nil {
+		cols = append(cols, "mfa")
 	}
-	return out
+	sort.Strings(cols)
+	return union(cols, group)
 }
 
 // Print is the row's entry in RowPrints for the given columns.
@@ -151,6 +167,8 @@ func (u *LiveUser) column(name string) string {
 		return strings.Join(tags, "\x00")
 	case "password":
 		return str(u.PasswordHash)
+	case "mfa":
+		return strconv.FormatBool(u.MFA)
 	}
 	panic("planner: no column " + name)
 }

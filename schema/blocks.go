@@ -304,3 +304,80 @@ func decodePrune(ev *evaluator, blocks hcl.Blocks, cfg *Config) hcl.Diagnostics 
 	}
 	return diags
 }
+
+// decodeRemoteInstances reads the remote_instance blocks.
+func decodeRemoteInstances(ev *evaluator, blocks hcl.Blocks, cfg *Config) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	seen := map[string]*RemoteInstance{}
+	for _, b := range blocks {
+		r := &RemoteInstance{Domain: strings.ToLower(b.Labels[0]), DeclRange: b.DefRange, LabelRange: b.LabelRanges[0], Ranges: map[string]hcl.Range{}}
+		as, moreDiags := attrs(b.Body, "active")
+		diags = append(diags, moreDiags...)
+		if why := badDomain(r.Domain); why != "" {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid domain",
+				Detail: fmt.Sprintf("%q is not a domain: %s. Write the domain of the accounts' addresses, as in user@spam.example: remote_instance \"spam.example\".", b.Labels[0], why), Subject: b.LabelRanges[0].Ptr()})
+			continue
+		}
+		if prev, ok := seen[r.Domain]; ok {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate remote_instance block",
+				Detail:  fmt.Sprintf("%s was already declared at %s (domains are compared case-insensitively). Merge the two blocks.", r.Address(), rangeString(prev.DeclRange)),
+				Subject: b.LabelRanges[0].Ptr()})
+			continue
+		}
+		seen[r.Domain] = r
+		if a, ok := as["active"]; ok {
+			if v, ok := ev.boolean(a, &diags); ok {
+				r.Active, r.Ranges["active"] = &v, a.Expr.Range()
+			}
+		}
+		cfg.RemoteInstances = append(cfg.RemoteInstances, r)
+	}
+	return diags
+}
+
+// badDomain says why d, lower-cased, is not a host name (with an optional
+// port, as a nickname's domain may have), or "".
+func badDomain(d string) string {
+	host, port, hasPort := strings.Cut(d, ":")
+	switch {
+	case d == "":
+		return "it is empty"
+	case strings.ContainsAny(d, "@/"):
+		return "it holds an @ or a /"
+	case hasPort && (port == "" || strings.Trim(port, "0123456789") != "" || len(port) > 5):
+		return "its port is not a number"
+	}
+	for _, label := range strings.Split(host, ".") {
+		if label == "" || len(label) > 63 || strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-") {
+			return "it has an empty label, or one that starts or ends with a hyphen or is longer than 63 characters"
+		}
+		for _, c := range label {
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return fmt.Sprintf("it holds %q; an internationalized domain is written in its xn-- (punycode) form, as the server stores it", c)
+			}
+		}
+	}
+	return ""
+}
+
+// decodeLocalUsers reads the local_users block.
+func decodeLocalUsers(ev *evaluator, blocks hcl.Blocks, cfg *Config) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for i, b := range blocks {
+		if i > 0 {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate local_users block",
+				Detail: fmt.Sprintf("A local_users block was already declared at %s. Merge the two into one.", rangeString(blocks[0].DefRange)), Subject: b.DefRange.Ptr()})
+			continue
+		}
+		l := &LocalUsers{DeclRange: b.DefRange, Ranges: map[string]hcl.Range{}}
+		as, moreDiags := attrs(b.Body, "confirmed")
+		diags = append(diags, moreDiags...)
+		if a, ok := as["confirmed"]; ok {
+			if v, ok := ev.boolean(a, &diags); ok {
+				l.Confirmed, l.Ranges["confirmed"] = &v, a.Expr.Range()
+			}
+		}
+		cfg.LocalUsers = l
+	}
+	return diags
+}

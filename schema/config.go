@@ -2,6 +2,7 @@ package schema
 
 import (
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -23,6 +24,10 @@ type Config struct {
 	Invites []*Invite
 	// Prune is the prune block, or its defaults.
 	Prune Prune
+	// RemoteInstances are the remote_instance blocks, in source order.
+	RemoteInstances []*RemoteInstance
+	// LocalUsers is the local_users block, or nil.
+	LocalUsers *LocalUsers
 
 	// byNick indexes Users by lower-cased nickname (built by Load).
 	byNick map[string]*User
@@ -151,6 +156,14 @@ type User struct {
 	PreventDestroy      bool
 	PreventDestroyRange hcl.Range
 
+	// SessionsValidAfter is sessions_valid_after: no OAuth token or
+	// authorization of the account issued before it may exist (the
+	// server's sign_out, limited to what is older). UTC; nil when unset.
+	SessionsValidAfter *time.Time
+	// MFA is mfa: only false, multi-factor authentication off (the
+	// server's reset_mfa); nil when unset.
+	MFA *bool
+
 	// Ranges holds the source range of each attribute's expression.
 	Ranges map[string]hcl.Range
 	// Sensitive names the attributes whose value derives from a sensitive
@@ -242,4 +255,33 @@ func (c *Config) Declared(nick string) bool {
 		}
 	}
 	return false
+}
+
+// RemoteInstance is a remote_instance block: the desired state of every
+// account of another server, matched by the exact domain of its nickname
+// (user@domain), where the server's deactivate_all_from_instance matches a
+// substring.
+type RemoteInstance struct {
+	// Domain is the block label, lower-cased.
+	Domain string
+	// Active is false when every account of the domain must be
+	// deactivated, true when every one must be active; nil when unset.
+	Active     *bool
+	DeclRange  hcl.Range
+	LabelRange hcl.Range
+	Ranges     map[string]hcl.Range
+}
+
+// Address is e.g. remote_instance.spam.example.
+func (r *RemoteInstance) Address() string { return "remote_instance." + r.Domain }
+
+// LocalUsers is the local_users block: state every local account shares,
+// the server's confirm_all and unconfirm_all.
+type LocalUsers struct {
+	// Confirmed applies to every local account except admins, moderators,
+	// internal actors, deleted accounts and accounts whose user block sets
+	// confirmed; nil when unset.
+	Confirmed *bool
+	DeclRange hcl.Range
+	Ranges    map[string]hcl.Range
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
@@ -44,6 +45,8 @@ var rootSchema = &hcl.BodySchema{
 		{Type: "tag", LabelNames: []string{"name"}},
 		{Type: "invite", LabelNames: []string{"name"}},
 		{Type: "prune"},
+		{Type: "remote_instance", LabelNames: []string{"domain"}},
+		{Type: "local_users"},
 	},
 }
 
@@ -84,7 +87,7 @@ func Load(dir string, in Inputs) (*Config, hcl.Diagnostics) {
 		Roles: map[string]*Group{}, Tags: map[string]*Group{},
 		Prune: Prune{Users: "none", Invites: "none", Max: 10, Ranges: map[string]hcl.Range{}}}
 	ev := newEvaluator(dir)
-	var blocks struct{ server, variables, locals, users, roles, tags, invites, prune hcl.Blocks }
+	var blocks struct{ server, variables, locals, users, roles, tags, invites, prune, remotes, localUsers hcl.Blocks }
 	for _, c := range bodies {
 		for _, b := range c.Blocks {
 			switch b.Type {
@@ -104,6 +107,10 @@ func Load(dir string, in Inputs) (*Config, hcl.Diagnostics) {
 				blocks.invites = append(blocks.invites, b)
 			case "prune":
 				blocks.prune = append(blocks.prune, b)
+			case "remote_instance":
+				blocks.remotes = append(blocks.remotes, b)
+			case "local_users":
+				blocks.localUsers = append(blocks.localUsers, b)
 			}
 		}
 	}
@@ -128,6 +135,8 @@ func Load(dir string, in Inputs) (*Config, hcl.Diagnostics) {
 	diags = append(diags, decodeGroups(ev, blocks.roles, blocks.tags, cfg)...)
 	diags = append(diags, decodeInvites(ev, blocks.invites, cfg)...)
 	diags = append(diags, decodePrune(ev, blocks.prune, cfg)...)
+	diags = append(diags, decodeRemoteInstances(ev, blocks.remotes, cfg)...)
+	diags = append(diags, decodeLocalUsers(ev, blocks.localUsers, cfg)...)
 	diags = append(diags, validate(cfg)...)
 	// Only the configuration files: a variables file holds values that may
 	// be secret, and a snippet of it would print them.
@@ -238,7 +247,8 @@ func decodeServer(ev *evaluator, blocks hcl.Blocks, s *Server) hcl.Diagnostics {
 }
 
 var userAttributes = []string{"email", "name", "bio", "admin", "moderator", "confirmed", "approved",
-	"locked", "active", "tags", "password", "initial_password", "password_hash", "state"}
+	"locked", "active", "tags", "password", "initial_password", "password_hash", "state",
+	"sessions_valid_after", "mfa"}
 
 var userSchema = func() *hcl.BodySchema {
 	s := &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "lifecycle"}}}
@@ -317,6 +327,27 @@ func decodeUser(ev *evaluator, b *hcl.Block) (*User, hcl.Diagnostics) {
 		case "tags":
 			if v, ok := ev.asStrings(a, val, &diags); ok {
 				u.Tags = normalizeTags(v)
+			}
+		case "sessions_valid_after":
+			if v, ok := ev.asString(a, val, &diags); ok {
+				t, err := time.Parse(time.RFC3339, v)
+				switch {
+				case err != nil:
+					diags = append(diags, attrError(a, "Invalid timestamp", fmt.Sprintf("sessions_valid_after must be an RFC 3339 instant such as \"2026-11-20T00:00:00Z\", not %q.", v)))
+				case t.After(time.Now()):
+					diags = append(diags, attrError(a, "Instant in the future", fmt.Sprintf("sessions_valid_after is %s, in the future: every apply until then would sign the user out again. Give the instant from which sessions are valid, now or earlier (e.g. the time of the incident).", t.UTC().Format(time.RFC3339))))
+				default:
+					t = t.UTC()
+					u.SessionsValidAfter = &t
+				}
+			}
+		case "mfa":
+			if v, ok := ev.asBool(a, val, &diags); ok {
+				if v {
+					diags = append(diags, attrError(a, "MFA cannot be turned on", "Only the user can turn on multi-factor authentication, from their own device: roster can only turn it off. Write mfa = false to turn it off (the server's reset_mfa), or remove the attribute."))
+				} else {
+					u.MFA = &v
+				}
 			}
 		case "password", "initial_password", "password_hash":
 			pwAttrs = append(pwAttrs, a)

@@ -309,10 +309,27 @@ type ignoreRule struct {
 	line    int
 }
 
-// attributes an ignore rule may name, by object type.
-var ignorable = map[string][]string{
-	"user":   {"active", "admin", "approved", "bio", "confirmed", "email", "locked", "moderator", "name", "password", "password_hash", "tags"},
-	"invite": {"expires_at", "invite_type", "max_use", "revoked", "token"},
+// ignorable returns the attributes an ignore rule may name for an object
+// type, and whether the type exists; "*" is every type.
+func ignorable(typ string) ([]string, bool) {
+	switch typ {
+	case planner.TypeUser:
+		return []string{"active", "admin", "approved", "bio", "confirmed", "email", "locked", "mfa", "moderator", "name", "password", "password_hash", "sessions", "tags"}, true
+	case planner.TypeInvite:
+		return []string{"expires_at", "invite_type", "max_use", "revoked", "token"}, true
+	case planner.TypeRemoteInstance:
+		return []string{"active_accounts", "inactive_accounts"}, true
+	case planner.TypeLocalUsers:
+		return []string{"confirmed_accounts", "unconfirmed_accounts"}, true
+	case "*":
+		var all []string
+		for _, t := range []string{planner.TypeUser, planner.TypeInvite, planner.TypeRemoteInstance, planner.TypeLocalUsers} {
+			as, _ := ignorable(t)
+			all = append(all, as...)
+		}
+		return all, true
+	}
+	return nil, false
 }
 
 // readIgnoreFile reads known drift: one rule a line, "ADDRESS [ATTRIBUTE
@@ -343,17 +360,17 @@ func readIgnoreFile(name string) ([]ignoreRule, hcl.Diagnostics) {
 		}
 		r := ignoreRule{pattern: strings.ToLower(fields[0]), attrs: map[string]bool{}, line: n}
 		typ, _, ok := strings.Cut(r.pattern, ".")
+		if r.pattern == planner.TypeLocalUsers {
+			typ, ok = r.pattern, true
+		}
 		if _, err := path.Match(r.pattern, ""); err != nil || !ok {
 			bad(n, fmt.Sprintf("%q is not an address such as user.bob, user.* or invite.spring-2027.", fields[0]))
 			continue
 		}
-		known, ok := ignorable[typ]
-		if !ok && typ != "*" {
-			bad(n, fmt.Sprintf("%q is not an address: it starts with user. or invite.", fields[0]))
+		known, ok := ignorable(typ)
+		if !ok {
+			bad(n, fmt.Sprintf("%q is not an address: it starts with user., invite. or remote_instance., or is local_users.", fields[0]))
 			continue
-		}
-		if typ == "*" {
-			known = append(append([]string{}, ignorable["user"]...), ignorable["invite"]...)
 		}
 		for _, at := range fields[1:] {
 			if !contains(known, at) {

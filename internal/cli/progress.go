@@ -187,7 +187,7 @@ func applyDoing(p *planner.Plan) string {
 	for i := range p.Changes {
 		c := &p.Changes[i]
 		switch {
-		case c.Type == "invite":
+		case c.Type != planner.TypeUser:
 		case c.Action == planner.Create:
 			accounts++
 		case c.Action == planner.Update && (c.Attr("password") != nil || c.Attr("password_hash") != nil):

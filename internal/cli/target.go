@@ -10,7 +10,7 @@ import (
 	"github.com/roster-project/roster/planner"
 )
 
-var targetAddress = regexp.MustCompile(`\A(user|invite)\.[^\s.]+\z`)
+var targetAddress = regexp.MustCompile(`\A((user|invite)\.[^\s.]+|remote_instance\.[^\s]+|local_users)\z`)
 
 // checkTargets refuses --target values that are not addresses.
 func checkTargets(targets []string) hcl.Diagnostics {
@@ -18,7 +18,7 @@ func checkTargets(targets []string) hcl.Diagnostics {
 	for _, t := range targets {
 		if !targetAddress.MatchString(t) {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid target address",
-				Detail: fmt.Sprintf("%q is not an address. Targets are addresses as the plan prints them: user.NICKNAME or invite.NAME.", t)})
+				Detail: fmt.Sprintf("%q is not an address. Targets are addresses as the plan prints them: user.NICKNAME, invite.NAME, remote_instance.DOMAIN or local_users.", t)})
 		}
 	}
 	return diags

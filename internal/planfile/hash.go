@@ -79,6 +79,7 @@ func secretsOf(p *planner.Plan, cfg *schema.Config) []secretUse {
 					out = append(out, secretUse{c.Address, "token", inv.Token.Reveal()})
 				}
 			}
+		case c.Type != planner.TypeUser:
 		case c.Action == planner.Create || c.Action == planner.Update:
 			u := cfg.User(c.Nickname)
 			if u == nil || u.PasswordMode == schema.PasswordUnmanaged {

@@ -43,6 +43,9 @@ func MarkdownWithin(w io.Writer, p *planner.Plan, rosterVersion string, limit in
 // flag is what one change does that a reviewer must not miss.
 type flag struct {
 	deleted, deactivated bool
+	// accounts is how many accounts a deactivation covers: one for a
+	// user, every account of the domain for a remote_instance.
+	accounts int
 	// roles are e.g. "admin granted", "moderator revoked".
 	roles []string
 }
@@ -63,9 +66,14 @@ func (f flag) String() string {
 func flagOf(c *planner.Change) flag {
 	var f flag
 	f.deleted = c.Action == planner.Delete
-	if c.Type != "user" {
+	if a := c.Attr("active_accounts"); c.Type == planner.TypeRemoteInstance && a != nil {
+		f.deactivated, f.accounts = true, int(toInt(a.Before))
 		return f
 	}
+	if c.Type != planner.TypeUser {
+		return f
+	}
+	f.accounts = 1
 	for _, a := range c.Attrs {
 		if a.Sensitive || a.Computed {
 			continue
@@ -184,7 +192,7 @@ func caution(b *strings.Builder, p *planner.Plan, flags []flag) {
 			deletedInvites++
 		}
 		if f.deactivated {
-			deactivated++
+			deactivated += f.accounts
 		}
 	}
 	var what []string
@@ -315,4 +323,16 @@ func joinAnd(parts []string) string {
 		return strings.Join(parts, "")
 	}
 	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
+}
+
+// toInt reads a count from a plan, made now (int64) or read back from a
+// saved plan (float64).
+func toInt(v any) int64 {
+	switch v := v.(type) {
+	case int64:
+		return v
+	case float64:
+		return int64(v)
+	}
+	return 0
 }

@@ -115,7 +115,11 @@ func change(w io.Writer, c *planner.Change, s Style) {
 	for _, n := range c.Notes {
 		fmt.Fprintf(w, "  # (%s)\n", n)
 	}
-	fmt.Fprintf(w, "  %s %s %s {\n", symbol(c.Action, s), c.Type, strconv.Quote(c.Nickname))
+	if c.Type == planner.TypeLocalUsers { // a block without a label
+		fmt.Fprintf(w, "  %s %s {\n", symbol(c.Action, s), c.Type)
+	} else {
+		fmt.Fprintf(w, "  %s %s %s {\n", symbol(c.Action, s), c.Type, strconv.Quote(c.Nickname))
+	}
 	attrs := c.Attrs
 	if c.Action == planner.Delete {
 		// A destroy lists the values the object had, as Terraform does;

@@ -1,0 +1,245 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/roster-project/roster/schema"
+)
+
+// Sessions counts an account's OAuth tokens and authorizations issued
+// before its sessions_valid_after.
+type Sessions struct{ Tokens, Authorizations int64 }
+
+// Total is the number of sessions to revoke.
+func (s Sessions) Total() int64 { return s.Tokens + s.Authorizations }
+
+// timestampLayout is how an instant is given to a timestamp(0) column:
+// the server writes naive UTC.
+const timestampLayout = "2006-01-02 15:04:05"
+
+// ReadSessions counts, for each account id, the OAuth tokens and
+// authorizations inserted before its instant: one query per table,
+// whatever the number of accounts.
+func ReadSessions(ctx context.Context, q Querier, after map[string]time.Time) (map[string]Sessions, error) {
+	out := map[string]Sessions{}
+	if len(after) == 0 {
+		return out, nil
+	}
+	var ids, instants []string
+	for id, t := range after {
+		ids = append(ids, id)
+		instants = append(instants, t.UTC().Format(timestampLayout))
+	}
+	for _, table := range []string{"oauth_tokens", "oauth_authorizations"} {
+		rows, err := q.Query(ctx, `SELECT w.id::text, count(*) FROM `+table+` t
+		  JOIN unnest($1::uuid[], $2::text[]::timestamp[]) AS w(id, after) ON t.user_id = w.id AND t.inserted_at < w.after
+		  GROUP BY w.id`, ids, instants)
+		if err != nil {
+			return nil, fmt.Errorf("planner: counting sessions: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			var n int64
+			if err := rows.Scan(&id, &n); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("planner: counting sessions: %w", err)
+			}
+			s := out[id]
+			if table == "oauth_tokens" {
+				s.Tokens = n
+			} else {
+				s.Authorizations = n
+			}
+			out[id] = s
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("planner: counting sessions: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// Instance counts the accounts of a remote domain: active and not, and the
+// accepted follows of active local accounts that each group holds (the
+// rows deactivation or activation removes, server-semantics §2.12).
+type Instance struct {
+	Active, Inactive               int64
+	ActiveFollows, InactiveFollows int64
+}
+
+// DomainOf is the SQL of the domain of a remote account's nickname
+// (user@domain), lower-cased, compared exactly.
+const DomainOf = `lower(split_part(%s.nickname::text, '@', 2))`
+
+// ReadInstances counts the accounts of each remote domain, in one query
+// for the accounts and one for their follows.
+func ReadInstances(ctx context.Context, q Querier, domains []string) (map[string]Instance, error) {
+	out := map[string]Instance{}
+	if len(domains) == 0 {
+		return out, nil
+	}
+	rows, err := q.Query(ctx, `SELECT `+fmt.Sprintf(DomainOf, "u")+`, count(*) FILTER (WHERE u.is_active), count(*) FILTER (WHERE NOT u.is_active)
+	  FROM users u WHERE NOT u.local AND u.nickname IS NOT NULL AND `+fmt.Sprintf(DomainOf, "u")+` = ANY($1::text[]) GROUP BY 1`, domains)
+	if err != nil {
+		return nil, fmt.Errorf("planner: counting remote accounts: %w", err)
+	}
+	for rows.Next() {
+		var d string
+		var i Instance
+		if err := rows.Scan(&d, &i.Active, &i.Inactive); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("planner: counting remote accounts: %w", err)
+		}
+		out[d] = i
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("planner: counting remote accounts: %w", err)
+	}
+	rows, err = q.Query(ctx, `SELECT `+fmt.Sprintf(DomainOf, "u")+`, count(*) FILTER (WHERE u.is_active), count(*) FILTER (WHERE NOT u.is_active)
+	  FROM following_relationships fr JOIN users u ON u.id = fr.follower_id JOIN users g ON g.id = fr.following_id
+	  WHERE NOT u.local AND u.nickname IS NOT NULL AND `+fmt.Sprintf(DomainOf, "u")+` = ANY($1::text[])
+	    AND fr.state = 2 AND g.local AND g.is_active AND g.id <> u.id AND g.nickname IS NOT NULL AND g.nickname NOT LIKE 'internal.%'
+	  GROUP BY 1`, domains)
+	if err != nil {
+		return nil, fmt.Errorf("planner: counting remote follows: %w", err)
+	}
+	for rows.Next() {
+		var d string
+		var a, n int64
+		if err := rows.Scan(&d, &a, &n); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("planner: counting remote follows: %w", err)
+		}
+		i := out[d]
+		i.ActiveFollows, i.InactiveFollows = a, n
+		out[d] = i
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("planner: counting remote follows: %w", err)
+	}
+	return out, nil
+}
+
+// remoteInstances plans the remote_instance blocks: one change for each
+// domain with accounts in the wrong state.
+func (st *planning) remoteInstances(counts map[string]Instance) []*Change {
+	var out []*Change
+	for _, r := range st.cfg.RemoteInstances {
+		if r.Active == nil {
+			continue
+		}
+		n := counts[r.Domain]
+		wrong, follows, verb, name := n.Active, n.ActiveFollows, "deactivated as the server's deactivate_all_from_instance does", "active_accounts"
+		if *r.Active {
+			wrong, follows, verb, name = n.Inactive, n.InactiveFollows, "activated as the server's activate does", "inactive_accounts"
+		}
+		if wrong == 0 {
+			continue
+		}
+		c := &Change{Address: r.Address(), Type: TypeRemoteInstance, Nickname: r.Domain, Action: Update,
+			Attrs:  []Attr{{Name: name, Before: wrong, After: int64(0)}},
+			Source: source(r.DeclRange)}
+		note := fmt.Sprintf("%s of %s %s (exact domain match)", plural(wrong, "account", "accounts"), r.Domain, verb)
+		if follows > 0 {
+			note += fmt.Sprintf("; %s of local accounts removed, follow counts recomputed, nothing federated", plural(follows, "of their follows", "of their follows"))
+		}
+		c.Notes = append(c.Notes, note)
+		out = append(out, c)
+	}
+	return out
+}
+
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// LocalUsersCovers reports whether the local_users block applies to a local
+// account in the given state: not an admin or moderator, not an internal
+// actor (invisible, an Application, or internal.*), not deleted, and
+// without a user block that sets confirmed. Deactivated accounts count, as
+// in the server's confirm_all.
+func LocalUsersCovers(cfg *schema.Config, u *LiveUser) bool {
+	if u.Admin || u.Moderator || u.Invisible || u.ActorType == "Application" || u.Tombstone() ||
+		strings.HasPrefix(strings.ToLower(u.Nickname), "internal.") {
+		return false
+	}
+	if d := cfg.User(u.Nickname); d != nil && d.Confirmed != nil {
+		return false
+	}
+	return true
+}
+
+// afterPlan is an account as the plan leaves it: its roles and
+// confirmation after the change, and deleted when the plan deletes it.
+func afterPlan(lu *LiveUser, c *Change) *LiveUser {
+	if c == nil {
+		return lu
+	}
+	after := *lu
+	if c.Action == Delete {
+		after.Active, after.PasswordHash, after.Email, after.Name = false, nil, nil, nil
+		return &after
+	}
+	for _, a := range c.Attrs {
+		if v, ok := a.After.(bool); ok && !a.Sensitive {
+			switch a.Name {
+			case "admin":
+				after.Admin = v
+			case "moderator":
+				after.Moderator = v
+			case "confirmed":
+				after.Confirmed = v
+			}
+		}
+	}
+	return &after
+}
+
+// localUsers plans the local_users block: the accounts it covers whose
+// confirmation differs, counted over the rows the planner did not keep
+// (as read) and the ones it kept (as the plan leaves them).
+func (st *planning) localUsers(p *Plan, unkept int64) *Change {
+	l := st.cfg.LocalUsers
+	if l == nil || l.Confirmed == nil {
+		return nil
+	}
+	byID := map[string]*Change{}
+	for i := range p.Changes {
+		if c := &p.Changes[i]; c.Type == TypeUser && c.ID != "" {
+			byID[c.ID] = c
+		}
+	}
+	n := unkept
+	for _, m := range []map[string]*LiveUser{st.managed, st.other} {
+		for _, lu := range m {
+			if u := afterPlan(lu, byID[lu.ID]); LocalUsersCovers(st.cfg, u) && u.Confirmed != *l.Confirmed {
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	name, note := "unconfirmed_accounts", "confirmed as the server's confirm_all does (is_confirmed, confirmation token cleared; no e-mail, no welcome message)"
+	if !*l.Confirmed {
+		name, note = "confirmed_accounts", "unconfirmed as the server's unconfirm_all does (each gets a new confirmation token; no e-mail is sent)"
+	}
+	return &Change{Address: TypeLocalUsers, Type: TypeLocalUsers, Action: Update,
+		Attrs:  []Attr{{Name: name, Before: n, After: int64(0)}},
+		Notes:  []string{plural(n, "account", "accounts") + " " + note + "; admins, moderators, internal actors, deleted accounts and users whose block sets confirmed are left alone"},
+		Source: source(l.DeclRange)}
+}
+
+// The types of change.
+const (
+	TypeUser           = "user"
+	TypeInvite         = "invite"
+	TypeRemoteInstance = "remote_instance"
+	TypeLocalUsers     = "local_users"
+)
