@@ -81,7 +81,7 @@ func (w *writer) remoteInstance(ctx context.Context, c *planner.Change, cfg *sch
 // when the number of accounts differs from the plan's.
 func (w *writer) localUsers(ctx context.Context, c *planner.Change, cfg *schema.Config) error {
 	want := *cfg.LocalUsers.Confirmed
-	var own []string // accounts whose user block sets confirmed
+	own := []string{} // accounts whose user block sets confirmed (nil would be NULL)
 	for _, u := range cfg.Users {
 		if u.Confirmed != nil {
 			own = append(own, u.Nickname)

@@ -142,7 +142,7 @@ func (st *planning) remoteInstances(counts map[string]Instance) []*Change {
 		c := &Change{Address: r.Address(), Type: TypeRemoteInstance, Nickname: r.Domain, Action: Update,
 			Attrs:  []Attr{{Name: name, Before: wrong, After: int64(0)}},
 			Source: source(r.DeclRange)}
-		note := fmt.Sprintf("%s of %s %s (exact domain match)", plural(wrong, "account", "accounts"), r.Domain, verb)
+		note := fmt.Sprintf("%s of %s %s, but matching the domain exactly", plural(wrong, "account", "accounts"), r.Domain, verb)
 		if follows > 0 {
 			note += fmt.Sprintf("; %s of local accounts removed, follow counts recomputed, nothing federated", plural(follows, "of their follows", "of their follows"))
 		}
@@ -226,9 +226,9 @@ func (st *planning) localUsers(p *Plan, unkept int64) *Change {
 	if n == 0 {
 		return nil
 	}
-	name, note := "unconfirmed_accounts", "confirmed as the server's confirm_all does (is_confirmed, confirmation token cleared; no e-mail, no welcome message)"
+	name, note := "unconfirmed_accounts", "confirmed as the server's confirm_all does, with no e-mail or welcome message"
 	if !*l.Confirmed {
-		name, note = "confirmed_accounts", "unconfirmed as the server's unconfirm_all does (each gets a new confirmation token; no e-mail is sent)"
+		name, note = "confirmed_accounts", "unconfirmed as the server's unconfirm_all does, each with a new confirmation token and no e-mail"
 	}
 	return &Change{Address: TypeLocalUsers, Type: TypeLocalUsers, Action: Update,
 		Attrs:  []Attr{{Name: name, Before: n, After: int64(0)}},

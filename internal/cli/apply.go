@@ -64,6 +64,11 @@ func (c *applyCmd) applied(a *app, g *Globals, cfg *schema.Config, p *planner.Pl
 	if invites[0]+invites[1] > 0 {
 		fmt.Fprintf(a.Out, "Invites: %d added, %d changed.\n", invites[0], invites[1])
 	}
+	for _, c := range p.Changes {
+		if c.Type == planner.TypeRemoteInstance || c.Type == planner.TypeLocalUsers {
+			fmt.Fprintf(a.Out, "%s: %s.\n", c.Address, strings.Join(c.Notes, "; "))
+		}
+	}
 	// A registration URL holds its invite's token: print it to a person at a
 	// terminal, or when asked to, never into a log by default.
 	if urls := res.InviteURLs; a.OutTerm || c.ShowInviteURLs {
@@ -171,9 +176,14 @@ func (a *app) afterApply(g *Globals, cfg *schema.Config) error {
 // and of invites.
 func countByType(p *planner.Plan) (users, invites [3]int) {
 	for _, c := range p.Changes {
-		n := &users
-		if c.Type == "invite" {
+		var n *[3]int
+		switch c.Type {
+		case planner.TypeUser:
+			n = &users
+		case planner.TypeInvite:
 			n = &invites
+		default:
+			continue
 		}
 		switch c.Action {
 		case planner.Create:
