@@ -345,7 +345,17 @@ func recheckRows(ctx context.Context, tx pgx.Tx, p *planner.Plan, cfg *schema.Co
 	compared := planner.Compared(cfg)
 	seen := map[string]bool{}
 	var moved []string
-	_, err := planner.ScanLocalUsers(ctx, tx, func(u *planner.LiveUser) {
+	scan := planner.ScanLocalUsers
+	if !planner.ComparesUndeclared(cfg) {
+		nicks := make([]string, 0, len(cfg.Users))
+		for _, u := range cfg.Users {
+			nicks = append(nicks, u.Nickname)
+		}
+		scan = func(ctx context.Context, q planner.Querier, visit func(*planner.LiveUser)) (int, error) {
+			return planner.ScanNamedLocalUsers(ctx, q, nicks, visit)
+		}
+	}
+	_, err := scan(ctx, tx, func(u *planner.LiveUser) {
 		key := "user:" + u.ID
 		before, had := p.Rows[key]
 		cols := compared(u)

@@ -110,6 +110,26 @@ func ScanLocalUsers(ctx context.Context, q Querier, visit func(*LiveUser)) (int,
 	return n, nil
 }
 
+// ScanNamedLocalUsers is ScanLocalUsers limited to the given nicknames,
+// compared case-insensitively.
+func ScanNamedLocalUsers(ctx context.Context, q Querier, nicks []string, visit func(*LiveUser)) (int, error) {
+	rows, err := q.Query(ctx, `SELECT `+LiveColumns+` FROM users WHERE local AND nickname = ANY($1::citext[])`, nicks)
+	if err != nil {
+		return 0, fmt.Errorf("planner: reading local users: %w", err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		u := &LiveUser{}
+		if err := scanUser(rows, u); err != nil {
+			return n, fmt.Errorf("planner: reading local users: %w", err)
+		}
+		visit(u)
+		n++
+	}
+	return n, rows.Err()
+}
+
 // LockUsers reads the rows of the given ids and locks them for update.
 func LockUsers(ctx context.Context, q Querier, ids []string) (map[string]*LiveUser, error) {
 	rows, err := q.Query(ctx, `SELECT `+LiveColumns+` FROM users WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, ids)

@@ -85,6 +85,15 @@ func Compared(cfg *schema.Config) Comparer {
 	}
 }
 
+// ComparesUndeclared reports whether the configuration compares accounts
+// it does not declare with a user block (role and tag blocks, prune,
+// local_users); when it does not, only the declared accounts need reading
+// to check a plan's RowPrints.
+func ComparesUndeclared(cfg *schema.Config) bool {
+	return len(cfg.Roles) > 0 || len(cfg.Tags) > 0 || cfg.Prune.Users != "none" ||
+		(cfg.LocalUsers != nil && cfg.LocalUsers.Confirmed != nil)
+}
+
 // union returns the sorted union of two sorted lists.
 func union(a, b []string) []string {
 	out := append(append([]string(nil), a...), b...)
