@@ -144,6 +144,13 @@ func Load(dir string, in Inputs) (*Config, hcl.Diagnostics) {
 	return cfg, diags
 }
 
+// HasFiles reports whether dir holds configuration files, the *.hcl files
+// Load reads, for the commands that use a configuration when there is one.
+func HasFiles(dir string) (bool, error) {
+	names, err := configFiles(dir)
+	return len(names) > 0, err
+}
+
 func configFiles(dir string) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {

@@ -53,6 +53,8 @@ type root struct {
 	Show       showCmd       `cmd:"" help:"Print a plan that plan --out saved."`
 	Drift      driftCmd      `cmd:"" help:"Report how the server differs from the configuration, read-only (exit 2 on drift)."`
 	Import     importCmd     `cmd:"" help:"Write the configuration of the server's existing accounts (users.hcl)."`
+	Users      usersCmd      `cmd:"" help:"List the server's local accounts, read-only."`
+	Invites    invitesCmd    `cmd:"" help:"List the server's registration invites, read-only."`
 	Fmt        fmtCmd        `cmd:"" help:"Rewrite HCL configuration files in the canonical format."`
 	Completion completionCmd `cmd:"" help:"Print a shell completion script for bash, zsh or fish."`
 	Version    versionCmd    `cmd:"" help:"Print roster's version."`
@@ -164,10 +166,10 @@ func (a *app) diags(g *Globals, cfg *schema.Config, diags hcl.Diagnostics) {
 }
 
 // userMessage is an error's message without the package prefixes that
-// identify it to programs ("planner: ", "applier: ", "server: ").
+// identify it to programs ("planner: ", "applier: ", "server: ", "listing: ").
 func userMessage(err error) string {
 	msg := err.Error()
-	for _, p := range []string{"planner: ", "applier: ", "server: "} {
+	for _, p := range []string{"planner: ", "applier: ", "server: ", "listing: "} {
 		msg = strings.ReplaceAll(msg, p, "")
 	}
 	return msg

@@ -314,9 +314,9 @@ func inProcessArgs(ts *testscript.TestScript, args []string) []string {
 var variableBlock = regexp.MustCompile(`(?m)^\s*variable\s+"([^"]+)"`)
 
 // inProcessEnviron builds the environment of an in-process run from the
-// script's: the database and colour settings, and ROSTER_VAR_name for every
-// variable the configuration declares (testscript cannot list a script's
-// whole environment).
+// script's: the database, colour and terminal width (COLUMNS) settings, and
+// ROSTER_VAR_name for every variable the configuration declares (testscript
+// cannot list a script's whole environment).
 func inProcessEnviron(ts *testscript.TestScript, args []string) []string {
 	dir := ts.MkAbs(".")
 	for i, a := range args {
@@ -326,7 +326,7 @@ func inProcessEnviron(ts *testscript.TestScript, args []string) []string {
 			dir = v
 		}
 	}
-	names := []string{"DATABASE_URL", "NO_COLOR", "PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGPASSWORD", "PGSSLMODE"}
+	names := []string{"COLUMNS", "DATABASE_URL", "NO_COLOR", "PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGPASSWORD", "PGSSLMODE"}
 	files, _ := filepath.Glob(filepath.Join(dir, "*.hcl"))
 	for _, f := range files {
 		src, err := os.ReadFile(f)
