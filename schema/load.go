@@ -135,6 +135,13 @@ func Load(dir string, in Inputs) (*Config, hcl.Diagnostics) {
 	return cfg, diags
 }
 
+// HasFiles reports whether dir holds configuration files (*.hcl): the
+// commands that need no configuration read it when there is one.
+func HasFiles(dir string) bool {
+	names, err := configFiles(dir)
+	return err == nil && len(names) > 0
+}
+
 func configFiles(dir string) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
