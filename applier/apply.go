@@ -30,6 +30,10 @@ type Options struct {
 	// Parallelism bounds concurrent key generation and hashing; default
 	// GOMAXPROCS.
 	Parallelism int
+	// AllowUnknownVersion lets an action (SignOut, ResetPassword,
+	// FixFollowState) write to a schema newer than roster knows; Apply
+	// takes it from the configuration's server block instead.
+	AllowUnknownVersion bool
 }
 
 // Result is what an apply did.
@@ -81,12 +85,7 @@ func Apply(ctx context.Context, db Beginner, p *planner.Plan, cfg *schema.Config
 			tx.Rollback(context.WithoutCancel(ctx))
 		}
 	}()
-	if err := lock(ctx, tx, opts.LockTimeout); err != nil {
-		if errors.Is(err, errLockTimeout) {
-			tx.Rollback(context.WithoutCancel(ctx))
-			committed = true // rolled back; nothing more to undo
-			return Result{}, &LockError{Timeout: opts.LockTimeout, Holders: holders(ctx, tx.Conn())}
-		}
+	if err := Lock(ctx, tx, opts.LockTimeout); err != nil {
 		return Result{}, err
 	}
 	info, err := server.Detect(ctx, tx)
@@ -181,6 +180,18 @@ func Apply(ctx context.Context, db Beginner, p *planner.Plan, cfg *schema.Config
 }
 
 var errLockTimeout = errors.New("applier: lock timeout")
+
+// Lock takes roster's transaction-scoped advisory lock in tx, waiting at
+// most timeout. When another session holds it longer, Lock rolls tx back
+// and returns a *LockError that names the sessions holding it.
+func Lock(ctx context.Context, tx pgx.Tx, timeout time.Duration) error {
+	err := lock(ctx, tx, timeout)
+	if errors.Is(err, errLockTimeout) {
+		tx.Rollback(context.WithoutCancel(ctx))
+		return &LockError{Timeout: timeout, Holders: holders(ctx, tx.Conn())}
+	}
+	return err
+}
 
 func lock(ctx context.Context, tx pgx.Tx, timeout time.Duration) error {
 	if _, err := tx.Exec(ctx, fmt.Sprintf("SET LOCAL lock_timeout = '%dms'", timeout.Milliseconds())); err != nil {

@@ -10,5 +10,11 @@
 // change). Any error rolls everything back. Secrets come from the
 // schema.Config the plan was built from, never from the plan.
 //
+// It also carries out the actions, the server's imperative user commands
+// that roster offers (actions.go, follow.go): each is read first (PlanX),
+// then run in one transaction under the same lock (X), refused with a
+// *RefusedError when it does not apply and with a *StaleError when what was
+// read moved.
+//
 // The applier never prints; the caller renders its Result and errors.
 package applier

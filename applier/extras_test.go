@@ -18,8 +18,8 @@ import (
 	"github.com/roster-project/roster/planner"
 )
 
-// session inserts an OAuth token or authorization issued at the given time.
-func session(t *testing.T, conn *pgx.Conn, table, user string, at time.Time) {
+// addSession inserts an OAuth token or authorization issued at the given time.
+func addSession(t *testing.T, conn *pgx.Conn, table, user string, at time.Time) {
 	t.Helper()
 	ctx := context.Background()
 	var app int64
@@ -63,12 +63,12 @@ func TestSessionsValidAfter(t *testing.T) {
 			alice := insert(t, conn, seed{nick: "alice"})
 			bob := insert(t, conn, seed{nick: "bob"})
 			day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
-			session(t, conn, "oauth_tokens", alice, day.Add(-2*time.Hour))       // 22: revoked
-			session(t, conn, "oauth_tokens", alice, day.Add(-time.Second))       // 23: revoked
-			session(t, conn, "oauth_authorizations", alice, day.Add(-time.Hour)) // 23: revoked
-			session(t, conn, "oauth_tokens", alice, day)                         // 00: kept, not before
-			session(t, conn, "oauth_tokens", alice, day.Add(time.Hour))          // 01: kept
-			session(t, conn, "oauth_tokens", bob, day.Add(-time.Hour))           // 23: another user's
+			addSession(t, conn, "oauth_tokens", alice, day.Add(-2*time.Hour))       // 22: revoked
+			addSession(t, conn, "oauth_tokens", alice, day.Add(-time.Second))       // 23: revoked
+			addSession(t, conn, "oauth_authorizations", alice, day.Add(-time.Hour)) // 23: revoked
+			addSession(t, conn, "oauth_tokens", alice, day)                         // 00: kept, not before
+			addSession(t, conn, "oauth_tokens", alice, day.Add(time.Hour))          // 01: kept
+			addSession(t, conn, "oauth_tokens", bob, day.Add(-time.Hour))           // 23: another user's
 			cfg := config(t, `user "alice" {
   sessions_valid_after = "2026-11-20T01:00:00+01:00"
 }`)

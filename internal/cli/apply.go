@@ -96,11 +96,18 @@ func (c *applyCmd) applied(a *app, g *Globals, cfg *schema.Config, p *planner.Pl
 	return nil
 }
 
-// approve asks for approval on a terminal; only "yes" proceeds.
+// approve asks for approval of an apply on a terminal; only "yes" proceeds.
 func (a *app) approve(g *Globals) error {
+	return a.ask(g, "roster apply asks for approval on a terminal, and standard input is not one. Review the plan above, then run roster apply --auto-approve to apply it without asking.",
+		"Apply cancelled.")
+}
+
+// ask asks for approval on a terminal; only "yes" proceeds. Without a
+// terminal on standard input it refuses, noTerm saying what to run
+// instead; any other answer prints cancelled.
+func (a *app) ask(g *Globals, noTerm, cancelled string) error {
 	if !a.InTerm {
-		a.diags(g, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No terminal to ask for approval",
-			Detail: "roster apply asks for approval on a terminal, and standard input is not one. Review the plan above, then run roster apply --auto-approve to apply it without asking."}})
+		a.diags(g, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No terminal to ask for approval", Detail: noTerm}})
 		return exitCode(1)
 	}
 	s := a.style(g, a.OutTerm)
@@ -115,11 +122,11 @@ func (a *app) approve(g *Globals) error {
 	select {
 	case line = <-answer:
 	case <-a.ctx.Done():
-		fmt.Fprintln(a.Out, "\nApply cancelled.")
+		fmt.Fprintln(a.Out, "\n"+cancelled)
 		return exitCode(1)
 	}
 	if strings.TrimSpace(line) != "yes" {
-		fmt.Fprintln(a.Out, "\nApply cancelled.")
+		fmt.Fprintln(a.Out, "\n"+cancelled)
 		return exitCode(1)
 	}
 	return nil

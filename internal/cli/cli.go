@@ -58,6 +58,12 @@ type root struct {
 	Fmt        fmtCmd        `cmd:"" help:"Rewrite HCL configuration files in the canonical format."`
 	Completion completionCmd `cmd:"" help:"Print a shell completion script for bash, zsh or fish."`
 	Version    versionCmd    `cmd:"" help:"Print roster's version."`
+
+	// The actions: the server's imperative user commands (actions.go).
+	SignOut          signOutCmd          `cmd:"" name:"sign-out" help:"Sign a local account out of every app and session (the server's sign_out)."`
+	ResetPassword    resetPasswordCmd    `cmd:"" name:"reset-password" help:"Create a password reset link for a local account (the server's reset_password)."`
+	FixFollowState   fixFollowStateCmd   `cmd:"" name:"fix-follow-state" help:"Repair a follow of a remote account that says accepted but is not recorded (the server's fix_follow_state)."`
+	DeleteActivities deleteActivitiesCmd `cmd:"" name:"delete-activities" help:"Count an account's posts, likes and repeats; roster leaves deleting them to the server."`
 }
 
 // app is one run's environment, injected into commands.

@@ -69,6 +69,9 @@ func completionModel(app *kong.Application) compModel {
 			}
 		}
 		for _, p := range n.Positional {
+			if p.Tag.Get("completion") == "none" {
+				continue // a nickname: nothing to complete it from
+			}
 			if p.Enum != "" {
 				cmd.Args, cmd.ArgEnum = "enum", p.EnumSlice()
 			} else {

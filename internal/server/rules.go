@@ -1,8 +1,10 @@
 package server
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/apparentlymart/go-textseg/v15/textseg"
@@ -149,3 +151,28 @@ func BaseURLFromAPID(apID, nick string) string {
 	}
 	return ""
 }
+
+// PasswordResetPath is the path of the server's password reset page for a
+// token (route GET /api/v1/pleroma/password_reset/:token, PL router.ex:231,
+// AK router.ex:168), with the token encoded as Phoenix encodes a path
+// segment: every byte but letters, digits and "-._~" percent-encoded, so
+// the padding "=" of a base64url token becomes "%3D".
+func PasswordResetPath(token string) string {
+	var b strings.Builder
+	b.WriteString("/api/v1/pleroma/password_reset/")
+	for i := 0; i < len(token); i++ {
+		c := token[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', strings.IndexByte("-._~", c) >= 0:
+			b.WriteByte(c)
+		default:
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}
+
+// PasswordResetTokenValidity is the servers' default
+// [:instance, :password_reset_token_validity]: a reset link works for a day
+// after it was made (PL config.exs:238, AK config.exs:270).
+const PasswordResetTokenValidity = 24 * time.Hour

@@ -1,0 +1,400 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/jackc/pgx/v5"
+	"github.com/mitchellh/go-wordwrap"
+
+	"github.com/roster-project/roster/applier"
+	"github.com/roster-project/roster/internal/server"
+	"github.com/roster-project/roster/schema"
+)
+
+// The actions carry out one of the server's imperative user commands
+// through the same machinery as apply: they show what they will do, ask
+// (or take --auto-approve), and write in one transaction under roster's
+// lock. They need a database and no configuration; when --chdir holds one,
+// its server block gives the URL, the flavor and allow_unknown_version.
+
+type signOutCmd struct {
+	AutoApprove bool   `name:"auto-approve" help:"Sign out without asking for approval."`
+	Nickname    string `arg:"" name:"nick" completion:"none" help:"The local account to sign out of every app and session."`
+}
+
+type resetPasswordCmd struct {
+	AutoApprove bool   `name:"auto-approve" help:"Create the token without asking for approval."`
+	PrintURL    bool   `name:"print-url" help:"Print the reset URL even when standard output is not a terminal (it is a secret)."`
+	Nickname    string `arg:"" name:"nick" completion:"none" help:"The local account whose password is to be reset."`
+}
+
+type fixFollowStateCmd struct {
+	AutoApprove bool   `name:"auto-approve" help:"Repair without asking for approval."`
+	Local       string `arg:"" name:"local" completion:"none" help:"The local account that follows."`
+	Remote      string `arg:"" name:"remote" completion:"none" help:"The remote account it follows, as nickname@host."`
+}
+
+type deleteActivitiesCmd struct {
+	Nickname string `arg:"" name:"nick" completion:"none" help:"The local account."`
+}
+
+// actionServer is what an action knows of the server: the configuration's
+// server block, when --chdir holds a configuration, and the database.
+type actionServer struct {
+	cfg  *schema.Config // nil without a configuration
+	conn *pgx.Conn
+	url  string
+}
+
+// openAction reads the configuration, if --chdir holds one, and connects.
+// Variables need no values: only the server block is used.
+func (a *app) openAction(g *Globals) (*actionServer, error) {
+	s := &actionServer{}
+	if has, _ := schema.HasFiles(g.Chdir); has { // an unreadable --chdir fails at load
+		cfg, ok := a.loadConfig(g, true)
+		if !ok {
+			return nil, exitCode(1)
+		}
+		s.cfg = cfg
+	}
+	conn, err := a.connect(g)
+	if err != nil {
+		return nil, err
+	}
+	s.conn = conn
+	return s, nil
+}
+
+func (s *actionServer) close(ctx context.Context) { s.conn.Close(context.WithoutCancel(ctx)) }
+
+// checkServer compares the database with the configuration's server block,
+// derives the base URL when the configuration sets none, and says what was
+// read. A writing action refuses a schema newer than roster knows unless
+// server { allow_unknown_version = true }.
+func (a *app) checkServer(g *Globals, s *actionServer, info server.Info, writes bool) error {
+	lim := server.DefaultLimits()
+	if s.cfg != nil {
+		lim = s.cfg.Server.Limits
+		s.url = s.cfg.Server.URL
+		if f := s.cfg.Server.Flavor; f != server.Auto && f != info.Flavor {
+			a.diags(g, s.cfg, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Wrong server flavor",
+				Detail:  fmt.Sprintf("The configuration says flavor = %q, but the database is %s. Correct the flavor, or set it to \"auto\".", f, info),
+				Subject: s.cfg.Server.FlavorRange.Ptr()}})
+			return exitCode(1)
+		}
+	}
+	if s.url == "" {
+		url, err := applier.DeriveBaseURL(a.ctx, s.conn, lim)
+		if err != nil {
+			return err
+		}
+		s.url = url
+	}
+	if writes && !info.Known() && (s.cfg == nil || !s.cfg.Server.AllowUnknownVersion) {
+		a.diags(g, s.cfg, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unknown server schema version",
+			Detail: fmt.Sprintf("The database is %s, newer than the newest %s migration roster knows (%d): the server may have renamed what roster writes. Nothing was written. To write anyway, run roster where a configuration sets server { allow_unknown_version = true } (--chdir).",
+				info, info.Flavor.Title(), info.Newest())}})
+		return exitCode(1)
+	}
+	where := s.url
+	if where == "" {
+		where = "a server whose URL roster cannot tell"
+	}
+	fmt.Fprintf(a.Out, "Read the %s database of %s (schema %d).\n\n", info.Flavor.Title(), where, info.Version)
+	return nil
+}
+
+// readFailed prints a failed action read: a refusal as its diagnostic, a
+// database that is neither flavor as plan does; other errors go up.
+func (a *app) readFailed(g *Globals, err error) error {
+	var refused *applier.RefusedError
+	switch {
+	case errors.As(err, &refused):
+		a.diags(g, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: refused.Summary, Detail: refused.Detail + "\n\nNothing was written."}})
+		return exitCode(1)
+	case errors.Is(err, server.ErrUnknownSchema):
+		a.diags(g, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unsupported database",
+			Detail: "This is " + strings.TrimPrefix(userMessage(err), "the database is ") + ". roster manages the databases of Pleroma 2.7 and Akkoma 2025.10; check that --database-url names the server's database."}})
+		return exitCode(1)
+	}
+	return err
+}
+
+// actionDiags turns an error of an action's transaction into a
+// diagnostic; what names the action ("Sign-out").
+func actionDiags(err error, what string, cancelled bool) hcl.Diagnostics {
+	rolledBack := "The transaction was rolled back: nothing was written."
+	d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: what + " failed", Detail: userMessage(err) + "\n\n" + rolledBack}
+	var stmt *applier.StatementError
+	var stale *applier.StaleError
+	var lock *applier.LockError
+	var unknown *applier.UnknownVersionError
+	switch {
+	case cancelled:
+		d.Summary, d.Detail = what+" interrupted", rolledBack
+	case errors.As(err, &stmt):
+		d.Summary = fmt.Sprintf("%s failed on %s", what, stmt.Address)
+		d.Detail = fmt.Sprintf("%s failed: %v\n\n%s", stmt.Statement, stmt.Err, rolledBack)
+	case errors.As(err, &stale):
+		d.Summary = "The database changed since the action was shown"
+		d.Detail = "These moved after roster showed what it would do:\n  " + strings.Join(stale.Moved, "\n  ") + "\n\nNothing was written. Run the command again and review what it shows."
+	case errors.As(err, &lock):
+		d.Summary = "Error acquiring the lock"
+		d.Detail = userMessage(lock) + "\n\n" + lock.Hint() + " Nothing was written."
+	case errors.As(err, &unknown):
+		d.Summary = "Unknown server schema version"
+		d.Detail = userMessage(unknown) + ". Nothing was written."
+	}
+	return hcl.Diagnostics{d}
+}
+
+// confirm asks for approval of an action unless auto is set; command is how
+// to run it again without asking.
+func (a *app) confirm(g *Globals, auto bool, command, cancelled string) error {
+	if auto {
+		return nil
+	}
+	return a.ask(g, fmt.Sprintf("roster asks for approval on a terminal, and standard input is not one. Review what it will do above, then run this to do it without asking:\n  %s", command), cancelled)
+}
+
+// interruptAction makes the first Ctrl-C cancel the action, at the prompt
+// or in its transaction, which then rolls back; stop ends the handling.
+func (a *app) interruptAction() (stop func()) {
+	ctx, stop := a.interruptible()
+	a.ctx = ctx
+	return stop
+}
+
+// runAction runs an action's transaction and prints its failure.
+func (a *app) runAction(g *Globals, what string, do func(ctx context.Context) error) error {
+	if err := do(a.ctx); err != nil {
+		a.diags(g, nil, actionDiags(err, what, a.ctx.Err() != nil))
+		return exitCode(1)
+	}
+	return nil
+}
+
+func (a *app) actionOptions(g *Globals, s *actionServer) applier.Options {
+	return applier.Options{LockTimeout: g.LockTimeout, AllowUnknownVersion: s.cfg != nil && s.cfg.Server.AllowUnknownVersion}
+}
+
+// count is n and the noun, e.g. "1 OAuth token", "3 OAuth tokens".
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// paragraph prints text wrapped at 78 columns, indented.
+func paragraph(w io.Writer, indent, text string) {
+	for _, line := range strings.Split(wordwrap.WrapString(text, uint(78-len(indent))), "\n") {
+		fmt.Fprintln(w, indent+line)
+	}
+}
+
+func (c *signOutCmd) Run(a *app, g *Globals) error {
+	defer a.interruptAction()()
+	s, err := a.openAction(g)
+	if err != nil {
+		return err
+	}
+	defer s.close(a.ctx)
+	p, err := applier.PlanSignOut(a.ctx, s.conn, c.Nickname)
+	if err != nil {
+		return a.readFailed(g, err)
+	}
+	if err := a.checkServer(g, s, p.Server, true); err != nil {
+		return err
+	}
+	out := a.style(g, a.OutTerm)
+	nick := p.Account.Nickname
+	if p.Empty() {
+		fmt.Fprintf(a.Out, "%s %s has no OAuth tokens or authorizations: there is no session to end.\n", out.Green(out.Bold("No changes.")), nick)
+		return nil
+	}
+	what := count(p.Tokens, "OAuth token", "OAuth tokens") + " and " + count(p.Authorizations, "authorization", "authorizations")
+	fmt.Fprintln(a.Out, "roster will perform the following actions:")
+	fmt.Fprintln(a.Out)
+	fmt.Fprintf(a.Out, "  %s\n", out.Bold(fmt.Sprintf("# %s: %s will be deleted", p.Account.Address(), what)))
+	paragraph(a.Out, "  ", fmt.Sprintf("As the server's sign_out does: %s is signed out of every app and browser session, and must log in again.", nick))
+	if err := a.confirm(g, c.AutoApprove, "roster sign-out --auto-approve "+shellQuote(nick), "Sign-out cancelled."); err != nil {
+		return err
+	}
+	var res applier.SignOutResult
+	err = a.runAction(g, "Sign-out", func(ctx context.Context) (err error) {
+		res, err = applier.SignOut(ctx, s.conn, p, a.actionOptions(g, s))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.Out, "\n%s %s: %s and %s deleted.\n", out.Green(out.Bold("Sign-out complete!")), p.Account.Address(),
+		count(res.Tokens, "OAuth token", "OAuth tokens"), count(res.Authorizations, "authorization", "authorizations"))
+	return nil
+}
+
+func (c *resetPasswordCmd) Run(a *app, g *Globals) error {
+	// The URL is the secret: a token nobody can see must not be created.
+	if !a.OutTerm && !c.PrintURL {
+		a.diags(g, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "The reset URL would not be shown",
+			Detail: fmt.Sprintf("The reset URL holds a secret token, so roster prints it only to a terminal, and standard output is not one. Nothing was written. To print it anyway (to a pipe or a file you keep safe), rerun with --print-url:\n  roster reset-password --print-url %s", shellQuote(c.Nickname))}})
+		return exitCode(1)
+	}
+	defer a.interruptAction()()
+	s, err := a.openAction(g)
+	if err != nil {
+		return err
+	}
+	defer s.close(a.ctx)
+	p, err := applier.PlanResetPassword(a.ctx, s.conn, c.Nickname)
+	if err != nil {
+		return a.readFailed(g, err)
+	}
+	if err := a.checkServer(g, s, p.Server, true); err != nil {
+		return err
+	}
+	nick := p.Account.Nickname
+	if s.url == "" {
+		a.diags(g, s.cfg, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unknown server URL",
+			Detail: "roster cannot tell the server's URL from the local accounts' addresses, so it cannot make the reset URL. Nothing was written. Set server { url = \"https://…\" } in a configuration (--chdir)."}})
+		return exitCode(1)
+	}
+	out := a.style(g, a.OutTerm)
+	validity := server.PasswordResetTokenValidity
+	fmt.Fprintln(a.Out, "roster will perform the following actions:")
+	fmt.Fprintln(a.Out)
+	fmt.Fprintf(a.Out, "  %s\n", out.Bold(fmt.Sprintf("# %s: a password reset token will be created", p.Account.Address())))
+	paragraph(a.Out, "  ", fmt.Sprintf("As the server's reset_password does. Its URL lets whoever opens it set %s's password, once, within %s; until then the password and the sessions stay as they are.", nick, hours(validity)))
+	if !p.Account.Active {
+		paragraph(a.Out, "  ", fmt.Sprintf("Note: %s is deactivated: the link sets a password, but %s cannot log in until the account is activated.", nick, nick))
+	}
+	rerun := "roster reset-password --auto-approve "
+	if c.PrintURL {
+		rerun += "--print-url "
+	}
+	if err := a.confirm(g, c.AutoApprove, rerun+shellQuote(nick), "Password reset cancelled."); err != nil {
+		return err
+	}
+	var res applier.ResetResult
+	err = a.runAction(g, "Password reset", func(ctx context.Context) (err error) {
+		res, err = applier.ResetPassword(ctx, s.conn, p, a.actionOptions(g, s))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.Out, "\n%s %s: a password reset token was created.\n\n", out.Green(out.Bold("Password reset complete!")), p.Account.Address())
+	fmt.Fprintf(a.Out, "Reset URL for %s (a secret: it sets the password):\n  %s\n\n", nick, s.url+server.PasswordResetPath(res.Token))
+	paragraph(a.Out, "", fmt.Sprintf("It works once, until %s UTC: %s, the servers' default password_reset_token_validity (%d seconds); a server configured otherwise keeps its own.",
+		res.InsertedAt.Add(validity).Format("2006-01-02 15:04:05"), hours(validity), int(validity.Seconds())))
+	return nil
+}
+
+// hours says a whole number of hours.
+func hours(d time.Duration) string {
+	return count(int(d.Hours()), "hour", "hours")
+}
+
+func (c *fixFollowStateCmd) Run(a *app, g *Globals) error {
+	defer a.interruptAction()()
+	s, err := a.openAction(g)
+	if err != nil {
+		return err
+	}
+	defer s.close(a.ctx)
+	p, err := applier.PlanFixFollowState(a.ctx, s.conn, c.Local, c.Remote)
+	if err != nil {
+		return a.readFailed(g, err)
+	}
+	if err := a.checkServer(g, s, p.Server, true); err != nil {
+		return err
+	}
+	out := a.style(g, a.OutTerm)
+	local, remote := p.Local.Nickname, p.Remote.Nickname
+	fmt.Fprintln(a.Out, "roster will perform the following actions:")
+	fmt.Fprintln(a.Out)
+	fmt.Fprintf(a.Out, "  %s\n", out.Bold(fmt.Sprintf("# %s: the follow of %s will be marked rejected", p.Local.Address(), remote)))
+	fmt.Fprintf(a.Out, "    %s %s: state \"reject\"\n", out.Yellow("~"), count(p.Activities, "Follow activity", "Follow activities"))
+	if rel := relationshipName(p.Relationship); rel != "" {
+		fmt.Fprintf(a.Out, "    %s the %s follow relationship (%s's following count is recomputed)\n", out.Red("-"), rel, local)
+	}
+	if p.Notifications > 0 {
+		fmt.Fprintf(a.Out, "    %s %s of the latest Follow\n", out.Red("-"), count(p.Notifications, "notification", "notifications"))
+	}
+	fmt.Fprintln(a.Out)
+	paragraph(a.Out, "  ", fmt.Sprintf("The latest Follow from %s to %s (%s) says \"accept\", but %s does not follow %s. As the server's fix_follow_state does, roster marks the follow rejected; %s can then follow %s again.",
+		local, remote, p.FollowAPID, local, remote, local, remote))
+	fmt.Fprintln(a.Out)
+	paragraph(a.Out, "  ", "Unlike the server, roster writes no Reject activity and no publish job: the server's Reject has the remote account as its actor, yet is stored as a local activity, and is addressed to the local account only, so it is delivered to nobody.")
+	if err := a.confirm(g, c.AutoApprove, "roster fix-follow-state --auto-approve "+shellQuote(local)+" "+shellQuote(remote), "Repair cancelled."); err != nil {
+		return err
+	}
+	var res applier.FollowFixResult
+	err = a.runAction(g, "Repair", func(ctx context.Context) (err error) {
+		res, err = applier.FixFollowState(ctx, s.conn, p, a.actionOptions(g, s))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	done := []string{count(res.Activities, "Follow activity", "Follow activities") + " rejected"}
+	if res.Relationship {
+		done = append(done, "the relationship deleted")
+	}
+	if res.Notifications > 0 {
+		done = append(done, count(res.Notifications, "notification", "notifications")+" deleted")
+	}
+	fmt.Fprintf(a.Out, "\n%s %s: %s.\n", out.Green(out.Bold("Repair complete!")), p.Local.Address(), strings.Join(done, ", "))
+	return nil
+}
+
+// relationshipName names the state of a relationship row that is not
+// accepted; "" when there is none.
+func relationshipName(state int) string {
+	switch state {
+	case 0:
+		return ""
+	case 1:
+		return "pending"
+	case 3:
+		return "rejected"
+	}
+	return fmt.Sprintf("state %d", state)
+}
+
+func (c *deleteActivitiesCmd) Run(a *app, g *Globals) error {
+	s, err := a.openAction(g)
+	if err != nil {
+		return err
+	}
+	defer s.close(a.ctx)
+	p, err := applier.PlanDeleteActivities(a.ctx, s.conn, c.Nickname)
+	if err != nil {
+		return a.readFailed(g, err)
+	}
+	if err := a.checkServer(g, s, p.Server, false); err != nil {
+		return err
+	}
+	out := a.style(g, a.OutTerm)
+	nick := p.Account.Nickname
+	if p.Posts+p.Likes+p.Repeats == 0 {
+		fmt.Fprintf(a.Out, "%s %s has no posts, likes or repeats: delete_activities would do nothing.\n", out.Green(out.Bold("No changes.")), nick)
+		return nil
+	}
+	fmt.Fprintf(a.Out, "  %s\n", out.Bold(fmt.Sprintf("# %s: %s, %s and %s", p.Account.Address(),
+		count(p.Posts, "post", "posts"), count(p.Likes, "like", "likes"), count(p.Repeats, "repeat", "repeats"))))
+	if p.Other > 0 {
+		paragraph(a.Out, "  ", fmt.Sprintf("(and %s, which delete_activities leaves alone)", count(p.Other, "other activity", "other activities")))
+	}
+	a.diags(g, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "roster cannot delete activities",
+		Detail: fmt.Sprintf("The server's delete_activities sends a Delete for each post and an Undo for each like and repeat through its ActivityPub pipeline, which also updates the objects, their counters and the notifications, and federates each one. No job of Pleroma 2.7 or Akkoma 2025.10 does that alone: the one that does, delete_user, deletes the account too. Writing it all in SQL would not be what the server writes, so roster does not.\n\nNothing was written. Run on the server:\n  pleroma_ctl user delete_activities %s\nor, from a source install:\n  mix pleroma.user delete_activities %s\n\nSee docs/delete-activities.md in roster's source for the details.",
+			shellQuote(nick), shellQuote(nick))}})
+	return exitCode(1)
+}
