@@ -42,7 +42,7 @@ type Globals struct {
 	Var         []string      `name:"var" sep:"none" placeholder:"NAME=VALUE" help:"Set an input variable (repeatable)."`
 	VarFile     []string      `name:"var-file" sep:"none" placeholder:"FILE" help:"Read input variables from an HCL file (repeatable)."`
 	NoColor     bool          `name:"no-color" help:"Never use colour (also NO_COLOR)."`
-	LockTimeout time.Duration `name:"lock-timeout" default:"10s" help:"How long apply waits for roster's database lock."`
+	LockTimeout time.Duration `name:"lock-timeout" default:"10s" help:"How long apply and the actions wait for roster's database lock."`
 }
 
 type root struct {
