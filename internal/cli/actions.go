@@ -129,29 +129,8 @@ func (a *app) readFailed(g *Globals, err error) error {
 // actionDiags turns an error of an action's transaction into a
 // diagnostic; what names the action ("Sign-out").
 func actionDiags(err error, what string, cancelled bool) hcl.Diagnostics {
-	rolledBack := "The transaction was rolled back: nothing was written."
-	d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: what + " failed", Detail: userMessage(err) + "\n\n" + rolledBack}
-	var stmt *applier.StatementError
-	var stale *applier.StaleError
-	var lock *applier.LockError
-	var unknown *applier.UnknownVersionError
-	switch {
-	case cancelled:
-		d.Summary, d.Detail = what+" interrupted", rolledBack
-	case errors.As(err, &stmt):
-		d.Summary = fmt.Sprintf("%s failed on %s", what, stmt.Address)
-		d.Detail = fmt.Sprintf("%s failed: %v\n\n%s", stmt.Statement, stmt.Err, rolledBack)
-	case errors.As(err, &stale):
-		d.Summary = "The database changed since the action was shown"
-		d.Detail = "These moved after roster showed what it would do:\n  " + strings.Join(stale.Moved, "\n  ") + "\n\nNothing was written. Run the command again and review what it shows."
-	case errors.As(err, &lock):
-		d.Summary = "Error acquiring the lock"
-		d.Detail = userMessage(lock) + "\n\n" + lock.Hint() + " Nothing was written."
-	case errors.As(err, &unknown):
-		d.Summary = "Unknown server schema version"
-		d.Detail = userMessage(unknown) + ". Nothing was written."
-	}
-	return hcl.Diagnostics{d}
+	return hcl.Diagnostics{writeDiag(err, writeFailure{what: what, staleSummary: "The database changed since the action was shown",
+		staleLead: "These moved after roster showed what it would do:", staleFix: "Run the command again and review what it shows."}, cancelled)}
 }
 
 // confirm asks for approval of an action unless auto is set; command is how

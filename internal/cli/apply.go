@@ -135,23 +135,42 @@ func (a *app) ask(g *Globals, noTerm, cancelled string) error {
 // applyDiags turns an applier error into a diagnostic that points at the
 // configuration of the object that failed.
 func applyDiags(err error, cfg *schema.Config, cancelled bool) hcl.Diagnostics {
-	d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Apply failed", Detail: userMessage(err) + "\n\nThe transaction was rolled back: nothing was written."}
+	d := writeDiag(err, writeFailure{what: "Apply", staleSummary: "The database changed since the plan was made",
+		staleLead: "These rows moved after the plan was shown:", staleFix: "Run roster plan again and review the new plan."}, cancelled)
+	var stmt *applier.StatementError
+	if errors.As(err, &stmt) && !cancelled {
+		if u := cfg.User(strings.TrimPrefix(stmt.Address, "user.")); u != nil {
+			d.Subject = u.DeclRange.Ptr()
+		}
+	}
+	return hcl.Diagnostics{d}
+}
+
+// writeFailure words the diagnostic of a failed write transaction: what
+// names it ("Apply", "Sign-out"); the stale fields say what moved since
+// roster showed what it would do, and what to do then.
+type writeFailure struct {
+	what, staleSummary, staleLead, staleFix string
+}
+
+// writeDiag turns an error of a write transaction, which was rolled back,
+// into a diagnostic.
+func writeDiag(err error, f writeFailure, cancelled bool) *hcl.Diagnostic {
+	rolledBack := "The transaction was rolled back: nothing was written."
+	d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: f.what + " failed", Detail: userMessage(err) + "\n\n" + rolledBack}
 	var stmt *applier.StatementError
 	var stale *applier.StaleError
 	var lock *applier.LockError
 	var unknown *applier.UnknownVersionError
 	switch {
 	case cancelled:
-		d.Summary, d.Detail = "Apply interrupted", "The transaction was rolled back: nothing was written."
+		d.Summary, d.Detail = f.what+" interrupted", rolledBack
 	case errors.As(err, &stmt):
-		d.Summary = fmt.Sprintf("Apply failed on %s", stmt.Address)
-		d.Detail = fmt.Sprintf("%s failed: %v\n\nThe transaction was rolled back: nothing was written.", stmt.Statement, stmt.Err)
-		if u := cfg.User(strings.TrimPrefix(stmt.Address, "user.")); u != nil {
-			d.Subject = u.DeclRange.Ptr()
-		}
+		d.Summary = fmt.Sprintf("%s failed on %s", f.what, stmt.Address)
+		d.Detail = fmt.Sprintf("%s failed: %v\n\n%s", stmt.Statement, stmt.Err, rolledBack)
 	case errors.As(err, &stale):
-		d.Summary = "The database changed since the plan was made"
-		d.Detail = "These rows moved after the plan was shown:\n  " + strings.Join(stale.Moved, "\n  ") + "\n\nNothing was written. Run roster plan again and review the new plan."
+		d.Summary = f.staleSummary
+		d.Detail = f.staleLead + "\n  " + strings.Join(stale.Moved, "\n  ") + "\n\nNothing was written. " + f.staleFix
 	case errors.As(err, &lock):
 		d.Summary = "Error acquiring the lock"
 		d.Detail = userMessage(lock) + "\n\n" + lock.Hint() + " Nothing was written."
@@ -159,7 +178,7 @@ func applyDiags(err error, cfg *schema.Config, cancelled bool) hcl.Diagnostics {
 		d.Summary = "Unknown server schema version"
 		d.Detail = userMessage(unknown) + ". Nothing was written."
 	}
-	return hcl.Diagnostics{d}
+	return d
 }
 
 // afterApply runs the configured command after a successful commit.
