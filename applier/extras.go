@@ -25,11 +25,8 @@ func (w *writer) signOut(c *planner.Change, after time.Time) {
 // with.
 func planned(c *planner.Change) int64 {
 	if len(c.Attrs) == 1 {
-		if n, ok := c.Attrs[0].Before.(int64); ok {
+		if n, ok := c.Attrs[0].Before.(int64); ok { // planfile.Read restores int64
 			return n
-		}
-		if f, ok := c.Attrs[0].Before.(float64); ok { // read back from a saved plan
-			return int64(f)
 		}
 	}
 	return -1

@@ -67,7 +67,8 @@ func flagOf(c *planner.Change) flag {
 	var f flag
 	f.deleted = c.Action == planner.Delete
 	if a := c.Attr("active_accounts"); c.Type == planner.TypeRemoteInstance && a != nil {
-		f.deactivated, f.accounts = true, int(toInt(a.Before))
+		n, _ := a.Before.(int64) // a plan holds whole numbers as int64
+		f.deactivated, f.accounts = true, int(n)
 		return f
 	}
 	if c.Type != planner.TypeUser {
@@ -323,16 +324,4 @@ func joinAnd(parts []string) string {
 		return strings.Join(parts, "")
 	}
 	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
-}
-
-// toInt reads a count from a plan, made now (int64) or read back from a
-// saved plan (float64).
-func toInt(v any) int64 {
-	switch v := v.(type) {
-	case int64:
-		return v
-	case float64:
-		return int64(v)
-	}
-	return 0
 }
