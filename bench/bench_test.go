@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
@@ -51,6 +52,7 @@ func BenchmarkRoster(b *testing.B) {
 	e.urls[server.Akkoma] = pgtest.New(b, pgtest.Akkoma)
 	b.Run("plan-1k", func(b *testing.B) { e.plan(b, 1_000) })
 	b.Run("plan-10k", func(b *testing.B) { e.plan(b, 10_000) })
+	b.Run("plan-1k-out", func(b *testing.B) { e.plan(b, 1_000, savedWithEveryRow) })
 	b.Run("verify-pleroma", func(b *testing.B) { e.verify(b, server.Pleroma) })
 	b.Run("verify-akkoma", func(b *testing.B) { e.verify(b, server.Akkoma) })
 	b.Run("apply-pleroma", func(b *testing.B) { e.apply(b, server.Pleroma) })
@@ -121,7 +123,13 @@ func hashName(f server.Flavor) string {
 
 // plan times `roster plan` with n declared users against psql reading the
 // same columns plus parsing the same configuration.
-func (e *env) plan(b *testing.B, n int) {
+// savedWithEveryRow makes a plan scenario save its plan under a tag block
+// that no account carries: the plan is the same, but the configuration now
+// compares every local account, so the saved plan records all 100,000 rows
+// (planner.RowPrints), the worst case for its memory and size.
+const savedWithEveryRow = true
+
+func (e *env) plan(b *testing.B, n int, saved ...bool) {
 	url, _ := e.db(b, server.Pleroma)
 	bin, psql := e.binary(b), e.psqlPath(b)
 	ctx := b.Context()
@@ -131,6 +139,13 @@ func (e *env) plan(b *testing.B, n int) {
 		b.Fatal(err)
 	}
 	args := []string{"plan", "--no-color", "--chdir", dir, "--database-url", url}
+	everyRow := len(saved) > 0 && saved[0]
+	if everyRow {
+		if err := os.WriteFile(filepath.Join(dir, "policy.hcl"), []byte("tag \"bench-unused\" {\n  members = []\n}\n"), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		args = append(args, "--out", filepath.Join(dir, "saved.plan"))
+	}
 
 	// A first run of each, checked: the plan is the one intended, and
 	// psql reads every local account.
@@ -186,7 +201,16 @@ func (e *env) plan(b *testing.B, n int) {
 		maxRSS = max(maxRSS, sub.maxRSS)
 	}
 
-	r := &result{scenario: fmt.Sprintf("plan, %d declared", n), took: median(plans),
+	scenario, savedNote := fmt.Sprintf("plan, %d declared", n), ""
+	if everyRow {
+		fi, err := os.Stat(filepath.Join(dir, "saved.plan"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		scenario = fmt.Sprintf("plan --out, %d declared, all rows recorded", n)
+		savedNote = fmt.Sprintf("the saved plan file: %s, recording every local account", mb(fi.Size()))
+	}
+	r := &result{scenario: scenario, took: median(plans),
 		floor: median(floors) + median(parses), target: fmt.Sprintf("≤ %.1fx, < %s", planTarget, mb(rssTarget)),
 		limit: planTarget, maxRSS: maxRSS, rssLimit: rssTarget}
 	r.notes = append(r.notes,
@@ -195,6 +219,9 @@ func (e *env) plan(b *testing.B, n int) {
 		fmt.Sprintf("the binary: %s (median of 3; %.2fx the floor), peak RSS the highest of the 3", dur(median(subs)),
 			float64(median(subs))/float64(r.floor)),
 		fmt.Sprintf("%d to add, %d to change, %d unchanged", add, change, n-change))
+	if savedNote != "" {
+		r.notes = append(r.notes, savedNote)
+	}
 	e.results = append(e.results, r)
 	r.report(b)
 }

@@ -3,6 +3,7 @@ package planner
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -237,4 +238,47 @@ func MovedColumns(before, after string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// MarshalJSON writes the prints as one JSON object, keys sorted, as
+// encoding/json would, without its reflection over a map of 100,000 keys.
+func (r RowPrints) MarshalJSON() ([]byte, error) {
+	keys := make([]string, 0, len(r))
+	size := 2
+	for k, v := range r {
+		keys = append(keys, k)
+		size += len(k) + len(v) + 6
+	}
+	sort.Strings(keys)
+	b := make([]byte, 0, size)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		if b, err = appendJSONString(b, k); err != nil {
+			return nil, err
+		}
+		b = append(b, ':')
+		if b, err = appendJSONString(b, r[k]); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
+// appendJSONString appends s as a JSON string: as it is when it holds only
+// printable ASCII that needs no escape (every key and value roster makes),
+// else through encoding/json.
+func appendJSONString(b []byte, s string) ([]byte, error) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, err := json.Marshal(s)
+			return append(b, q...), err
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"'), nil
 }

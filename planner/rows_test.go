@@ -1,6 +1,7 @@
 package planner_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -91,5 +92,18 @@ func TestMovedColumns(t *testing.T) {
 	}
 	if got := planner.MovedColumns(before, u.Print([]string{"admin"})); !slices.Equal(got, []string{"admin", "tags"}) {
 		t.Errorf("moved %v when the compared set shrank, want [admin tags]", got)
+	}
+}
+
+// RowPrints marshal as encoding/json marshals a map, escapes included.
+func TestRowPrintsJSON(t *testing.T) {
+	r := planner.RowPrints{"user:b": "admin:0011aabb tags:ffee0011", "user:a": "x", "invite:7": "odd \"<key>\"\n\u00e9"}
+	got, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(map[string]string(r))
+	if string(got) != string(want) {
+		t.Errorf("MarshalJSON = %s\nwant           %s", got, want)
 	}
 }
