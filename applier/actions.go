@@ -11,7 +11,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/roster-project/roster/internal/server"
-	"github.com/roster-project/roster/planner"
 )
 
 // The actions are the server's imperative user commands that roster carries
@@ -155,29 +154,6 @@ func recheckAccount(ctx context.Context, tx pgx.Tx, a Account) error {
 		return &StaleError{Moved: []string{a.Address() + ": the account changed"}}
 	}
 	return nil
-}
-
-// DeriveBaseURL returns the server's base URL as the planner derives it
-// when the configuration sets no server.url: from the ap_id of the oldest
-// local Person whose nickname passes lim's rule and whose ap_id has the
-// form <base>/users/<nickname>; "" when no account has one.
-func DeriveBaseURL(ctx context.Context, q planner.Querier, lim server.Limits) (string, error) {
-	rows, err := q.Query(ctx, `SELECT nickname::text, ap_id FROM users
-	  WHERE local AND nickname IS NOT NULL AND actor_type = 'Person' ORDER BY id`)
-	if err != nil {
-		return "", fmt.Errorf("applier: reading the local accounts' addresses: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var nick, apID string
-		if err := rows.Scan(&nick, &apID); err != nil {
-			return "", fmt.Errorf("applier: reading the local accounts' addresses: %w", err)
-		}
-		if base := server.BaseURLFromAPID(apID, nick); base != "" && lim.ValidNickname(nick) {
-			return base, nil
-		}
-	}
-	return "", rows.Err()
 }
 
 // SignOutPlan is what sign_out would delete.

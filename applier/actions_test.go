@@ -617,18 +617,3 @@ func TestPlanDeleteActivities(t *testing.T) {
 		})
 	}
 }
-
-// TestDeriveBaseURL derives the base URL as the planner does: from the
-// oldest local Person with a valid nickname and a <base>/users/<nick> ap_id.
-func TestDeriveBaseURL(t *testing.T) {
-	ctx := context.Background()
-	conn := pgtest.Connect(t, pgtest.New(t, pgtest.Pleroma))
-	if got, err := applier.DeriveBaseURL(ctx, conn, server.DefaultLimits()); err != nil || got != "" {
-		t.Fatalf("no accounts: %q, %v", got, err)
-	}
-	insert(t, conn, seed{nick: "carol@remote.example", remote: true})
-	insert(t, conn, seed{nick: "alice"})
-	if got, err := applier.DeriveBaseURL(ctx, conn, server.DefaultLimits()); err != nil || got != baseURL {
-		t.Errorf("got %q, %v; want %s", got, err, baseURL)
-	}
-}

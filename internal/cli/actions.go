@@ -90,7 +90,7 @@ func (a *app) checkServer(g *Globals, s *actionServer, info server.Info, writes 
 		}
 	}
 	if s.url == "" {
-		url, err := applier.DeriveBaseURL(a.ctx, s.conn, lim)
+		url, err := server.DeriveBaseURL(a.ctx, s.conn, lim)
 		if err != nil {
 			return err
 		}

@@ -12,7 +12,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/term"
 
-	"github.com/roster-project/roster/internal/listing"
 	"github.com/roster-project/roster/internal/server"
 	"github.com/roster-project/roster/planner"
 	"github.com/roster-project/roster/schema"
@@ -61,7 +60,7 @@ func (a *app) openListing(g *Globals, command string) (*listingRead, error) {
 			". roster lists the accounts of Pleroma 2.7 and Akkoma 2025.10 databases; check that --database-url names the server's database.")
 	}
 	if url == "" {
-		if url, err = listing.BaseURL(a.ctx, r.tx, lim); err != nil {
+		if url, err = server.DeriveBaseURL(a.ctx, r.tx, lim); err != nil {
 			return fail("Cannot read the database", userMessage(err)+".")
 		}
 	}

@@ -180,25 +180,3 @@ func distinctLower(tags []string) []string {
 // when the configuration gives none: from the ap_id of the oldest local
 // person whose nickname passes the rule and whose ap_id has the form
 // <base>/users/<nickname>. It reads in id order and stops at the first such
-// account. It returns "" on a server without one.
-func BaseURL(ctx context.Context, q Querier, lim server.Limits) (string, error) {
-	rows, err := q.Query(ctx, `SELECT nickname::text, ap_id FROM users
-	  WHERE local AND nickname IS NOT NULL AND actor_type = 'Person' ORDER BY id`)
-	if err != nil {
-		return "", fmt.Errorf("listing: reading the server URL: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var nick, apID string
-		if err := rows.Scan(&nick, &apID); err != nil {
-			return "", fmt.Errorf("listing: reading the server URL: %w", err)
-		}
-		if base := server.BaseURLFromAPID(apID, nick); base != "" && lim.ValidNickname(nick) {
-			return base, nil
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return "", fmt.Errorf("listing: reading the server URL: %w", err)
-	}
-	return "", nil
-}
