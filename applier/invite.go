@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/roster-project/roster/internal/server"
 	"github.com/roster-project/roster/planner"
 	"github.com/roster-project/roster/schema"
 )
@@ -109,7 +110,7 @@ func (w *writer) createInvite(c *planner.Change, cfg *schema.Config) (string, er
 		`INSERT INTO user_invite_tokens (token, used, max_use, expires_at, uses, invite_type, inserted_at, updated_at)
 		 VALUES ($1, $2, $3::int, $4::date, 0, $5, $6, $6)`,
 		token, revokes(c), iv.maxUse, iv.expiresAt, typ, w.now)
-	return strings.TrimSuffix(w.baseURL, "/") + "/registration/" + token, nil
+	return server.RegistrationURL(w.baseURL, token), nil
 }
 
 // updateInvite queues the UPDATE of an existing invite: its changed limits,

@@ -160,6 +160,12 @@ func BaseURLFromAPID(apID, nick string) string {
 	return ""
 }
 
+// RegistrationURL is the URL at which an invite's token registers an
+// account, as the server's invite command prints it.
+func RegistrationURL(baseURL, token string) string {
+	return strings.TrimSuffix(baseURL, "/") + "/registration/" + token
+}
+
 // PasswordResetPath is the path of the server's password reset page for a
 // token (route GET /api/v1/pleroma/password_reset/:token, PL router.ex:231,
 // AK router.ex:168), with the token encoded as Phoenix encodes a path

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/roster-project/roster/internal/listing"
+	"github.com/roster-project/roster/internal/server"
 	"github.com/roster-project/roster/planner"
 )
 
@@ -94,7 +95,7 @@ func (v *InvitesTable) cells(i *listing.Invite) []string {
 	out := []string{strconv.FormatInt(i.ID, 10), i.Type, orDash(i.ExpiresAt), uses, used, stateText(i.State)}
 	if v.show {
 		if v.baseURL != "" {
-			return append(out, RegistrationURL(v.baseURL, i.Token))
+			return append(out, server.RegistrationURL(v.baseURL, i.Token))
 		}
 		return append(out, i.Token)
 	}
@@ -113,12 +114,6 @@ func (v *InvitesTable) Header() { v.t.Header() }
 
 // Row prints i.
 func (v *InvitesTable) Row(i *listing.Invite) { v.t.Row(v.cells(i)...) }
-
-// RegistrationURL is the URL at which an invite's token registers an
-// account, as the server's invite command prints it.
-func RegistrationURL(baseURL, token string) string {
-	return strings.TrimSuffix(baseURL, "/") + "/registration/" + token
-}
 
 func stateText(s listing.State) string {
 	switch s {
@@ -283,7 +278,7 @@ func (j *InvitesJSON) Add(i *listing.Invite) error {
 	if j.show {
 		v.jsonSecret = &jsonSecret{Token: i.Token}
 		if j.baseURL != "" {
-			u := RegistrationURL(j.baseURL, i.Token)
+			u := server.RegistrationURL(j.baseURL, i.Token)
 			v.URL = &u
 		}
 	}
