@@ -288,3 +288,38 @@ user "kept" {
 		})
 	}
 }
+
+// TestLocalUsersTargeted: with --target local_users, the count is made on
+// the accounts as the targeted changes leave them, so a demotion left out
+// of the target does not make the apply stale; the demotion and its
+// confirmation follow in the next full plan.
+func TestLocalUsersTargeted(t *testing.T) {
+	conn := pgtest.Connect(t, pgtest.New(t, pgtest.Pleroma))
+	ctx := context.Background()
+	insert(t, conn, seed{nick: "amy"})
+	insert(t, conn, seed{nick: "demoted", admin: true})
+	if _, err := conn.Exec(ctx, `UPDATE users SET is_confirmed = false`); err != nil {
+		t.Fatal(err)
+	}
+	cfg := config(t, `local_users {
+  confirmed = true
+}
+
+user "demoted" {
+  admin = false
+}`)
+	p, diags := planner.Make(ctx, conn, cfg, planner.Options{Targets: []string{"Local_Users"}})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	if len(p.Changes) != 1 || p.Changes[0].Attr("unconfirmed_accounts").Before != int64(1) {
+		t.Fatalf("targeted plan = %+v, want local_users with 1 account (amy)", p.Changes)
+	}
+	if _, err := applier.Apply(ctx, conn, p, cfg, applier.Options{}); err != nil {
+		t.Fatalf("targeted apply: %v", err)
+	}
+	p = applyConverged(t, conn, cfg)
+	if len(p.Changes) != 2 {
+		t.Errorf("the full plan = %+v, want the demotion and local_users", p.Changes)
+	}
+}

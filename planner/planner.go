@@ -27,6 +27,11 @@ type Options struct {
 	Parallelism int
 	// AllowMassPrune lets a plan prune more than prune.max accounts and invites.
 	AllowMassPrune bool
+	// Targets, when set, keeps only the changes of these addresses
+	// (compared case-insensitively), as Terraform's -target. The checks
+	// (groups, prune.max) still cover the whole configuration; local_users
+	// is counted on the accounts as the targeted changes leave them.
+	Targets []string
 }
 
 // Beginner starts transactions; *pgx.Conn and pgxpool.Pool satisfy it.
@@ -261,7 +266,22 @@ func diff(ctx context.Context, cfg *schema.Config, info server.Info, in state, o
 		}
 	}
 	p.Changes = kept
-	if c := st.localUsers(p, in.unconfirmed); c != nil {
+	targeted := func(string) bool { return true }
+	if len(opts.Targets) > 0 {
+		want := map[string]bool{}
+		for _, t := range opts.Targets {
+			want[strings.ToLower(t)] = true
+		}
+		targeted = func(address string) bool { return want[strings.ToLower(address)] }
+		kept = p.Changes[:0]
+		for _, c := range p.Changes {
+			if targeted(c.Address) {
+				kept = append(kept, c)
+			}
+		}
+		p.Changes = kept
+	}
+	if c := st.localUsers(p, in.unconfirmed); c != nil && targeted(c.Address) {
 		p.Changes = append(p.Changes, *c)
 	}
 	sortChanges(p.Changes)

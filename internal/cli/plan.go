@@ -64,9 +64,10 @@ func (a *app) makePlan(g *Globals, opts planner.Options, targets []string) (*sch
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	opts.Targets = targets
 	p, diags := a.readAndPlan(conn, cfg, opts)
 	if !diags.HasErrors() && len(targets) > 0 {
-		diags = append(diags, target(p, targets)...)
+		diags = append(diags, targetWarning())
 	}
 	a.diags(g, cfg, diags)
 	if diags.HasErrors() {
