@@ -14,7 +14,7 @@ import (
 // signOut queues the server's sign_out limited to what was issued before
 // the instant: the account's OAuth tokens and authorizations older than it.
 func (w *writer) signOut(c *planner.Change, after time.Time) {
-	at := after.UTC().Format("2006-01-02 15:04:05")
+	at := after.UTC().Format(planner.TimestampLayout)
 	for _, table := range []string{"oauth_tokens", "oauth_authorizations"} {
 		w.queue(label{address: c.Address, statement: "DELETE FROM " + table},
 			`DELETE FROM `+table+` WHERE user_id = $1 AND inserted_at < $2::text::timestamp`, c.ID, at)
@@ -57,7 +57,10 @@ func (w *writer) remoteInstance(ctx context.Context, c *planner.Change, cfg *sch
 		return &StatementError{Address: c.Address, Statement: "SELECT FROM users", Err: redact(err)}
 	}
 	if n := int64(len(ids)); n != planned(c) {
-		return &StaleError{Moved: []string{fmt.Sprintf("%s: %d accounts to change now, the plan counted %d", c.Address, n, planned(c))}}
+		return &StaleError{Moved: []string{fmt.Sprintf("%s: %s to change now, the plan counted %d", c.Address, accounts(n), planned(c))}}
+	}
+	if planner.AccountsDigest(ids) != c.Fingerprint["accounts"] {
+		return &StaleError{Moved: []string{fmt.Sprintf("%s: the accounts to change are not the ones the plan counted", c.Address)}}
 	}
 	for _, id := range ids {
 		l := label{address: c.Address, id: id}
@@ -98,7 +101,7 @@ func (w *writer) localUsers(ctx context.Context, c *planner.Change, cfg *schema.
 		return &StatementError{Address: c.Address, Statement: "SELECT FROM users", Err: redact(err)}
 	}
 	if n := int64(len(ids)); n != planned(c) {
-		return &StaleError{Moved: []string{fmt.Sprintf("%s: %d accounts to change now, the plan counted %d", c.Address, n, planned(c))}}
+		return &StaleError{Moved: []string{fmt.Sprintf("%s: %s to change now, the plan counted %d", c.Address, accounts(n), planned(c))}}
 	}
 	if want {
 		_, err = w.tx.Exec(ctx, `UPDATE users SET is_confirmed = true, confirmation_token = NULL, updated_at = $2 WHERE id = ANY($1::uuid[])`, ids, w.now)
@@ -116,4 +119,12 @@ func (w *writer) localUsers(ctx context.Context, c *planner.Change, cfg *schema.
 		return &StatementError{Address: c.Address, Statement: "UPDATE users SET is_confirmed", Err: redact(err)}
 	}
 	return nil
+}
+
+// accounts is "1 account" or "N accounts".
+func accounts(n int64) string {
+	if n == 1 {
+		return "1 account"
+	}
+	return fmt.Sprintf("%d accounts", n)
 }

@@ -198,6 +198,17 @@ func TestRemoteInstanceDeactivated(t *testing.T) {
 				t.Fatalf("apply after a new account = %v, want stale", err)
 			}
 			applyConverged(t, conn, cfg)
+
+			// As many accounts in the wrong state, but other ones: stale too.
+			insert(t, conn, seed{nick: "spam5@spam.example", remote: true})
+			p = makePlan(t, conn, cfg)
+			if _, err := conn.Exec(ctx, `UPDATE users SET is_active = NOT is_active WHERE nickname IN ('spam5@spam.example', 'old@spam.example')`); err != nil {
+				t.Fatal(err)
+			}
+			_, err = applier.Apply(ctx, conn, p, cfg, applier.Options{})
+			if !errors.As(err, &stale) || !strings.Contains(strings.Join(stale.Moved, "\n"), "the accounts to change are not the ones the plan counted") {
+				t.Fatalf("apply after a swap = %v, want stale", err)
+			}
 		})
 	}
 }
@@ -321,5 +332,26 @@ user "demoted" {
 	p = applyConverged(t, conn, cfg)
 	if len(p.Changes) != 2 {
 		t.Errorf("the full plan = %+v, want the demotion and local_users", p.Changes)
+	}
+}
+
+// TestMFAMovedIsStale: a plan that changes an account and manages its mfa
+// is refused when MFA was turned on since the plan.
+func TestMFAMovedIsStale(t *testing.T) {
+	conn := pgtest.Connect(t, pgtest.New(t, pgtest.Akkoma))
+	ctx := context.Background()
+	insert(t, conn, seed{nick: "alice"})
+	cfg := config(t, `user "alice" {
+  name = "Alice L."
+  mfa  = false
+}`)
+	p := makePlan(t, conn, cfg)
+	if _, err := conn.Exec(ctx, `UPDATE users SET multi_factor_authentication_settings = '{"enabled": true, "backup_codes": [], "totp": {"secret": "S", "delivery_type": "app", "confirmed": true}}'`); err != nil {
+		t.Fatal(err)
+	}
+	_, err := applier.Apply(ctx, conn, p, cfg, applier.Options{})
+	var stale *applier.StaleError
+	if !errors.As(err, &stale) || strings.Join(stale.Moved, "\n") != "user.alice: mfa changed" {
+		t.Fatalf("apply = %v, want stale on mfa", err)
 	}
 }

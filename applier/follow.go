@@ -65,7 +65,7 @@ func PlanFixFollowState(ctx context.Context, db Beginner, localNick, remoteNick 
 	var p *FollowFixPlan
 	err := readAction(ctx, db, func(tx pgx.Tx, info server.Info) error {
 		var err error
-		p, err = readFollowFix(ctx, tx, info, localNick, remoteNick)
+		p, err = readFollowFix(ctx, tx, info, localNick, remoteNick, "")
 		return err
 	})
 	if err != nil {
@@ -74,7 +74,10 @@ func PlanFixFollowState(ctx context.Context, db Beginner, localNick, remoteNick 
 	return p, nil
 }
 
-func readFollowFix(ctx context.Context, tx pgx.Tx, info server.Info, localNick, remoteNick string) (*FollowFixPlan, error) {
+// readFollowFix reads what a follow repair changes and refuses when the
+// follow is not broken; lock is "" to read, or " FOR UPDATE" under roster's
+// lock, so that the rows the repair decides on stay as read until commit.
+func readFollowFix(ctx context.Context, tx pgx.Tx, info server.Info, localNick, remoteNick, lock string) (*FollowFixPlan, error) {
 	// The server looks both accounts up with User.get_by_nickname, a plain
 	// database lookup that fetches nothing over the network, and checks
 	// neither's locality. roster does: the command exists for a follow of
@@ -108,7 +111,7 @@ func readFollowFix(ctx context.Context, tx pgx.Tx, info server.Info, localNick, 
 	from := `FROM activities ` + followsWhere(info.Flavor)
 	var state *string
 	err = tx.QueryRow(ctx, `SELECT id::text, coalesce(data->>'id', ''), data->>'state' `+from+`
-	  ORDER BY id DESC NULLS LAST LIMIT 1`, local.APID, remote.APID).Scan(&p.FollowID, &p.FollowAPID, &state)
+	  ORDER BY id DESC NULLS LAST LIMIT 1`+lock, local.APID, remote.APID).Scan(&p.FollowID, &p.FollowAPID, &state)
 	if errors.Is(err, pgx.ErrNoRows) || (err == nil && state == nil) {
 		return nil, &RefusedError{Summary: "No follow to fix",
 			Detail: fmt.Sprintf("There is no Follow activity with a state from %s to %s (the server says \"No follow data\"): %s never asked to follow %s, so there is nothing to repair.", local.Nickname, remote.Nickname, local.Nickname, remote.Nickname)}
@@ -117,7 +120,7 @@ func readFollowFix(ctx context.Context, tx pgx.Tx, info server.Info, localNick, 
 		return nil, fmt.Errorf("applier: reading the follow: %w", err)
 	}
 	var rel *int
-	err = tx.QueryRow(ctx, `SELECT state FROM following_relationships WHERE follower_id = $1 AND following_id = $2`,
+	err = tx.QueryRow(ctx, `SELECT state FROM following_relationships WHERE follower_id = $1 AND following_id = $2`+lock,
 		local.ID, remote.ID).Scan(&rel)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("applier: reading the follow relationship: %w", err)
@@ -176,7 +179,7 @@ type FollowFixResult struct {
 func FixFollowState(ctx context.Context, db Beginner, p *FollowFixPlan, opts Options) (FollowFixResult, error) {
 	var res FollowFixResult
 	err := runAction(ctx, db, p.Server, opts, func(tx pgx.Tx, now time.Time) error {
-		again, err := readFollowFix(ctx, tx, p.Server, p.Local.Nickname, p.Remote.Nickname)
+		again, err := readFollowFix(ctx, tx, p.Server, p.Local.Nickname, p.Remote.Nickname, " FOR UPDATE")
 		var refused *RefusedError
 		switch {
 		case errors.As(err, &refused):

@@ -2,6 +2,8 @@ package planner
 
 import (
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -16,9 +18,9 @@ type Sessions struct{ Tokens, Authorizations int64 }
 // Total is the number of sessions to revoke.
 func (s Sessions) Total() int64 { return s.Tokens + s.Authorizations }
 
-// timestampLayout is how an instant is given to a timestamp(0) column:
+// TimestampLayout is how an instant is given to a timestamp(0) column:
 // the server writes naive UTC.
-const timestampLayout = "2006-01-02 15:04:05"
+const TimestampLayout = "2006-01-02 15:04:05"
 
 // ReadSessions counts, for each account id, the OAuth tokens and
 // authorizations inserted before its instant: one query per table,
@@ -31,7 +33,7 @@ func ReadSessions(ctx context.Context, q Querier, after map[string]time.Time) (m
 	var ids, instants []string
 	for id, t := range after {
 		ids = append(ids, id)
-		instants = append(instants, t.UTC().Format(timestampLayout))
+		instants = append(instants, t.UTC().Format(TimestampLayout))
 	}
 	for _, table := range []string{"oauth_tokens", "oauth_authorizations"} {
 		rows, err := q.Query(ctx, `SELECT w.id::text, count(*) FROM `+table+` t
@@ -68,6 +70,18 @@ func ReadSessions(ctx context.Context, q Querier, after map[string]time.Time) (m
 type Instance struct {
 	Active, Inactive               int64
 	ActiveFollows, InactiveFollows int64
+	// ActiveIDs and InactiveIDs digest the ids of each group (AccountsDigest),
+	// so that apply refuses when other accounts are in the wrong state,
+	// even as many as the plan counted.
+	ActiveIDs, InactiveIDs string
+}
+
+// AccountsDigest is the digest of a remote_instance change's accounts: MD5
+// of their ids (uuid text) in id order, joined by commas, as PostgreSQL's
+// md5(string_agg(...)) computes it for the plan.
+func AccountsDigest(ids []string) string {
+	sum := md5.Sum([]byte(strings.Join(ids, ",")))
+	return hex.EncodeToString(sum[:])
 }
 
 // DomainOf is the SQL of the domain of a remote account's nickname
@@ -81,7 +95,9 @@ func ReadInstances(ctx context.Context, q Querier, domains []string) (map[string
 	if len(domains) == 0 {
 		return out, nil
 	}
-	rows, err := q.Query(ctx, `SELECT `+fmt.Sprintf(DomainOf, "u")+`, count(*) FILTER (WHERE u.is_active), count(*) FILTER (WHERE NOT u.is_active)
+	rows, err := q.Query(ctx, `SELECT `+fmt.Sprintf(DomainOf, "u")+`, count(*) FILTER (WHERE u.is_active), count(*) FILTER (WHERE NOT u.is_active),
+	    md5(coalesce(string_agg(u.id::text, ',' ORDER BY u.id) FILTER (WHERE u.is_active), '')),
+	    md5(coalesce(string_agg(u.id::text, ',' ORDER BY u.id) FILTER (WHERE NOT u.is_active), ''))
 	  FROM users u WHERE NOT u.local AND u.nickname IS NOT NULL AND `+fmt.Sprintf(DomainOf, "u")+` = ANY($1::text[]) GROUP BY 1`, domains)
 	if err != nil {
 		return nil, fmt.Errorf("planner: counting remote accounts: %w", err)
@@ -89,7 +105,7 @@ func ReadInstances(ctx context.Context, q Querier, domains []string) (map[string
 	for rows.Next() {
 		var d string
 		var i Instance
-		if err := rows.Scan(&d, &i.Active, &i.Inactive); err != nil {
+		if err := rows.Scan(&d, &i.Active, &i.Inactive, &i.ActiveIDs, &i.InactiveIDs); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("planner: counting remote accounts: %w", err)
 		}
@@ -132,25 +148,30 @@ func (st *planning) remoteInstances(counts map[string]Instance) []*Change {
 			continue
 		}
 		n := counts[r.Domain]
-		wrong, follows, verb, name := n.Active, n.ActiveFollows, "deactivated as the server's deactivate_all_from_instance does", "active_accounts"
+		wrong, follows, ids, verb, name := n.Active, n.ActiveFollows, n.ActiveIDs, "deactivated as the server's deactivate_all_from_instance does", "active_accounts"
 		if *r.Active {
-			wrong, follows, verb, name = n.Inactive, n.InactiveFollows, "activated as the server's activate does", "inactive_accounts"
+			wrong, follows, ids, verb, name = n.Inactive, n.InactiveFollows, n.InactiveIDs, "activated as the server's activate does", "inactive_accounts"
 		}
 		if wrong == 0 {
 			continue
 		}
 		c := &Change{Address: r.Address(), Type: TypeRemoteInstance, Nickname: r.Domain, Action: Update,
-			Attrs:  []Attr{{Name: name, Before: wrong, After: int64(0)}},
-			Source: source(r.DeclRange)}
+			Attrs:       []Attr{{Name: name, Before: wrong, After: int64(0)}},
+			Fingerprint: map[string]string{"accounts": ids},
+			Source:      source(r.DeclRange)}
 		note := fmt.Sprintf("%s of %s %s, but matching the domain exactly", plural(wrong, "account", "accounts"), r.Domain, verb)
 		if follows > 0 {
-			note += fmt.Sprintf("; %s of local accounts removed, follow counts recomputed, nothing federated", plural(follows, "of their follows", "of their follows"))
+			note += fmt.Sprintf("; %s of local accounts removed, follow counts recomputed, nothing federated", followsOf(follows))
 		}
 		c.Notes = append(c.Notes, note)
 		out = append(out, c)
 	}
 	return out
 }
+
+// followsOf is "1 of their follows" or "N of their follows": the noun
+// counts the follows of the group of accounts, whatever n.
+func followsOf(n int64) string { return fmt.Sprintf("%d of their follows", n) }
 
 func plural(n int64, one, many string) string {
 	if n == 1 {

@@ -2,8 +2,6 @@ package planner
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"sort"
 	"strings"
@@ -90,7 +88,17 @@ func scanUsers(rows pgx.Rows) ([]*LiveUser, error) {
 // handing each to visit as it arrives, so that a caller keeps only the rows
 // it needs, whatever the size of the server. It returns the number of rows.
 func ScanLocalUsers(ctx context.Context, q Querier, visit func(*LiveUser)) (int, error) {
-	rows, err := q.Query(ctx, `SELECT `+LiveColumns+` FROM users WHERE local AND nickname IS NOT NULL`)
+	return scanVisit(ctx, q, visit, `SELECT `+LiveColumns+` FROM users WHERE local AND nickname IS NOT NULL`)
+}
+
+// ScanNamedLocalUsers is ScanLocalUsers limited to the given nicknames,
+// compared case-insensitively.
+func ScanNamedLocalUsers(ctx context.Context, q Querier, nicks []string, visit func(*LiveUser)) (int, error) {
+	return scanVisit(ctx, q, visit, `SELECT `+LiveColumns+` FROM users WHERE local AND nickname = ANY($1::citext[])`, nicks)
+}
+
+func scanVisit(ctx context.Context, q Querier, visit func(*LiveUser), sql string, args ...any) (int, error) {
+	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
 		return 0, fmt.Errorf("planner: reading local users: %w", err)
 	}
@@ -108,26 +116,6 @@ func ScanLocalUsers(ctx context.Context, q Querier, visit func(*LiveUser)) (int,
 		return n, fmt.Errorf("planner: reading local users: %w", err)
 	}
 	return n, nil
-}
-
-// ScanNamedLocalUsers is ScanLocalUsers limited to the given nicknames,
-// compared case-insensitively.
-func ScanNamedLocalUsers(ctx context.Context, q Querier, nicks []string, visit func(*LiveUser)) (int, error) {
-	rows, err := q.Query(ctx, `SELECT `+LiveColumns+` FROM users WHERE local AND nickname = ANY($1::citext[])`, nicks)
-	if err != nil {
-		return 0, fmt.Errorf("planner: reading local users: %w", err)
-	}
-	defer rows.Close()
-	n := 0
-	for rows.Next() {
-		u := &LiveUser{}
-		if err := scanUser(rows, u); err != nil {
-			return n, fmt.Errorf("planner: reading local users: %w", err)
-		}
-		visit(u)
-		n++
-	}
-	return n, rows.Err()
 }
 
 // LockUsers reads the rows of the given ids and locks them for update.
@@ -174,28 +162,22 @@ func ReadTaken(ctx context.Context, q Querier, nicks, emails []string) ([]Taken,
 	return out, rows.Err()
 }
 
-// Fingerprint digests each compared column of the row. It covers what
-// roster compares, not updated_at, so that a busy server does not make every
-// plan stale. The password hash enters only as a digest.
+// fingerprinted returns the columns a change's Fingerprint covers: every
+// column roster compares on an account.
+func fingerprinted() []string {
+	return []string{"nickname", "email", "name", "bio", "admin", "moderator", "confirmed",
+		"approved", "locked", "active", "tags", "password", "mfa"}
+}
+
+// Fingerprint digests each compared column of the row (8 bytes each, as
+// column encodes it for RowPrints). It covers what roster compares, not
+// updated_at, so that a busy server does not make every plan stale. The
+// password hash enters only as a digest.
 func (u *LiveUser) Fingerprint() map[string]string {
-	str := func(p *string) string {
-		if p == nil {
-			return "\x00null"
-		}
-		return *p
-	}
-	tags := u.LowerTags()
-	sort.Strings(tags)
-	cols := map[string]string{
-		"nickname": u.Nickname, "email": str(u.Email), "name": str(u.Name), "bio": u.Bio + "\x00" + str(u.RawBio),
-		"admin": fmt.Sprint(u.Admin), "moderator": fmt.Sprint(u.Moderator), "confirmed": fmt.Sprint(u.Confirmed),
-		"approved": fmt.Sprint(u.Approved), "locked": fmt.Sprint(u.Locked), "active": fmt.Sprint(u.Active),
-		"tags": strings.Join(tags, "\x00"), "password": str(u.PasswordHash),
-	}
+	cols := fingerprinted()
 	out := make(map[string]string, len(cols))
-	for k, v := range cols {
-		sum := sha256.Sum256([]byte(u.ID + "\x00" + k + "\x00" + v))
-		out[k] = hex.EncodeToString(sum[:8])
+	for _, c := range cols {
+		out[c] = digest(u.ID, c, u.column(c), 8)
 	}
 	return out
 }

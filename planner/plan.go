@@ -28,9 +28,10 @@ type Plan struct {
 	// Read counts the local accounts read from the database.
 	Read int `json:"read"`
 	// Rows holds a digest of the compared columns of every row read that
-	// the configuration compares, for a saved plan's staleness check. It
+	// the configuration compares, for a saved plan's staleness check; empty
+	// (not nil) when none is, so that apply still checks for new ones. It
 	// is not part of the plan's JSON output.
-	Rows RowPrints `json:"rows,omitempty"`
+	Rows RowPrints `json:"rows"`
 }
 
 // Server describes the database the plan was made against.

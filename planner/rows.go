@@ -134,7 +134,7 @@ func (u *LiveUser) Print(cols []string) string {
 		}
 		b.WriteString(c)
 		b.WriteByte(':')
-		b.WriteString(shortDigest(u.ID, c, u.column(c)))
+		b.WriteString(digest(u.ID, c, u.column(c), 4))
 	}
 	return b.String()
 }
@@ -201,7 +201,9 @@ func (i *LiveInvite) Print() string {
 	return b.String()
 }
 
-func shortDigest(id, col, value string) string {
+// digest is the first n bytes, in hex, of SHA-256 over a row id, a column
+// name and the column's value.
+func digest(id, col, value string, n int) string {
 	h := sha256.New()
 	h.Write([]byte(id))
 	h.Write([]byte{0})
@@ -209,7 +211,7 @@ func shortDigest(id, col, value string) string {
 	h.Write([]byte{0})
 	h.Write([]byte(value))
 	var sum [sha256.Size]byte
-	return hex.EncodeToString(h.Sum(sum[:0])[:4])
+	return hex.EncodeToString(h.Sum(sum[:0])[:n])
 }
 
 // MovedColumns compares two RowPrints entries and returns the columns whose

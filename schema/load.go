@@ -344,6 +344,13 @@ func decodeUser(ev *evaluator, b *hcl.Block) (*User, hcl.Diagnostics) {
 				case t.After(time.Now()):
 					diags = append(diags, attrError(a, "Instant in the future", fmt.Sprintf("sessions_valid_after is %s, in the future: every apply until then would sign the user out again. Give the instant from which sessions are valid, now or earlier (e.g. the time of the incident).", t.UTC().Format(time.RFC3339))))
 				default:
+					// The server stores when a token was issued to the
+					// second, truncated: a fraction counts up to the next
+					// second, so that every token issued before the instant
+					// goes (and those of that second after it too).
+					if t.Nanosecond() != 0 {
+						t = t.Truncate(time.Second).Add(time.Second)
+					}
 					t = t.UTC()
 					u.SessionsValidAfter = &t
 				}

@@ -18,27 +18,43 @@ type Filter struct {
 	not   bool
 }
 
-// words are the filters without a value, each testing one column.
-var words = map[string]func(*Account) bool{
-	"admin":       func(a *Account) bool { return a.Admin },
-	"moderator":   func(a *Account) bool { return a.Moderator },
-	"active":      func(a *Account) bool { return a.Active },
-	"deactivated": func(a *Account) bool { return !a.Active },
-	"confirmed":   func(a *Account) bool { return a.Confirmed },
-	"unconfirmed": func(a *Account) bool { return !a.Confirmed },
-	"approved":    func(a *Account) bool { return a.Approved },
-	"unapproved":  func(a *Account) bool { return !a.Approved },
-	"locked":      func(a *Account) bool { return a.Locked },
-	"unlocked":    func(a *Account) bool { return !a.Locked },
+// word returns the test of a filter without a value, or nil.
+func word(name string) func(*Account) bool {
+	switch name {
+	case "admin":
+		return func(a *Account) bool { return a.Admin }
+	case "moderator":
+		return func(a *Account) bool { return a.Moderator }
+	case "active":
+		return func(a *Account) bool { return a.Active }
+	case "deactivated":
+		return func(a *Account) bool { return !a.Active }
+	case "confirmed":
+		return func(a *Account) bool { return a.Confirmed }
+	case "unconfirmed":
+		return func(a *Account) bool { return !a.Confirmed }
+	case "approved":
+		return func(a *Account) bool { return a.Approved }
+	case "unapproved":
+		return func(a *Account) bool { return !a.Approved }
+	case "locked":
+		return func(a *Account) bool { return a.Locked }
+	case "unlocked":
+		return func(a *Account) bool { return !a.Locked }
+	}
+	return nil
 }
 
-// wordOrder is the order in which FilterSyntax lists the words.
-var wordOrder = []string{"admin", "moderator", "active", "deactivated", "confirmed", "unconfirmed",
-	"approved", "unapproved", "locked", "unlocked"}
+// wordNames are the filters without a value, in the order FilterSyntax
+// lists them.
+func wordNames() []string {
+	return []string{"admin", "moderator", "active", "deactivated", "confirmed", "unconfirmed",
+		"approved", "unapproved", "locked", "unlocked"}
+}
 
 // FilterSyntax describes the valid filters, for diagnostics and help.
 func FilterSyntax() string {
-	return strings.Join(wordOrder, ", ") + "; tag=GLOB, nickname=GLOB, email=GLOB (* matches any characters, ? one); kind=" +
+	return strings.Join(wordNames(), ", ") + "; tag=GLOB, nickname=GLOB, email=GLOB (* matches any characters, ? one); kind=" +
 		kindList("|") + `. A "!" before a word, or "!=" for "=", negates the filter, e.g. '!admin' or 'tag!=bot'`
 }
 
@@ -56,12 +72,12 @@ func ParseFilter(s string) (Filter, error) {
 		switch f.key {
 		case "tag", "nickname", "email":
 			if f.value == "" {
-				return f, fmt.Errorf("%q has no value: give a glob after %s=, e.g. %s=%s", s, f.key, f.key, example[f.key])
+				return f, fmt.Errorf("%q has no value: give a glob after %s=, e.g. %s=%s", s, f.key, f.key, example(f.key))
 			}
 			f.glob = globRegexp(f.value)
 			return f, nil
 		case "kind":
-			for _, k := range Kinds {
+			for _, k := range Kinds() {
 				if f.value == string(k) {
 					return f, nil
 				}
@@ -74,17 +90,28 @@ func ParseFilter(s string) (Filter, error) {
 	if w, neg := strings.CutPrefix(f.key, "!"); neg {
 		f.key, f.not = strings.TrimSpace(w), true
 	}
-	if words[f.key] == nil {
+	if word(f.key) == nil {
 		return f, fmt.Errorf("%q is not a filter", s)
 	}
 	return f, nil
 }
 
-var example = map[string]string{"tag": "staff", "nickname": "'bot_*'", "email": "'*@example.org'"}
+// example is a glob to show in the diagnostic of an empty tag, nickname or
+// email filter.
+func example(key string) string {
+	switch key {
+	case "tag":
+		return "staff"
+	case "nickname":
+		return "'bot_*'"
+	}
+	return "'*@example.org'"
+}
 
 func kindList(sep string) string {
-	out := make([]string, len(Kinds))
-	for i, k := range Kinds {
+	kinds := Kinds()
+	out := make([]string, len(kinds))
+	for i, k := range kinds {
 		out[i] = string(k)
 	}
 	return strings.Join(out, sep)
@@ -131,7 +158,7 @@ func (f Filter) test(a *Account) bool {
 	case "kind":
 		return string(a.Kind) == f.value
 	}
-	return words[f.key](a)
+	return word(f.key)(a)
 }
 
 // OnKind reports whether the filter tests the kind of account; such a

@@ -40,8 +40,8 @@ const (
 	Other Kind = "other"
 )
 
-// Kinds are the kinds, in the order the documentation lists them.
-var Kinds = []Kind{User, Internal, Deleted, Other}
+// Kinds returns the kinds, in the order the documentation lists them.
+func Kinds() []Kind { return []Kind{User, Internal, Deleted, Other} }
 
 // Account is a local account as the listing shows it. It holds no secret.
 type Account struct {
@@ -151,7 +151,7 @@ func ScanAccounts(ctx context.Context, q Querier, lim server.Limits, visit func(
 // rows, then what planner.Managed accepts.
 func kindOf(u *planner.LiveUser, lim server.Limits) Kind {
 	switch {
-	case u.ActorType == "Application" || u.Invisible || strings.HasPrefix(u.Nickname, "internal."):
+	case u.ActorType == "Application" || u.Invisible || strings.HasPrefix(strings.ToLower(u.Nickname), "internal."):
 		return Internal
 	case u.Tombstone():
 		return Deleted

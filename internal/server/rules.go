@@ -161,7 +161,9 @@ func BaseURLFromAPID(apID, nick string) string {
 }
 
 // RegistrationURL is the URL at which an invite's token registers an
-// account, as the server's invite command prints it.
+// account. The token goes in as it is: its "=" padding is valid in a path,
+// though Phoenix's route helpers would write it %3D (as PasswordResetPath
+// does, for the page the server's reset command prints).
 func RegistrationURL(baseURL, token string) string {
 	return strings.TrimSuffix(baseURL, "/") + "/registration/" + token
 }

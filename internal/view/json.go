@@ -44,7 +44,7 @@ type jsonChange struct {
 	Address      string     `json:"address"`
 	Mode         string     `json:"mode"`
 	Type         string     `json:"type"`
-	Name         string     `json:"name"`
+	Name         string     `json:"name,omitempty"` // absent for local_users, which has no label
 	Change       jsonDetail `json:"change"`
 	ActionReason string     `json:"action_reason,omitempty"`
 	Reasons      []string   `json:"reasons,omitempty"`

@@ -74,13 +74,13 @@ func TestUsersTableFits(t *testing.T) {
 
 func TestTableCellsAreSanitized(t *testing.T) {
 	a := &listing.Account{Nickname: "eve", Active: true, Confirmed: true, Approved: true,
-		Tags: []string{"x\x1b[31mred", "line\nbreak"}, Kind: listing.User}
+		Tags: []string{"x\x1b[31mred", "line\nbreak", "rtl\u202eflip", "zero\u200bwidth"}, Kind: listing.User}
 	out := usersTable(false, 0, []*listing.Account{a})
 	if strings.ContainsAny(out[:len(out)-1], "\x1b\r") || strings.Count(out, "\n") != 2 {
 		t.Errorf("a control character reached the output: %q", out)
 	}
-	if !strings.Contains(out, `x\x1b[31mred,line\nbreak`) {
-		t.Errorf("control characters not escaped: %q", out)
+	if !strings.Contains(out, `x\x1b[31mred,line\nbreak,rtl\u202eflip,zero\u200bwidth`) {
+		t.Errorf("control and format characters not escaped: %q", out)
 	}
 }
 

@@ -107,14 +107,16 @@ func (t *Table) line(cells []string) string {
 	return strings.TrimRight(b.String(), " ")
 }
 
-// sanitize replaces each control character with its Go escape (\n, \x1b).
+// sanitize replaces each control or format character with its Go escape
+// (\n, \x1b, \u202e): a bidi override or a zero-width character in a tag
+// would spoof the table or throw off its columns.
 func sanitize(s string) string {
-	if strings.IndexFunc(s, unicode.IsControl) < 0 {
+	if strings.IndexFunc(s, unsafeRune) < 0 {
 		return s
 	}
 	var b strings.Builder
 	for _, r := range s {
-		if unicode.IsControl(r) {
+		if unsafeRune(r) {
 			q := fmt.Sprintf("%+q", r) // '\x1b', '\n', '\u0085'
 			b.WriteString(q[1 : len(q)-1])
 			continue
@@ -172,3 +174,6 @@ func graphemeWidth(g []byte) int {
 	}
 	return 1
 }
+
+// unsafeRune reports a control (Cc) or format (Cf) character.
+func unsafeRune(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }
