@@ -85,7 +85,7 @@ func configDir(t *testing.T, files map[string]string) string {
 // samplePlan is a plan of every value type: strings, bools, whole numbers,
 // lists, nulls and sensitive attributes.
 func samplePlan() *planner.Plan {
-	return &planner.Plan{FormatVersion: planner.FormatVersion, Read: 6,
+	return &planner.Plan{FormatVersion: planner.FormatVersion, Read: 6, Rows: planner.RowPrints{"user:00000199-0000-0000-0000-000000000001": "admin:00112233 nickname:44556677"},
 		Server: planner.Server{Flavor: server.Pleroma, Version: 20240904142434, URL: "https://social.example.org", Known: true},
 		Changes: []planner.Change{
 			{Address: "user.root", Type: "user", Nickname: "root", Action: planner.Update, ID: "00000199-0000-0000-0000-000000000001",
