@@ -186,14 +186,16 @@ func plural(n int64, one, many string) string {
 // without a user block that sets confirmed. Deactivated accounts count, as
 // in the server's confirm_all.
 func LocalUsersCovers(cfg *schema.Config, u *LiveUser) bool {
-	if u.Admin || u.Moderator || u.Invisible || u.ActorType == "Application" || u.Tombstone() ||
-		strings.HasPrefix(strings.ToLower(u.Nickname), "internal.") {
-		return false
-	}
-	if d := cfg.User(u.Nickname); d != nil && d.Confirmed != nil {
-		return false
-	}
-	return true
+	return !u.Admin && !u.Moderator && !u.Tombstone() && localUsersMayCover(u, cfg.User(u.Nickname))
+}
+
+// localUsersMayCover is the part of LocalUsersCovers that no change of the
+// account's state alters: not an internal actor, and no user block (d) of
+// its own that sets confirmed. The applier's SQL in localUsers says the
+// same.
+func localUsersMayCover(u *LiveUser, d *schema.User) bool {
+	return !u.Invisible && u.ActorType != "Application" && !strings.HasPrefix(strings.ToLower(u.Nickname), "internal.") &&
+		(d == nil || d.Confirmed == nil)
 }
 
 // afterPlan is an account as the plan leaves it: its roles and

@@ -60,10 +60,7 @@ func Compared(cfg *schema.Config) Comparer {
 	if l := cfg.LocalUsers; l != nil && l.Confirmed != nil {
 		local = []string{"admin", "confirmed", "moderator", "tombstone"}
 	}
-	covered := func(u *LiveUser, d *schema.User) bool {
-		return local != nil && !u.Invisible && u.ActorType != "Application" &&
-			!strings.HasPrefix(strings.ToLower(u.Nickname), "internal.") && (d == nil || d.Confirmed == nil)
-	}
+	covered := func(u *LiveUser, d *schema.User) bool { return local != nil && localUsersMayCover(u, d) }
 	return func(u *LiveUser) []string {
 		d := cfg.User(u.Nickname)
 		var cols []string
