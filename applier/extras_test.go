@@ -18,17 +18,12 @@ import (
 	"github.com/roster-project/roster/planner"
 )
 
-// addSession inserts an OAuth token or authorization issued at the given time.
+// addSession inserts an OAuth token or authorization issued at the given
+// time (session, beside, issues them now).
 func addSession(t *testing.T, conn *pgx.Conn, table, user string, at time.Time) {
 	t.Helper()
-	ctx := context.Background()
-	var app int64
-	if err := conn.QueryRow(ctx, `INSERT INTO apps (client_name, redirect_uris, inserted_at, updated_at)
-	  VALUES ('app', 'urn:ietf:wg:oauth:2.0:oob', now(), now()) RETURNING id`).Scan(&app); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := conn.Exec(ctx, `INSERT INTO `+table+` (app_id, user_id, token, inserted_at, updated_at)
-	  VALUES ($1, $2, md5(random()::text), $3, $3)`, app, user, at); err != nil {
+	if _, err := conn.Exec(context.Background(), `INSERT INTO `+table+` (app_id, user_id, token, inserted_at, updated_at)
+	  VALUES ($1, $2, md5(random()::text), $3, $3)`, oauthApp(t, conn), user, at); err != nil {
 		t.Fatal(err)
 	}
 }
