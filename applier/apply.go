@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -34,11 +31,21 @@ type Options struct {
 	// FixFollowState) write to a schema newer than roster knows; Apply
 	// takes it from the configuration's server block instead.
 	AllowUnknownVersion bool
+	// Plan are the options the plan to apply was made with (targets,
+	// --allow-mass-prune): Apply plans again with them under its lock.
+	Plan planner.Options
+	// Approved names the plan Apply is given in the lines of a
+	// *StaleError; default "the plan shown".
+	Approved string
 }
 
 // Result is what an apply did.
 type Result struct {
 	Added, Changed, Destroyed int
+	// Plan is the plan applied: the one made again under the lock, which
+	// writes what the approved plan says; its counts that only describe
+	// (accounts read, sessions ended) are the ones of the moment of apply.
+	Plan *planner.Plan
 	// InviteURLs are the registration URLs of the created invites, in plan
 	// order. They hold the invites' tokens: print them only to a terminal
 	// or when asked to, never in a log or an error.
@@ -50,28 +57,36 @@ type Beginner interface {
 	BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error)
 }
 
-// Apply carries out p, which was made from cfg, in one transaction. On any
-// error nothing is written.
-func Apply(ctx context.Context, db Beginner, p *planner.Plan, cfg *schema.Config, opts Options) (Result, error) {
+// Apply makes the database match cfg in one transaction, writing exactly
+// what the approved plan want says or nothing at all. want is evidence, not
+// instructions: under roster's lock, with the rows want changes locked,
+// Apply plans again from cfg and the live rows and proceeds only when the
+// new plan equals want in everything it would write
+// (planner.Differences); then it writes the new plan. Otherwise it returns
+// a *StaleError listing the differences, or a *PlanError when the new plan
+// fails, and writes nothing. On any error nothing is written.
+func Apply(ctx context.Context, db Beginner, want *planner.Plan, cfg *schema.Config, opts Options) (Result, error) {
 	if opts.LockTimeout == 0 {
 		opts.LockTimeout = 10 * time.Second
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if p.Empty() {
-		return Result{}, nil
+	if want.Empty() {
+		return Result{Plan: want}, nil
 	}
-	if !p.Server.Known && !cfg.Server.AllowUnknownVersion {
-		return Result{}, &UnknownVersionError{Version: p.Server.Version, Newest: server.Info{Flavor: p.Server.Flavor}.Newest()}
+	if !want.Server.Known && !cfg.Server.AllowUnknownVersion {
+		return Result{}, &UnknownVersionError{Version: want.Server.Version, Newest: server.Info{Flavor: want.Server.Flavor}.Newest()}
 	}
 	// The slow, CPU-bound work (keys, hashes) happens before the lock is
-	// taken, so the lock is held only for the writes.
-	creates, err := prepareCreates(ctx, p, cfg, opts.Parallelism)
+	// taken, so the lock is held only for planning again and writing. It
+	// depends only on the configuration and which accounts are created,
+	// which the new plan must share with want.
+	creates, err := prepareCreates(ctx, want, cfg, opts.Parallelism)
 	if err != nil {
 		return Result{}, err
 	}
-	secrets, err := prepareSecrets(ctx, p, cfg, opts.Parallelism)
+	secrets, err := prepareSecrets(ctx, want, cfg, opts.Parallelism)
 	if err != nil {
 		return Result{}, err
 	}
@@ -88,14 +103,7 @@ func Apply(ctx context.Context, db Beginner, p *planner.Plan, cfg *schema.Config
 	if err := Lock(ctx, tx, opts.LockTimeout); err != nil {
 		return Result{}, err
 	}
-	info, err := server.Detect(ctx, tx)
-	if err != nil {
-		return Result{}, err
-	}
-	if info.Flavor != p.Server.Flavor || info.Version != p.Server.Version {
-		return Result{}, &StaleError{Moved: []string{fmt.Sprintf("the database is now %s; the plan was made against %s (schema %d)", info, p.Server.Flavor.Title(), p.Server.Version)}}
-	}
-	live, invites, err := recheck(ctx, tx, p, cfg)
+	live, invites, err := lockRows(ctx, tx, want)
 	if isLockTimeout(err) {
 		tx.Rollback(context.WithoutCancel(ctx))
 		committed = true
@@ -104,37 +112,90 @@ func Apply(ctx context.Context, db Beginner, p *planner.Plan, cfg *schema.Config
 	if err != nil {
 		return Result{}, err
 	}
-	now := opts.Now().UTC().Truncate(time.Second)
-	w := &writer{tx: tx, info: info, now: now, baseURL: p.Server.URL}
-	if err := w.insertUsers(ctx, creates); err != nil {
+	if opts.Approved == "" {
+		opts.Approved = "the plan shown"
+	}
+	p, err := planAgain(ctx, tx, want, cfg, opts)
+	if err != nil {
 		return Result{}, err
+	}
+	info, err := server.Detect(ctx, tx)
+	if err != nil {
+		return Result{}, err
+	}
+	urls, err := write(ctx, &writer{tx: tx, info: info, now: opts.Now().UTC().Truncate(time.Second), baseURL: p.Server.URL},
+		p, cfg, bind(creates, p), secrets, live, invites)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return Result{}, fmt.Errorf("applier: commit: %w", err)
+	}
+	committed = true
+	add, change, destroy := p.Counts()
+	return Result{Added: add, Changed: change, Destroyed: destroy, Plan: p, InviteURLs: urls}, nil
+}
+
+// planAgain makes the plan of cfg in tx, under the lock, and returns it
+// when it writes what want says.
+func planAgain(ctx context.Context, tx pgx.Tx, want *planner.Plan, cfg *schema.Config, opts Options) (*planner.Plan, error) {
+	p, diags := planner.MakeIn(ctx, tx, cfg, opts.Plan)
+	if diags.HasErrors() {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		return nil, &PlanError{Diags: diags}
+	}
+	if d := planner.Differences(want, p, opts.Approved); len(d) > 0 {
+		return nil, &StaleError{Moved: d}
+	}
+	return p, nil
+}
+
+// bind points the prepared accounts at the changes of p that create them:
+// the same addresses as the plan they were prepared for.
+func bind(creates []*newUser, p *planner.Plan) []*newUser {
+	for _, n := range creates {
+		for i := range p.Changes {
+			if c := &p.Changes[i]; c.Address == n.change.Address && c.Action == planner.Create {
+				n.change = c
+			}
+		}
+	}
+	return creates
+}
+
+// write carries out p in the writer's transaction, in the server's order:
+// new accounts, invites and updates, then deletions, then remote instances
+// and local_users on the accounts as those left them. It returns the
+// registration URLs of the invites it creates.
+func write(ctx context.Context, w *writer, p *planner.Plan, cfg *schema.Config, creates []*newUser, secrets map[string]string,
+	live map[string]*planner.LiveUser, invites map[int64]*planner.LiveInvite) ([]string, error) {
+	if err := w.insertUsers(ctx, creates); err != nil {
+		return nil, err
 	}
 	var urls []string
 	for i := range p.Changes {
 		c := &p.Changes[i]
 		switch {
-		case c.Type == "invite" && c.Action == planner.Create:
+		case c.Type == planner.TypeInvite && c.Action == planner.Create:
 			url, err := w.createInvite(c, cfg)
 			if err != nil {
-				return Result{}, err
+				return nil, err
 			}
 			urls = append(urls, url)
-		case c.Type == "invite" && c.Action == planner.Update:
+		case c.Type == planner.TypeInvite && c.Action == planner.Update:
 			if err := w.updateInvite(c, invites[c.InviteID]); err != nil {
-				return Result{}, err
+				return nil, err
 			}
-		case c.Type == "invite":
-			return Result{}, fmt.Errorf("applier: %s: an invite cannot be %sd", c.Address, c.Action)
-		case c.Type != planner.TypeUser:
-			// remote_instance and local_users run last, below.
-		case c.Action == planner.Update:
+		case c.Type == planner.TypeUser && c.Action == planner.Update:
 			if err := w.updateUser(ctx, c, cfg.User(c.Nickname), live[c.ID], secrets[c.Address]); err != nil {
-				return Result{}, err
+				return nil, err
 			}
 		}
 	}
 	if err := w.flush(ctx); err != nil {
-		return Result{}, err
+		return nil, err
 	}
 	// Deletions come last, each as the server's rm after the other changes.
 	var del *deleter
@@ -144,39 +205,33 @@ func Apply(ctx context.Context, db Beginner, p *planner.Plan, cfg *schema.Config
 			continue
 		}
 		if del == nil {
+			var err error
 			if del, err = newDeleter(w, cfg.Server.Federating); err != nil {
-				return Result{}, err
+				return nil, err
 			}
 		}
 		if err := del.deleteUser(ctx, c, live[c.ID]); err != nil {
-			return Result{}, err
+			return nil, err
 		}
 	}
 	if err := w.flush(ctx); err != nil {
-		return Result{}, err
+		return nil, err
 	}
-	// Remote instances, then local_users, on the accounts as the changes
-	// above left them (a demoted admin is covered, a deleted account not).
 	for i := range p.Changes {
 		if c := &p.Changes[i]; c.Type == planner.TypeRemoteInstance {
 			if err := w.remoteInstance(ctx, c, cfg); err != nil {
-				return Result{}, err
+				return nil, err
 			}
 		}
 	}
 	for i := range p.Changes {
 		if c := &p.Changes[i]; c.Type == planner.TypeLocalUsers {
 			if err := w.localUsers(ctx, c, cfg); err != nil {
-				return Result{}, err
+				return nil, err
 			}
 		}
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return Result{}, fmt.Errorf("applier: commit: %w", err)
-	}
-	committed = true
-	add, change, destroy := p.Counts()
-	return Result{Added: add, Changed: change, Destroyed: destroy, InviteURLs: urls}, nil
+	return urls, nil
 }
 
 var errLockTimeout = errors.New("applier: lock timeout")
@@ -247,182 +302,30 @@ func readHolders(ctx context.Context, conn *pgx.Conn, sql string, args ...any) [
 	return out
 }
 
-// recheck re-reads, under the lock, every row the plan read and every
-// nickname, address and invite token it creates, and refuses when one moved.
-// It returns the locked accounts by id and invites by id.
-func recheck(ctx context.Context, tx pgx.Tx, p *planner.Plan, cfg *schema.Config) (map[string]*planner.LiveUser, map[int64]*planner.LiveInvite, error) {
-	var ids, nicks, emails, tokens []string
+// lockRows locks, before the plan is made again, the rows of users and
+// invites that want changes: a new plan that writes what want says changes
+// the same rows, so that what it read of them cannot move before the
+// writes. It returns them by id.
+func lockRows(ctx context.Context, tx pgx.Tx, want *planner.Plan) (map[string]*planner.LiveUser, map[int64]*planner.LiveInvite, error) {
+	var ids []string
 	var inviteIDs []int64
-	for _, c := range p.Changes {
+	for _, c := range want.Changes {
 		switch {
-		case c.Type == "invite" && c.Action == planner.Update:
+		case c.Type == planner.TypeInvite && c.Action == planner.Update:
 			inviteIDs = append(inviteIDs, c.InviteID)
-		case c.Type == "invite" && c.Action == planner.Create:
-			if inv := configInvite(cfg, c.Nickname); inv != nil {
-				tokens = append(tokens, inv.Token.Reveal())
-			}
-		case c.Type != planner.TypeUser:
-		case c.Action == planner.Update || c.Action == planner.Delete:
+		case c.Type == planner.TypeUser && (c.Action == planner.Update || c.Action == planner.Delete):
 			ids = append(ids, c.ID)
-		case c.Action == planner.Create:
-			nicks = append(nicks, c.Nickname)
-			if a := c.Attr("email"); a != nil {
-				if e, ok := a.After.(string); ok {
-					emails = append(emails, e)
-				}
-			}
 		}
 	}
 	live, err := planner.LockUsers(ctx, tx, ids)
 	if err != nil {
 		return nil, nil, err
 	}
-	var invites map[int64]*planner.LiveInvite
-	if len(inviteIDs) > 0 {
-		if invites, err = planner.LockInvites(ctx, tx, inviteIDs); err != nil {
-			return nil, nil, err
-		}
-	}
-	var moved []string
-	for _, c := range p.Changes {
-		switch {
-		case c.Type == "invite" && c.Action == planner.Update:
-			if li := invites[c.InviteID]; li == nil {
-				moved = append(moved, c.Address+": the invite no longer exists")
-			} else {
-				moved = append(moved, movedColumns(c, li.Fingerprint())...)
-			}
-		case c.Type != planner.TypeUser:
-		case c.Action == planner.Update || c.Action == planner.Delete:
-			if lu := live[c.ID]; lu == nil {
-				moved = append(moved, c.Address+": the account no longer exists")
-			} else {
-				moved = append(moved, movedColumns(c, lu.Fingerprint())...)
-			}
-		}
-	}
-	if len(nicks) > 0 {
-		taken, err := planner.ReadTaken(ctx, tx, nicks, emails)
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, t := range taken {
-			moved = append(moved, fmt.Sprintf("account %q now holds a nickname or e-mail address the plan creates", t.Nickname))
-		}
-	}
-	if len(tokens) > 0 {
-		rows, err := tx.Query(ctx, `SELECT token FROM user_invite_tokens WHERE token = ANY($1::text[])`, tokens)
-		if err != nil {
-			return nil, nil, fmt.Errorf("applier: re-reading invites: %w", err)
-		}
-		existing, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			return nil, nil, fmt.Errorf("applier: re-reading invites: %w", err)
-		}
-		have := map[string]bool{}
-		for _, t := range existing {
-			have[t] = true
-		}
-		for _, c := range p.Changes {
-			if c.Type != "invite" || c.Action != planner.Create {
-				continue
-			}
-			if inv := configInvite(cfg, c.Nickname); inv != nil && have[inv.Token.Reveal()] {
-				moved = append(moved, c.Address+": an invite with its token now exists")
-			}
-		}
-	}
-	if p.Rows != nil {
-		more, err := recheckRows(ctx, tx, p, cfg, live, invites, tokens)
-		if err != nil {
-			return nil, nil, err
-		}
-		moved = append(moved, more...)
-	}
-	if len(moved) > 0 {
-		sort.Strings(moved)
-		return nil, nil, &StaleError{Moved: moved}
+	invites, err := planner.LockInvites(ctx, tx, inviteIDs)
+	if err != nil {
+		return nil, nil, err
 	}
 	return live, invites, nil
-}
-
-// recheckRows compares every row the configuration compares with the
-// digests the plan recorded (planner.RowPrints), skipping the rows the
-// plan changes, which recheck has locked and compared already. It reads
-// every local account once, without locking the rows it does not change:
-// roster's lock keeps other rosters out, and the server changes these
-// columns only at an admin's request.
-func recheckRows(ctx context.Context, tx pgx.Tx, p *planner.Plan, cfg *schema.Config, locked map[string]*planner.LiveUser, lockedInvites map[int64]*planner.LiveInvite, creating []string) ([]string, error) {
-	compared := planner.Compared(cfg)
-	seen := map[string]bool{}
-	var moved []string
-	scan := planner.ScanLocalUsers
-	if !planner.ComparesUndeclared(cfg) {
-		nicks := make([]string, 0, len(cfg.Users))
-		for _, u := range cfg.Users {
-			nicks = append(nicks, u.Nickname)
-		}
-		scan = func(ctx context.Context, q planner.Querier, visit func(*planner.LiveUser)) (int, error) {
-			return planner.ScanNamedLocalUsers(ctx, q, nicks, visit)
-		}
-	}
-	_, err := scan(ctx, tx, func(u *planner.LiveUser) {
-		key := "user:" + u.ID
-		before, had := p.Rows[key]
-		cols := compared(u)
-		if had {
-			seen[key] = true
-		}
-		if locked[u.ID] != nil || (!had && cols == nil) {
-			return
-		}
-		switch {
-		case !had:
-			moved = append(moved, fmt.Sprintf("user.%s: a new account, or one the plan did not compare", u.Nickname))
-		case cols == nil:
-			moved = append(moved, fmt.Sprintf("user.%s: no longer compared by the configuration", u.Nickname))
-		default:
-			if cs := planner.MovedColumns(before, u.Print(cols)); len(cs) > 0 {
-				moved = append(moved, fmt.Sprintf("user.%s: %s changed", u.Nickname, strings.Join(cs, ", ")))
-			}
-		}
-	})
-	if err != nil {
-		return nil, err
-	}
-	if len(cfg.Invites) > 0 || cfg.Prune.Invites == "revoke" {
-		invites, err := planner.ReadInvites(ctx, tx)
-		if err != nil {
-			return nil, err
-		}
-		for _, i := range invites {
-			key := fmt.Sprintf("invite:%d", i.ID)
-			before, had := p.Rows[key]
-			seen[key] = true
-			switch {
-			case lockedInvites[i.ID] != nil || (!had && slices.Contains(creating, i.Token)):
-				// compared by recheck, or reported as a token the plan creates
-			case !had:
-				moved = append(moved, fmt.Sprintf("invite #%d: a new invite since the plan", i.ID))
-			default:
-				if cs := planner.MovedColumns(before, i.Print()); len(cs) > 0 {
-					moved = append(moved, fmt.Sprintf("invite #%d: %s changed", i.ID, strings.Join(cs, ", ")))
-				}
-			}
-		}
-	}
-	var gone []string
-	for key := range p.Rows {
-		if !seen[key] {
-			what := "account " + strings.TrimPrefix(key, "user:")
-			if id, ok := strings.CutPrefix(key, "invite:"); ok {
-				what = "invite #" + id
-			}
-			gone = append(gone, what+": deleted since the plan")
-		}
-	}
-	sort.Strings(gone)
-	return append(moved, gone...), nil
 }
 
 // configInvite returns the configuration's invite of that name, or nil.
@@ -431,15 +334,6 @@ func configInvite(cfg *schema.Config, name string) *schema.Invite {
 		if i.Name == name {
 			return i
 		}
-	}
-	return nil
-}
-
-// movedColumns says which compared columns of a change's row moved since
-// the plan, as one line, or nothing.
-func movedColumns(c planner.Change, now map[string]string) []string {
-	if cols := planner.Moved(c.Fingerprint, now); len(cols) > 0 {
-		return []string{c.Address + ": " + strings.Join(cols, ", ") + " changed"}
 	}
 	return nil
 }

@@ -333,8 +333,7 @@ user "alice" {}
 	}
 }
 
-// TestDeletePleroma270AndNotFederating uses a plan made by hand: on the
-// Pleroma 2.7.0 release the delete job has max_attempts 1, and with
+// TestDeletePleroma270AndNotFederating: on the Pleroma 2.7.0 release the delete job has max_attempts 1, and with
 // federating = false no publish job is enqueued (both flavors).
 func TestDeletePleroma270AndNotFederating(t *testing.T) {
 	cases := []struct {
@@ -358,16 +357,18 @@ func TestDeletePleroma270AndNotFederating(t *testing.T) {
 			if tc.release && version != server.Pleroma270 {
 				t.Fatalf("schema version %d, want the 2.7.0 release", version)
 			}
-			lu := liveUser(t, conn, bob)
-			p := &planner.Plan{FormatVersion: planner.FormatVersion,
-				Server: planner.Server{Flavor: f, Version: version, URL: baseURL, Known: true},
-				Changes: []planner.Change{{Address: "user.bob", Type: "user", Nickname: "bob", Action: planner.Delete,
-					ID: bob, Fingerprint: lu.Fingerprint(),
-					Attrs: []planner.Attr{{Name: "active", Before: true}, {Name: "admin", Before: true}}}}}
 			cfg := config(t, `server {
   url        = "https://social.example.org"
   federating = false
+}
+
+user "bob" {
+  state = "absent"
 }`)
+			p := makePlan(t, conn, cfg)
+			if len(p.Changes) != 1 || p.Changes[0].Action != planner.Delete || p.Server.Version != version {
+				t.Fatalf("plan = %+v, want bob's deletion on schema %d", p, version)
+			}
 			start := time.Now().UTC().Truncate(time.Second)
 			res, err := applier.Apply(context.Background(), conn, p, cfg, applier.Options{})
 			end := time.Now().UTC()
@@ -519,7 +520,8 @@ func TestDeleteStale(t *testing.T) {
 	}
 	moved := append([]string(nil), stale.Moved...)
 	sort.Strings(moved)
-	if want := []string{"user.bob: admin, email changed"}; !reflect.DeepEqual(moved, want) {
+	if want := []string{`user.bob: admin: not listed in the plan shown, true now`,
+		`user.bob: email: "bob@example.org" in the plan shown, "new@example.org" now`}; !reflect.DeepEqual(moved, want) {
 		t.Errorf("moved = %q, want %q", moved, want)
 	}
 	sameSnapshot(t, before, snapshot(t, conn))

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
@@ -55,15 +56,29 @@ func (e *LockError) Error() string {
 	return b.String()
 }
 
-// StaleError is returned when rows the plan read changed before the lock
-// was taken.
+// StaleError is returned when the database moved since the plan was made:
+// a plan made again under the lock would write something else.
 type StaleError struct {
-	// Moved lists what changed, one line each, e.g. `user.bob: email`.
+	// Moved lists what differs, one line each, e.g. `user.bob: name:
+	// "Bob" → "Robert" in the saved plan, "Rob" → "Robert" now`.
 	Moved []string
 }
 
 func (e *StaleError) Error() string {
 	return "applier: the database changed since the plan was made:\n  " + strings.Join(e.Moved, "\n  ")
+}
+
+// PlanError is returned when the plan made again under the lock fails: the
+// database moved so that the configuration no longer plans (a nickname the
+// plan creates was registered meanwhile, say).
+type PlanError struct {
+	// Diags are the new plan's diagnostics, with the configuration's source
+	// ranges.
+	Diags hcl.Diagnostics
+}
+
+func (e *PlanError) Error() string {
+	return "applier: the database changed since the plan was made, and a new plan fails: " + e.Diags.Error()
 }
 
 // StatementError names the object and statement that failed.

@@ -59,7 +59,7 @@ func (w *writer) remoteInstance(ctx context.Context, c *planner.Change, cfg *sch
 	if n := int64(len(ids)); n != planned(c) {
 		return &StaleError{Moved: []string{fmt.Sprintf("%s: %s to change now, the plan counted %d", c.Address, accounts(n), planned(c))}}
 	}
-	if planner.AccountsDigest(ids) != c.Fingerprint["accounts"] {
+	if planner.AccountsDigest(ids) != c.Accounts {
 		return &StaleError{Moved: []string{fmt.Sprintf("%s: the accounts to change are not the ones the plan counted", c.Address)}}
 	}
 	for _, id := range ids {

@@ -217,8 +217,9 @@ prune { invites = "revoke" }
 	}
 }
 
-// TestInviteStale: an invite that was used, or a token that appeared, after
-// the plan was made stops the apply, naming the invite but not its token.
+// TestInviteStale: a token that appeared after the plan was made stops the
+// apply, naming the invite but not its token; a registration that used an
+// invite since does not (its uses only describe it).
 func TestInviteStale(t *testing.T) {
 	for _, fx := range pgtest.Flavors() {
 		t.Run(fx.Name, func(t *testing.T) {
@@ -243,7 +244,7 @@ invite "summer" {}
 			if !errors.As(err, &stale) {
 				t.Fatalf("err = %v, want a StaleError", err)
 			}
-			want := []string{"invite.spring: uses changed", "invite.summer: an invite with its token now exists"}
+			want := []string{"invite.summer: the plan shown creates it, a new plan does not"}
 			if !reflect.DeepEqual(stale.Moved, want) {
 				t.Errorf("moved = %q, want %q", stale.Moved, want)
 			}
@@ -257,40 +258,54 @@ invite "summer" {}
 	}
 }
 
-// TestInviteTypeFromPlan: the applier writes the invite_type the server
-// would derive, and refuses a hand-made plan whose invite_type disagrees
-// with its limits; a plan never sets used back to false.
-func TestInviteTypeFromPlan(t *testing.T) {
+// TestHandMadeInvitePlansAreRefused: a plan is evidence, not instructions.
+// A plan made by hand (an invite_type that disagrees with its limits, a
+// used invite reopened) is not what the configuration plans, so apply
+// refuses it, naming the differences, and writes nothing; the plan the
+// configuration does make is applied.
+func TestHandMadeInvitePlansAreRefused(t *testing.T) {
 	conn := pgtest.Connect(t, pgtest.New(t, pgtest.Pleroma))
 	seedInvite(t, conn, "old-token", i64(5), nil, "reusable", 0, true)
 	var id int64
 	row(t, conn, `SELECT id FROM user_invite_tokens`, nil, &id)
-	var version int64
-	row(t, conn, `SELECT max(version) FROM schema_migrations`, nil, &version)
-	lis, err := planner.LockInvites(context.Background(), conn, []int64{id})
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfg := config(t, `
+server { url = "https://social.example.org" }
 variable "tok" { sensitive = true }
 invite "new" {
   token      = var.tok
   expires_at = "2027-01-01"
 }`, "tok=the-new-token")
-	srv := planner.Server{Flavor: "pleroma", Version: version, URL: baseURL, Known: true}
-	bad := &planner.Plan{Server: srv, Changes: []planner.Change{{Address: "invite.new", Type: "invite", Nickname: "new", Action: planner.Create,
-		Attrs: []planner.Attr{{Name: "expires_at", After: "2027-01-01"}, {Name: "invite_type", After: "one_time"}, {Name: "token", Sensitive: true}}}}}
-	_, err = applier.Apply(context.Background(), conn, bad, cfg, applier.Options{})
-	if err == nil || !strings.Contains(err.Error(), "invite_type") || strings.Contains(err.Error(), "the-new-token") {
-		t.Fatalf("err = %v, want a refusal naming invite_type without the token", err)
+	real := makePlan(t, conn, cfg)
+	forge := func(edit func(p *planner.Plan)) *planner.Plan {
+		p := makePlan(t, conn, cfg)
+		edit(p)
+		return p
 	}
-	good := &planner.Plan{Server: srv, Changes: []planner.Change{
-		{Address: "invite.new", Type: "invite", Nickname: "new", Action: planner.Create,
-			Attrs: []planner.Attr{{Name: "expires_at", After: "2027-01-01"}, {Name: "token", Sensitive: true}}},
-		{Address: "invite.#1", Type: "invite", Nickname: "#1", Action: planner.Update, InviteID: id, Fingerprint: lis[id].Fingerprint(),
-			Attrs: []planner.Attr{{Name: "max_use", Before: int64(5), After: nil}, {Name: "revoked", Before: true, After: false}}},
-	}}
-	res, err := applier.Apply(context.Background(), conn, good, cfg, applier.Options{})
+	for name, tc := range map[string]struct {
+		plan *planner.Plan
+		want []string
+	}{
+		"invite_type disagrees with the limits": {forge(func(p *planner.Plan) { p.Changes[0].Attr("invite_type").After = "one_time" }),
+			[]string{`invite.new: invite_type: null → "one_time" in the plan shown, null → "date_limited" now`}},
+		"a used invite reopened": {forge(func(p *planner.Plan) {
+			p.Changes = append(p.Changes, planner.Change{Address: "invite.#1", Type: "invite", Nickname: "#1", Action: planner.Update, InviteID: id,
+				Attrs: []planner.Attr{{Name: "max_use", Before: int64(5), After: nil}, {Name: "revoked", Before: true, After: false}}})
+		}), []string{"invite.#1: the plan shown changes it, a new plan does not"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			before := snapshot(t, conn)
+			_, err := applier.Apply(context.Background(), conn, tc.plan, cfg, applier.Options{})
+			var stale *applier.StaleError
+			if !errors.As(err, &stale) || !reflect.DeepEqual(stale.Moved, tc.want) {
+				t.Fatalf("err = %v, want a StaleError with %q", err, tc.want)
+			}
+			if strings.Contains(fmt.Sprintf("%v %#v", err, err), "the-new-token") {
+				t.Errorf("the error shows the token: %v", err)
+			}
+			sameSnapshot(t, before, snapshot(t, conn))
+		})
+	}
+	res, err := applier.Apply(context.Background(), conn, real, cfg, applier.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,7 +316,7 @@ invite "new" {
 	if g := got["the-new-token"]; g.Type != "date_limited" || g.Used || g.Uses != 0 || g.ExpiresAt == nil || *g.ExpiresAt != "2027-01-01" {
 		t.Errorf("created invite = %+v", g)
 	}
-	if g := got["old-token"]; g.Type != "one_time" || !g.Used || g.MaxUse != nil {
-		t.Errorf("updated invite = %+v, want one_time, still used, max_use NULL", g)
+	if g := got["old-token"]; g.Type != "reusable" || !g.Used || g.MaxUse == nil {
+		t.Errorf("the used invite = %+v, want it untouched", g)
 	}
 }

@@ -156,9 +156,9 @@ func (st *planning) remoteInstances(counts map[string]Instance) []*Change {
 			continue
 		}
 		c := &Change{Address: r.Address(), Type: TypeRemoteInstance, Nickname: r.Domain, Action: Update,
-			Attrs:       []Attr{{Name: name, Before: wrong, After: int64(0)}},
-			Fingerprint: map[string]string{"accounts": ids},
-			Source:      source(r.DeclRange)}
+			Attrs:    []Attr{{Name: name, Before: wrong, After: int64(0)}},
+			Accounts: ids,
+			Source:   source(r.DeclRange)}
 		note := fmt.Sprintf("%s of %s %s, but matching the domain exactly", plural(wrong, "account", "accounts"), r.Domain, verb)
 		if follows > 0 {
 			note += fmt.Sprintf("; %s of local accounts removed, follow counts recomputed, nothing federated", followsOf(follows))

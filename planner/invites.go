@@ -71,10 +71,10 @@ func (st *planning) invites(live []*LiveInvite) []*Change {
 			st.pruned++
 			name := fmt.Sprintf("#%d", li.ID)
 			out = append(out, &Change{Address: "invite." + name, Type: "invite", Nickname: name, Action: Update,
-				InviteID: li.ID, Fingerprint: li.Fingerprint(),
-				Attrs:   []Attr{{Name: "revoked", Before: false, After: true}},
-				Reasons: []string{fmt.Sprintf("because invite #%d is not in the configuration and prune.invites = \"revoke\"", li.ID)},
-				Notes:   []string{usesNote(li)}})
+				InviteID: li.ID,
+				Attrs:    []Attr{{Name: "revoked", Before: false, After: true}},
+				Reasons:  []string{fmt.Sprintf("because invite #%d is not in the configuration and prune.invites = \"revoke\"", li.ID)},
+				Notes:    []string{usesNote(li)}})
 		}
 	}
 	return out
@@ -105,7 +105,7 @@ func (st *planning) invite(inv *schema.Invite, li *LiveInvite) *Change {
 		sortAttrs(c.Attrs)
 		return c
 	}
-	c.Action, c.InviteID, c.Fingerprint = Update, li.ID, li.Fingerprint()
+	c.Action, c.InviteID = Update, li.ID
 	if li.Used {
 		if !inv.Revoked {
 			st.diags = append(st.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Invite used up or revoked",

@@ -2,10 +2,7 @@ package planner
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"strconv"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -66,33 +63,6 @@ func LockInvites(ctx context.Context, q Querier, ids []int64) (map[int64]*LiveIn
 		out[i.ID] = i
 	}
 	return out, nil
-}
-
-// Fingerprint digests each compared column of the invite, as
-// LiveUser.Fingerprint does for accounts. The token is left out: it is a
-// secret, and a digest of a short one could be guessed from a saved plan.
-func (i *LiveInvite) Fingerprint() map[string]string {
-	str := func(p *string) string {
-		if p == nil {
-			return "\x00null"
-		}
-		return *p
-	}
-	maxUse := "\x00null"
-	if i.MaxUse != nil {
-		maxUse = strconv.FormatInt(*i.MaxUse, 10)
-	}
-	cols := map[string]string{
-		"used": strconv.FormatBool(i.Used), "expires_at": str(i.ExpiresAt),
-		"uses": strconv.Itoa(i.Uses), "max_use": maxUse, "invite_type": i.InviteType,
-	}
-	id := strconv.FormatInt(i.ID, 10)
-	out := make(map[string]string, len(cols))
-	for k, v := range cols {
-		sum := sha256.Sum256([]byte(id + "\x00" + k + "\x00" + v))
-		out[k] = hex.EncodeToString(sum[:8])
-	}
-	return out
 }
 
 // Tombstone reports whether the row is what the server's rm leaves of an

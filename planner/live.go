@@ -3,7 +3,6 @@ package planner
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -160,36 +159,4 @@ func ReadTaken(ctx context.Context, q Querier, nicks, emails []string) ([]Taken,
 		out = append(out, t)
 	}
 	return out, rows.Err()
-}
-
-// fingerprinted returns the columns a change's Fingerprint covers: every
-// column roster compares on an account.
-func fingerprinted() []string {
-	return []string{"nickname", "email", "name", "bio", "admin", "moderator", "confirmed",
-		"approved", "locked", "active", "tags", "password", "mfa"}
-}
-
-// Fingerprint digests each compared column of the row (8 bytes each, as
-// column encodes it for RowPrints). It covers what roster compares, not
-// updated_at, so that a busy server does not make every plan stale. The
-// password hash enters only as a digest.
-func (u *LiveUser) Fingerprint() map[string]string {
-	cols := fingerprinted()
-	out := make(map[string]string, len(cols))
-	for _, c := range cols {
-		out[c] = digest(u.ID, c, u.column(c), 8)
-	}
-	return out
-}
-
-// Moved returns the columns whose fingerprint differs, sorted.
-func Moved(before, after map[string]string) []string {
-	var out []string
-	for k, v := range before {
-		if after[k] != v {
-			out = append(out, k)
-		}
-	}
-	sort.Strings(out)
-	return out
 }

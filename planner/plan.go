@@ -6,7 +6,7 @@ import (
 
 // FormatVersion is the version of the Plan's serialized form. It changes
 // when a consumer of the JSON must change to keep reading it.
-const FormatVersion = "0.1"
+const FormatVersion = "0.2"
 
 // Action is what a change does to an object.
 type Action string
@@ -27,11 +27,6 @@ type Plan struct {
 	Changes       []Change `json:"changes"`
 	// Read counts the local accounts read from the database.
 	Read int `json:"read"`
-	// Rows holds a digest of the compared columns of every row read that
-	// the configuration compares, for a saved plan's staleness check; empty
-	// (not nil) when none is, so that apply still checks for new ones. It
-	// is not part of the plan's JSON output.
-	Rows RowPrints `json:"rows"`
 }
 
 // Server describes the database the plan was made against.
@@ -50,11 +45,8 @@ type Change struct {
 	Type     string `json:"type"`
 	Nickname string `json:"nickname"`
 	Action   Action `json:"action"`
-	// ID is the row's id (uuid text) for updates.
+	// ID is the row's id (uuid text) for updates and deletions.
 	ID string `json:"id,omitempty"`
-	// Fingerprint holds, for updates, a digest of each compared column of
-	// the row as it was read; apply refuses to proceed if one moved.
-	Fingerprint map[string]string `json:"fingerprint,omitempty"`
 	// Attrs are the attributes that change (for creates: that are set).
 	Attrs []Attr `json:"attributes"`
 	// Unchanged counts the managed attributes that do not change.
@@ -70,6 +62,10 @@ type Change struct {
 	// server's rm refuses one, so it is activated first, as an admin would
 	// with activate then rm.
 	Reactivate bool `json:"reactivate,omitempty"`
+	// Accounts digests the ids of the remote accounts a remote_instance
+	// change writes (AccountsDigest), so that a plan made again under the
+	// lock that would change other accounts, even as many, differs.
+	Accounts string `json:"accounts,omitempty"`
 	// Source is where the object is declared.
 	Source Source `json:"source"`
 }

@@ -48,25 +48,27 @@ func Make(ctx context.Context, db Beginner, cfg *schema.Config, opts Options) (*
 		return nil, errDiag("Cannot read the database", err.Error())
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	info, err := server.Detect(ctx, tx)
+	return MakeIn(ctx, tx, cfg, opts)
+}
+
+// MakeIn is Make in a transaction the caller opened: the applier plans
+// again under its lock, in its own transaction, before it writes.
+func MakeIn(ctx context.Context, q Querier, cfg *schema.Config, opts Options) (*Plan, hcl.Diagnostics) {
+	info, err := server.Detect(ctx, q)
 	if err != nil {
 		return nil, errDiag("Unsupported database", "This is "+strings.TrimPrefix(strings.TrimPrefix(err.Error(), "server: "), "the database is ")+". roster manages the databases of Pleroma 2.7 and Akkoma 2025.10; check that --database-url names the server's database.")
 	}
 	// Keep only the rows the configuration declares, and the oldest local
 	// person's ap_id for the base URL: memory stays flat at 100,000 users.
-	keep, compared := keeper(cfg), Compared(cfg)
+	keep := keeper(cfg)
 	var live []*LiveUser
 	var oldest *LiveUser
-	prints := RowPrints{}
 	var unconfirmed int64 // accounts local_users changes that are not kept
-	read, err := ScanLocalUsers(ctx, tx, func(u *LiveUser) {
+	read, err := ScanLocalUsers(ctx, q, func(u *LiveUser) {
 		if keep(u) {
 			live = append(live, u)
 		} else if l := cfg.LocalUsers; l != nil && l.Confirmed != nil && LocalUsersCovers(cfg, u) && u.Confirmed != *l.Confirmed {
 			unconfirmed++
-		}
-		if cols := compared(u); cols != nil {
-			prints["user:"+u.ID] = u.Print(cols)
 		}
 		if u.ActorType == "Person" && cfg.Server.Limits.ValidNickname(u.Nickname) &&
 			server.BaseURLFromAPID(u.APID, u.Nickname) != "" && (oldest == nil || u.ID < oldest.ID) {
@@ -83,17 +85,14 @@ func Make(ctx context.Context, db Beginner, cfg *schema.Config, opts Options) (*
 			emails = append(emails, *u.Email)
 		}
 	}
-	taken, err := ReadTaken(ctx, tx, nicks, emails)
+	taken, err := ReadTaken(ctx, q, nicks, emails)
 	if err != nil {
 		return nil, errDiag("Cannot read the database", err.Error())
 	}
 	var invites []*LiveInvite
 	if len(cfg.Invites) > 0 || cfg.Prune.Invites == "revoke" {
-		if invites, err = ReadInvites(ctx, tx); err != nil {
+		if invites, err = ReadInvites(ctx, q); err != nil {
 			return nil, errDiag("Cannot read the database", err.Error())
-		}
-		for _, i := range invites {
-			prints[fmt.Sprintf("invite:%d", i.ID)] = i.Print()
 		}
 	}
 	after := map[string]time.Time{}
@@ -102,7 +101,7 @@ func Make(ctx context.Context, db Beginner, cfg *schema.Config, opts Options) (*
 			after[lu.ID] = *u.SessionsValidAfter
 		}
 	}
-	sessions, err := ReadSessions(ctx, tx, after)
+	sessions, err := ReadSessions(ctx, q, after)
 	if err != nil {
 		return nil, errDiag("Cannot read the database", err.Error())
 	}
@@ -110,7 +109,7 @@ func Make(ctx context.Context, db Beginner, cfg *schema.Config, opts Options) (*
 	for _, r := range cfg.RemoteInstances {
 		domains = append(domains, r.Domain)
 	}
-	instances, err := ReadInstances(ctx, tx, domains)
+	instances, err := ReadInstances(ctx, q, domains)
 	if err != nil {
 		return nil, errDiag("Cannot read the database", err.Error())
 	}
@@ -118,12 +117,8 @@ func Make(ctx context.Context, db Beginner, cfg *schema.Config, opts Options) (*
 	if oldest != nil {
 		derived = server.BaseURLFromAPID(oldest.APID, oldest.Nickname)
 	}
-	p, diags := diff(ctx, cfg, info, state{live: live, read: read, derived: derived, taken: taken, invites: invites,
+	return diff(ctx, cfg, info, state{live: live, read: read, derived: derived, taken: taken, invites: invites,
 		sessions: sessions, instances: instances, unconfirmed: unconfirmed}, opts)
-	if p != nil {
-		p.Rows = prints
-	}
-	return p, diags
 }
 
 // state is what Make read.
@@ -485,7 +480,7 @@ func equal(name string, a, b any) bool {
 
 func (st *planning) update(u *schema.User, lu *LiveUser) *Change {
 	c := &Change{Address: u.Address(), Type: "user", Nickname: lu.Nickname, Action: Update, ID: lu.ID,
-		Fingerprint: lu.Fingerprint(), Source: source(u.DeclRange)}
+		Source: source(u.DeclRange)}
 	for _, d := range st.effective(u, lu) {
 		if d.value == nil {
 			continue

@@ -179,7 +179,7 @@ func (st *planning) undeclaredUser(lu *LiveUser) *Change {
 // deletion plans the server's rm of an account.
 func (st *planning) deletion(lu *LiveUser, address, reason string, src Source) *Change {
 	c := &Change{Address: address, Type: "user", Nickname: lu.Nickname, Action: Delete, ID: lu.ID,
-		Fingerprint: lu.Fingerprint(), Reactivate: !lu.Active, Reasons: []string{reason}, Source: src}
+		Reactivate: !lu.Active, Reasons: []string{reason}, Source: src}
 	for _, name := range []string{"active", "admin", "email", "moderator", "name", "tags"} {
 		if v := liveValue(lu, name); v != nil && (name == "active" || !isDefault(v)) {
 			c.Attrs = append(c.Attrs, Attr{Name: name, Before: v})

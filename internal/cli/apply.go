@@ -22,7 +22,13 @@ type applyCmd struct {
 	AllowMassPrune bool     `name:"allow-mass-prune" help:"Apply even when pruning would remove more than prune.max accounts and invites."`
 	Target         []string `name:"target" sep:"none" placeholder:"ADDR" help:"Apply only this address, e.g. user.alice or invite.spring (repeatable)."`
 	ShowInviteURLs bool     `name:"show-invite-urls" help:"Print the registration URLs of new invites even when standard output is not a terminal."`
+	Fingerprint    string   `name:"fingerprint" placeholder:"HEX" help:"With a plan file: apply it only if its fingerprint (the SHA-256 at the end of the markdown plan) is HEX."`
 	PlanFile       string   `arg:"" optional:"" name:"plan-file" help:"Apply exactly the plan that roster plan --out saved in this file, without asking."`
+}
+
+// planOptions are the planner options of the command line.
+func (c *applyCmd) planOptions() planner.Options {
+	return planner.Options{AllowMassPrune: c.AllowMassPrune, Targets: c.Target}
 }
 
 func (c *applyCmd) Run(a *app, g *Globals) error {
@@ -31,6 +37,11 @@ func (c *applyCmd) Run(a *app, g *Globals) error {
 	a.ctx = ctx
 	if c.PlanFile != "" {
 		return c.applySaved(a, g)
+	}
+	if c.Fingerprint != "" {
+		a.diags(g, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No saved plan to check",
+			Detail: "--fingerprint checks a saved plan: give the plan file too, as in roster apply --fingerprint HEX FILE."}})
+		return exitCode(1)
 	}
 	cfg, p, conn, err := a.makePlan(g, planner.Options{AllowMassPrune: c.AllowMassPrune}, c.Target)
 	if err != nil {
@@ -48,12 +59,12 @@ func (c *applyCmd) Run(a *app, g *Globals) error {
 			return err
 		}
 	}
-	res, err := a.applyPlan(ctx, conn, p, cfg, applier.Options{LockTimeout: g.LockTimeout})
+	res, err := a.applyPlan(ctx, conn, p, cfg, applier.Options{LockTimeout: g.LockTimeout, Plan: c.planOptions()})
 	if err != nil {
 		a.diags(g, cfg, applyDiags(err, cfg, ctx.Err() != nil))
 		return exitCode(1)
 	}
-	return c.applied(a, g, cfg, p, res)
+	return c.applied(a, g, cfg, res.Plan, res)
 }
 
 // applied reports a committed apply, and runs after_apply.
@@ -135,8 +146,14 @@ func (a *app) ask(g *Globals, noTerm, cancelled string) error {
 // applyDiags turns an applier error into a diagnostic that points at the
 // configuration of the object that failed.
 func applyDiags(err error, cfg *schema.Config, cancelled bool) hcl.Diagnostics {
+	const fix = "Run roster plan again and review the new plan."
+	var failed *applier.PlanError
+	if errors.As(err, &failed) && !cancelled {
+		return append(failed.Diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "The database changed since the plan was made",
+			Detail: "A plan made again under roster's lock, from the same configuration, fails (above). Nothing was written. " + fix})
+	}
 	d := writeDiag(err, writeFailure{what: "Apply", staleSummary: "The database changed since the plan was made",
-		staleLead: "These rows moved after the plan was shown:", staleFix: "Run roster plan again and review the new plan."}, cancelled)
+		staleLead: "A plan made again under roster's lock would not write what the plan shown says:", staleFix: fix}, cancelled)
 	var stmt *applier.StatementError
 	if errors.As(err, &stmt) && !cancelled {
 		if u := cfg.User(strings.TrimPrefix(stmt.Address, "user.")); u != nil {
@@ -223,20 +240,21 @@ func countByType(p *planner.Plan) (users, invites [3]int) {
 	return users, invites
 }
 
-// applySaved applies exactly the plan saved in c.PlanFile, without asking:
-// it refuses a plan file made against another database, from another
-// configuration, or with other secrets, and the applier refuses it when a
-// row the plan changes moved since (both as "Saved plan is stale").
+// applySaved applies the plan saved in c.PlanFile, without asking. The file
+// is evidence, not instructions: apply refuses it when it was made against
+// another database, from another configuration or with other secrets, when
+// its fingerprint is not the one --fingerprint pins, or when a plan made
+// again now (and once more under the lock, by the applier) would not write
+// exactly what it says. What is written is the new plan.
 func (c *applyCmd) applySaved(a *app, g *Globals) error {
-	if len(c.Target) > 0 {
-		a.diags(g, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Targets cannot be used with a saved plan",
-			Detail: "A saved plan is applied as it was made. Make the plan with --target instead: roster plan --target ADDR --out FILE."}})
-		return exitCode(1)
-	}
 	f, err := planfile.Read(c.PlanFile, Version)
 	if err != nil {
 		a.diags(g, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Failed to read the plan file",
 			Detail: strings.TrimPrefix(err.Error(), "planfile: ") + "."}})
+		return exitCode(1)
+	}
+	if diags := c.checkSaved(f); diags.HasErrors() {
+		a.diags(g, nil, diags)
 		return exitCode(1)
 	}
 	cfg, conn, err := a.loadAndConnect(g)
@@ -252,28 +270,113 @@ func (c *applyCmd) applySaved(a *app, g *Globals) error {
 		a.diags(g, cfg, staleDiags(c.PlanFile, stale))
 		return exitCode(1)
 	}
-	p := f.Plan
+	p, diags := a.readAndPlan(conn, cfg, c.planOptions())
+	if diags.HasErrors() {
+		a.diags(g, cfg, append(diags, staleDiags(c.PlanFile, []string{"the configuration no longer plans against the database (above)"})...))
+		return exitCode(1)
+	}
+	if moved := planner.Differences(f.Plan, p, "the saved plan"); len(moved) > 0 {
+		a.diags(g, cfg, staleDiags(c.PlanFile, moved))
+		return exitCode(1)
+	}
 	a.readLine(p)
 	view.Plan(a.Out, p, a.style(g, a.OutTerm))
 	if p.Empty() {
 		return nil
 	}
-	res, err := a.applyPlan(a.ctx, conn, p, cfg, applier.Options{LockTimeout: g.LockTimeout})
+	res, err := a.applyPlan(a.ctx, conn, p, cfg, applier.Options{LockTimeout: g.LockTimeout, Plan: c.planOptions(), Approved: "the saved plan"})
 	var moved *applier.StaleError
-	switch {
-	case err != nil && a.ctx.Err() == nil && errors.As(err, &moved):
+	var failed *applier.PlanError
+	switch cancelled := a.ctx.Err() != nil; {
+	case err != nil && !cancelled && errors.As(err, &moved):
 		a.diags(g, cfg, staleDiags(c.PlanFile, moved.Moved))
 		return exitCode(1)
+	case err != nil && !cancelled && errors.As(err, &failed):
+		a.diags(g, cfg, append(failed.Diags, staleDiags(c.PlanFile, []string{"the configuration no longer plans against the database (above)"})...))
+		return exitCode(1)
 	case err != nil:
-		a.diags(g, cfg, applyDiags(err, cfg, a.ctx.Err() != nil))
+		a.diags(g, cfg, applyDiags(err, cfg, cancelled))
 		return exitCode(1)
 	}
-	return c.applied(a, g, cfg, p, res)
+	return c.applied(a, g, cfg, res.Plan, res)
 }
 
-// staleDiags refuses a stale saved plan, listing what moved.
+// checkSaved checks what the command line must agree on with a saved plan
+// before anything is read: the fingerprint --fingerprint pins, the targets
+// the plan was made with, and --allow-mass-prune when the plan was made
+// with it. The file decides none of them.
+func (c *applyCmd) checkSaved(f *planfile.File) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	if c.Fingerprint != "" {
+		want := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(c.Fingerprint), "sha256:"))
+		if got := strings.TrimPrefix(view.Fingerprint(f.Plan, Version), "sha256:"); want != got {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Plan fingerprint mismatch",
+				Detail: fmt.Sprintf("The plan saved in %s has the fingerprint sha256:%s, not the %s given with --fingerprint: it is not the plan that was reviewed. Nothing was written.",
+					c.PlanFile, got, quoteArg(c.Fingerprint))})
+		}
+	}
+	if !sameTargets(c.Target, f.Options.Targets) {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Targets differ from the saved plan's",
+			Detail: fmt.Sprintf("The plan saved in %s was made with %s, and apply plans again with the targets it is given: give it exactly the same --target options. Nothing was written.",
+				c.PlanFile, describeTargets(f.Options.Targets))})
+	}
+	if f.Options.AllowMassPrune && !c.AllowMassPrune {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "The saved plan was made with --allow-mass-prune",
+			Detail: fmt.Sprintf("Apply plans again, and may prune more than prune.max only when it is told to as well: run roster apply --allow-mass-prune %s. Nothing was written.", shellQuote(c.PlanFile))})
+	}
+	return diags
+}
+
+// sameTargets compares two lists of targets as sets, case-insensitively as
+// the planner matches them.
+func sameTargets(a, b []string) bool {
+	set := func(l []string) map[string]bool {
+		m := map[string]bool{}
+		for _, t := range l {
+			m[strings.ToLower(t)] = true
+		}
+		return m
+	}
+	sa, sb := set(a), set(b)
+	if len(sa) != len(sb) {
+		return false
+	}
+	for t := range sa {
+		if !sb[t] {
+			return false
+		}
+	}
+	return true
+}
+
+func describeTargets(ts []string) string {
+	if len(ts) == 0 {
+		return "no --target"
+	}
+	parts := make([]string, len(ts))
+	for i, t := range ts {
+		parts[i] = "--target " + shellQuote(t)
+	}
+	return strings.Join(parts, " ")
+}
+
+// quoteArg shows a command-line value in a message, shortened.
+func quoteArg(s string) string {
+	if len(s) > 80 {
+		s = s[:80] + "…"
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+// staleDiags refuses a stale saved plan, listing what moved (the first
+// 30 lines: a forged plan may differ in every change).
 func staleDiags(path string, moved []string) hcl.Diagnostics {
+	const most = 30
+	lines := moved
+	if len(lines) > most {
+		lines = append(lines[:most:most], fmt.Sprintf("… and %d more", len(moved)-most))
+	}
 	return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Saved plan is stale",
 		Detail: fmt.Sprintf("The plan saved in %s can no longer be applied: these changed since it was made:\n  %s\n\nNothing was written. Make a new plan with roster plan --out, review it, and apply that.",
-			path, strings.Join(moved, "\n  "))}}
+			path, strings.Join(lines, "\n  "))}}
 }

@@ -28,7 +28,7 @@ func (c *planCmd) Run(a *app, g *Globals) error {
 		return err
 	}
 	if c.Out != "" {
-		err = a.savePlan(g, cfg, p, conn, c.Out)
+		err = a.savePlan(g, cfg, p, conn, c.Out, planfile.Options{Targets: c.Target, AllowMassPrune: c.AllowMassPrune})
 	}
 	conn.Close(context.WithoutCancel(a.ctx))
 	if err != nil {
@@ -42,7 +42,7 @@ func (c *planCmd) Run(a *app, g *Globals) error {
 		a.readLine(p)
 		_ = a.printPlan(g, c.formatFlags, p)
 		if c.Out != "" {
-			a.savedFooter(g, c.Out)
+			a.savedFooter(g, c.Out, c.Target, c.AllowMassPrune)
 		}
 	}
 	if c.DetailedExitcode && !p.Empty() {
@@ -91,7 +91,7 @@ func (a *app) readLine(p *planner.Plan) {
 // conn is connected to. A role that may not read the cluster's system
 // identifier gets a warning: the file then identifies the database by
 // address.
-func (a *app) savePlan(g *Globals, cfg *schema.Config, p *planner.Plan, conn *pgx.Conn, path string) error {
+func (a *app) savePlan(g *Globals, cfg *schema.Config, p *planner.Plan, conn *pgx.Conn, path string, opts planfile.Options) error {
 	db, err := planfile.ReadIdentity(a.ctx, conn)
 	if err != nil {
 		return err
@@ -100,7 +100,7 @@ func (a *app) savePlan(g *Globals, cfg *schema.Config, p *planner.Plan, conn *pg
 		a.diags(g, nil, hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: "The plan file identifies the database by address",
 			Detail: fmt.Sprintf("roster could not read the cluster's system identifier (%s), so the plan file identifies the database by host, port and name only: apply can tell it is given another database only when one of those differs. Grant the role pg_monitor to let roster read it.", db.Why)}})
 	}
-	f, err := planfile.New(p, cfg, db, Version, time.Now())
+	f, err := planfile.New(p, cfg, db, opts, Version, time.Now())
 	if err != nil {
 		return err
 	}
@@ -113,17 +113,27 @@ func (a *app) savePlan(g *Globals, cfg *schema.Config, p *planner.Plan, conn *pg
 }
 
 // savedFooter ends a text plan saved with --out as Terraform's -out does;
-// ROSTER_IN_AUTOMATION drops the hint meant for a person.
-func (a *app) savedFooter(g *Globals, path string) {
+// ROSTER_IN_AUTOMATION drops the hint meant for a person. The command it
+// shows repeats the targets and --allow-mass-prune, which apply needs
+// again: the file does not decide them.
+func (a *app) savedFooter(g *Globals, path string, targets []string, massPrune bool) {
 	if a.getenv("ROSTER_IN_AUTOMATION") != "" {
 		fmt.Fprintf(a.Out, "\nSaved the plan to: %s\n", path)
 		return
 	}
 	fmt.Fprintf(a.Out, "\n%s\n\nSaved the plan to: %s\n\n", strings.Repeat("─", 77), path)
-	cmd := "roster apply " + shellQuote(path)
+	cmd := "roster"
 	if g.Chdir != "." && g.Chdir != "" {
-		cmd = "roster --chdir " + shellQuote(g.Chdir) + " apply " + shellQuote(path)
+		cmd += " --chdir " + shellQuote(g.Chdir)
 	}
+	cmd += " apply"
+	for _, t := range targets {
+		cmd += " --target " + shellQuote(t)
+	}
+	if massPrune {
+		cmd += " --allow-mass-prune"
+	}
+	cmd += " " + shellQuote(path)
 	fmt.Fprintf(a.Out, "To perform exactly these actions, run the following command to apply:\n    %s\n", cmd)
 }
 

@@ -12,13 +12,18 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/roster-project/roster/internal/confine"
 	"github.com/roster-project/roster/planner"
 	"github.com/roster-project/roster/schema"
 )
 
 // FormatVersion is the version of the file's layout. A roster reads only
 // files of its own format version.
-const FormatVersion = "1"
+const FormatVersion = "2"
+
+// MaxFileSize is the largest plan file roster reads: a plan of 100,000
+// new accounts takes about 60 MB.
+const MaxFileSize = 256 << 20
 
 // KDF names the key derivation of the configuration hash and the secret
 // digests; Iterations is its cost.
@@ -36,7 +41,19 @@ type File struct {
 	Created       time.Time     `json:"created"`
 	Database      Database      `json:"database"`
 	Config        Config        `json:"configuration"`
-	Plan          *planner.Plan `json:"plan"`
+	// Options are the options the plan was made with, so that apply can
+	// say which to give it: apply plans again with its own options, and
+	// refuses targets other than these.
+	Options Options       `json:"options"`
+	Plan    *planner.Plan `json:"plan"`
+}
+
+// Options are the plan options a saved plan was made with.
+type Options struct {
+	// Targets are the --target addresses, in the order given.
+	Targets []string `json:"targets"`
+	// AllowMassPrune is --allow-mass-prune.
+	AllowMassPrune bool `json:"allow_mass_prune"`
 }
 
 // Config identifies the configuration the plan was made from.
@@ -63,7 +80,7 @@ type SecretDigest struct {
 }
 
 // New makes the file of plan p, made from cfg against the database db.
-func New(p *planner.Plan, cfg *schema.Config, db Database, rosterVersion string, now time.Time) (*File, error) {
+func New(p *planner.Plan, cfg *schema.Config, db Database, opts Options, rosterVersion string, now time.Time) (*File, error) {
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		return nil, fmt.Errorf("planfile: making a salt: %w", err)
@@ -71,8 +88,11 @@ func New(p *planner.Plan, cfg *schema.Config, db Database, rosterVersion string,
 	c := Config{Salt: hex.EncodeToString(salt), KDF: KDF, Iterations: Iterations}
 	c.Hash = configHash(cfg, salt, c.Iterations)
 	c.Secrets = digests(p, cfg, salt, c.Iterations)
+	if opts.Targets == nil {
+		opts.Targets = []string{}
+	}
 	return &File{FormatVersion: FormatVersion, RosterVersion: rosterVersion, Created: now.UTC().Truncate(time.Second),
-		Database: db, Config: c, Plan: p}, nil
+		Database: db, Config: c, Options: opts, Plan: p}, nil
 }
 
 // Marshal returns the file's bytes: indented JSON, ending in a newline.
@@ -136,14 +156,17 @@ func (e *VersionError) Error() string {
 // version, or one made by another roster version when rosterVersion is not
 // empty.
 func Read(path, rosterVersion string) (*File, error) {
-	b, err := os.ReadFile(path)
+	b, err := confine.ReadFile(path, MaxFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("planfile: %w", err)
 	}
 	return Parse(path, b, rosterVersion)
 }
 
-// Parse decodes a plan file's bytes; path names it in errors.
+// Parse decodes a plan file's bytes; path names it in errors. Whoever can
+// write the file decides its bytes: Parse refuses anything but the exact
+// layout roster writes (no unknown field, a plan of the shape
+// planner.Plan.Validate checks), and nothing in it is trusted beyond that.
 func Parse(path string, b []byte, rosterVersion string) (*File, error) {
 	var head struct {
 		FormatVersion *string `json:"format_version"`
@@ -158,9 +181,13 @@ func Parse(path string, b []byte, rosterVersion string) (*File, error) {
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
+	dec.DisallowUnknownFields()
 	var f File
 	if err := dec.Decode(&f); err != nil {
 		return nil, fmt.Errorf("planfile: %s: %w: %v", path, ErrNotPlan, err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("planfile: %s: %w: it holds more than one JSON document", path, ErrNotPlan)
 	}
 	if f.Plan == nil {
 		return nil, fmt.Errorf("planfile: %s: %w: it holds no plan", path, ErrNotPlan)
@@ -173,9 +200,12 @@ func Parse(path string, b []byte, rosterVersion string) (*File, error) {
 				a.After, err = value(a.After)
 			}
 			if err != nil {
-				return nil, fmt.Errorf("planfile: %s: %s.%s: %w", path, f.Plan.Changes[i].Address, a.Name, err)
+				return nil, fmt.Errorf("planfile: %s: %w: %q.%q: %v", path, ErrNotPlan, f.Plan.Changes[i].Address, a.Name, err)
 			}
 		}
+	}
+	if err := f.Plan.Validate(); err != nil {
+		return nil, fmt.Errorf("planfile: %s: %w: %v", path, ErrNotPlan, err)
 	}
 	return &f, nil
 }

@@ -3,16 +3,19 @@ package planfile_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/roster-project/roster/internal/confine"
 	"github.com/roster-project/roster/internal/pgtest"
 	"github.com/roster-project/roster/internal/planfile"
 	"github.com/roster-project/roster/internal/server"
@@ -85,16 +88,16 @@ func configDir(t *testing.T, files map[string]string) string {
 // samplePlan is a plan of every value type: strings, bools, whole numbers,
 // lists, nulls and sensitive attributes.
 func samplePlan() *planner.Plan {
-	return &planner.Plan{FormatVersion: planner.FormatVersion, Read: 6, Rows: planner.RowPrints{"user:00000199-0000-0000-0000-000000000001": "admin:00112233 nickname:44556677"},
+	return &planner.Plan{FormatVersion: planner.FormatVersion, Read: 6,
 		Server: planner.Server{Flavor: server.Pleroma, Version: 20240904142434, URL: "https://social.example.org", Known: true},
 		Changes: []planner.Change{
 			{Address: "user.root", Type: "user", Nickname: "root", Action: planner.Update, ID: "00000199-0000-0000-0000-000000000001",
-				Fingerprint: map[string]string{"admin": "0011223344556677", "password": "8899aabbccddeeff"},
-				Attrs:       []planner.Attr{{Name: "admin", Before: false, After: true}, {Name: "password", Sensitive: true}},
+				Attrs:       []planner.Attr{{Name: "admin", Before: false, After: true}, {Name: "password", Sensitive: true},
+					{Name: "tags", Before: []string{}, After: []string{"staff"}}},
 				Unchanged:   1, Notes: []string{"the password does not verify"}, Source: planner.Source{Filename: "users.hcl", Line: 11}},
 			{Address: "user.hatter", Type: "user", Nickname: "hatter", Action: planner.Create,
 				Attrs: []planner.Attr{{Name: "tags", Before: nil, After: []string{"verified"}}, {Name: "email", Before: nil, After: nil, Computed: true},
-					{Name: "initial_password", Sensitive: true}, {Name: "roles", After: []string{}}},
+					{Name: "initial_password", Sensitive: true}},
 				Source: planner.Source{Filename: "users.hcl", Line: 17}},
 			{Address: "invite.spring", Type: "invite", Nickname: "spring", Action: planner.Create,
 				Attrs: []planner.Attr{{Name: "max_use", After: int64(5)}, {Name: "token", Sensitive: true}}},
@@ -108,7 +111,7 @@ func TestRoundTrip(t *testing.T) {
 	dir := configDir(t, nil)
 	cfg := load(t, dir, "root_password="+canaryPassword)
 	p := samplePlan()
-	f, err := planfile.New(p, cfg, sampleDB, "9.9.9", time.Date(2026, 11, 23, 8, 51, 0, 0, time.UTC))
+	f, err := planfile.New(p, cfg, sampleDB, planfile.Options{Targets: []string{"user.root"}}, "9.9.9", time.Date(2026, 11, 23, 8, 51, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +147,7 @@ func TestRoundTrip(t *testing.T) {
 func TestFileModeAndNoSecrets(t *testing.T) {
 	dir := configDir(t, nil)
 	cfg := load(t, dir, "root_password="+canaryPassword)
-	f, err := planfile.New(samplePlan(), cfg, sampleDB, "9.9.9", time.Now())
+	f, err := planfile.New(samplePlan(), cfg, sampleDB, planfile.Options{}, "9.9.9", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,15 +175,15 @@ func TestFileModeAndNoSecrets(t *testing.T) {
 			t.Errorf("the plan file holds the secret %q", canary)
 		}
 	}
-	for _, key := range []string{`"format_version": "1"`, `"roster_version": "9.9.9"`, `"created": `, `"system_identifier": "7300000000000000001"`,
-		`"hash": "`, `"salt": "`, `"fingerprint": {`} {
+	for _, key := range []string{`"format_version": "2"`, `"roster_version": "9.9.9"`, `"created": `, `"system_identifier": "7300000000000000001"`,
+		`"hash": "`, `"salt": "`, `"options": {`, `"targets": []`} {
 		if !bytes.Contains(b, []byte(key)) {
 			t.Errorf("the plan file lacks %s:\n%s", key, b)
 		}
 	}
 	// Two plans of the same configuration have different salts, and so
 	// different hashes: a digest cannot be matched across plan files.
-	g, err := planfile.New(samplePlan(), cfg, sampleDB, "9.9.9", time.Now())
+	g, err := planfile.New(samplePlan(), cfg, sampleDB, planfile.Options{}, "9.9.9", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +194,7 @@ func TestFileModeAndNoSecrets(t *testing.T) {
 
 func TestStale(t *testing.T) {
 	dir := configDir(t, nil)
-	f, err := planfile.New(samplePlan(), load(t, dir, "root_password="+canaryPassword), sampleDB, "9.9.9", time.Now())
+	f, err := planfile.New(samplePlan(), load(t, dir, "root_password="+canaryPassword), sampleDB, planfile.Options{}, "9.9.9", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,10 +254,10 @@ func TestReadRefuses(t *testing.T) {
 		t.Errorf("an HCL file: %v, want ErrNotPlan", err)
 	}
 	var v *planfile.VersionError
-	if _, err := planfile.Read(write("future.json", `{"format_version": "2", "roster_version": "9.9.9", "plan": {}}`), ""); !errors.As(err, &v) {
-		t.Errorf("format version 2: %v, want a VersionError", err)
+	if _, err := planfile.Read(write("future.json", `{"format_version": "3", "roster_version": "9.9.9", "plan": {}}`), ""); !errors.As(err, &v) {
+		t.Errorf("format version 3: %v, want a VersionError", err)
 	}
-	path := write("old.json", `{"format_version": "1", "roster_version": "0.0.1", "plan": {"changes": []}}`)
+	path := write("old.json", `{"format_version": "2", "roster_version": "0.0.1", "plan": {"changes": []}}`)
 	if _, err := planfile.Read(path, "9.9.9"); !errors.As(err, &v) || !strings.Contains(err.Error(), "made by roster v0.0.1; this is roster v9.9.9") {
 		t.Errorf("another roster version: %v, want a VersionError", err)
 	}
@@ -304,5 +307,96 @@ func TestReadIdentity(t *testing.T) {
 	}
 	if diff := d.Differs(l); diff != nil {
 		t.Errorf("the same database, identified once by system identifier and once by address, differs: %q", diff)
+	}
+}
+
+// TestParseRefusesMalformed: whoever can write a plan file decides its
+// bytes. Anything but the layout roster writes is refused as not a plan,
+// with exit code 1 at the command line, and never panics: a value of the
+// wrong type, an attribute or field roster does not write, an action a
+// type cannot have, a control character in an address, a truncated file,
+// two documents, a file far too large.
+func TestParseRefusesMalformed(t *testing.T) {
+	cfg := load(t, configDir(t, nil), "root_password="+canaryPassword)
+	f, err := planfile.New(samplePlan(), cfg, sampleDB, planfile.Options{}, "9.9.9", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, err := f.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := planfile.Parse("plan.json", good, "9.9.9"); err != nil {
+		t.Fatalf("the file as written: %v", err)
+	}
+	// edit decodes the file, changes it and encodes it again.
+	edit := func(change func(doc map[string]any)) []byte {
+		var doc map[string]any
+		if err := json.Unmarshal(good, &doc); err != nil {
+			t.Fatal(err)
+		}
+		change(doc)
+		b, err := json.Marshal(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	changes := func(doc map[string]any) []any { return doc["plan"].(map[string]any)["changes"].([]any) }
+	attr := func(doc map[string]any, c, a int) map[string]any {
+		return changes(doc)[c].(map[string]any)["attributes"].([]any)[a].(map[string]any)
+	}
+	for name, b := range map[string][]byte{
+		"a string where a bool goes": edit(func(d map[string]any) { attr(d, 0, 0)["after"] = "yes" }),
+		"a number where a bool goes": edit(func(d map[string]any) { attr(d, 0, 0)["after"] = 1 }),
+		"an object as a value":       edit(func(d map[string]any) { attr(d, 0, 0)["before"] = map[string]any{} }),
+		"a fraction":                 edit(func(d map[string]any) { attr(d, 2, 0)["after"] = 5.5 }),
+		"a value on a secret":        edit(func(d map[string]any) { attr(d, 0, 1)["after"] = "hunter2" }),
+		"an unknown attribute":       edit(func(d map[string]any) { attr(d, 0, 0)["name"] = "is_superuser" }),
+		"an unknown field":           edit(func(d map[string]any) { changes(d)[0].(map[string]any)["sql"] = "DROP TABLE users" }),
+		"an unknown top-level field": edit(func(d map[string]any) { d["apply_first"] = true }),
+		"an unknown action":          edit(func(d map[string]any) { changes(d)[0].(map[string]any)["action"] = "truncate" }),
+		"an invite deleted":          edit(func(d map[string]any) { changes(d)[2].(map[string]any)["action"] = "delete" }),
+		"an unknown type":            edit(func(d map[string]any) { changes(d)[0].(map[string]any)["type"] = "database" }),
+		"an escape in an address":    edit(func(d map[string]any) { changes(d)[0].(map[string]any)["address"] = "user.root\x1b[2J" }),
+		"no address":                 edit(func(d map[string]any) { changes(d)[0].(map[string]any)["address"] = "" }),
+		"no plan":                    edit(func(d map[string]any) { delete(d, "plan") }),
+		"truncated":                  good[:len(good)/2],
+		"two documents":              append(append([]byte{}, good...), good...),
+		"not JSON":                   []byte("\x00\x01\x02"),
+		"empty":                      {},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := planfile.Parse("plan.json", b, "9.9.9")
+			if !errors.Is(err, planfile.ErrNotPlan) {
+				t.Errorf("err = %v, want ErrNotPlan", err)
+			}
+		})
+	}
+}
+
+// TestReadBounded: a plan file is read only when it is a regular file no
+// larger than MaxFileSize: a FIFO, /dev/zero or a huge file is refused
+// without being read.
+func TestReadBounded(t *testing.T) {
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big.json")
+	fh, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fh.Truncate(planfile.MaxFileSize + 1); err != nil { // sparse: no disk used
+		t.Fatal(err)
+	}
+	fh.Close()
+	fifo := filepath.Join(dir, "fifo.json")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{big, fifo, "/dev/zero", dir} {
+		var e *confine.Error
+		if _, err := planfile.Read(path, ""); !errors.As(err, &e) {
+			t.Errorf("%s: %v, want a refusal", path, err)
+		}
 	}
 }

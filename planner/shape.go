@@ -1,0 +1,133 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+)
+
+// valueKind is the type of an attribute's values in a plan.
+type valueKind int
+
+const (
+	noValue valueKind = iota // sensitive or computed only: never a value
+	boolValue
+	stringValue
+	intValue
+	stringsValue
+)
+
+func (k valueKind) String() string {
+	return [...]string{"no value", "a bool", "a string", "a whole number", "a list of strings"}[k]
+}
+
+// attrKind is the kind of values an attribute of a change of type typ
+// holds; false for an attribute such a change never has.
+func attrKind(typ, name string) (valueKind, bool) {
+	switch typ {
+	case TypeUser:
+		switch name {
+		case "active", "admin", "approved", "confirmed", "locked", "moderator", "mfa":
+			return boolValue, true
+		case "email", "name", "bio", "ap_id":
+			return stringValue, true
+		case "tags":
+			return stringsValue, true
+		case "sessions":
+			return intValue, true
+		case "id", "password", "initial_password", "password_hash":
+			return noValue, true
+		}
+	case TypeInvite:
+		switch name {
+		case "invite_type", "expires_at":
+			return stringValue, true
+		case "max_use":
+			return intValue, true
+		case "revoked":
+			return boolValue, true
+		case "token":
+			return noValue, true
+		}
+	case TypeRemoteInstance:
+		return intValue, name == "active_accounts" || name == "inactive_accounts"
+	case TypeLocalUsers:
+		return intValue, name == "unconfirmed_accounts" || name == "confirmed_accounts"
+	}
+	return 0, false
+}
+
+// actionAllowed reports whether a change of type typ may have action a.
+func actionAllowed(typ string, a Action) bool {
+	switch typ {
+	case TypeUser:
+		return a == Create || a == Update || a == Delete
+	case TypeInvite:
+		return a == Create || a == Update
+	case TypeRemoteInstance, TypeLocalUsers:
+		return a == Update
+	}
+	return false
+}
+
+// Validate checks that a plan read from outside (a saved plan file) has
+// the shape of a plan roster makes: every change of a known type with an
+// action that type allows, identifiers without control characters, every
+// attribute one that type has, with values of its type, and no value on a
+// sensitive or computed attribute. It says nothing of whether the plan is
+// one that roster would make; applying compares it with a new plan.
+func (p *Plan) Validate() error {
+	for i := range p.Changes {
+		if err := p.Changes[i].validate(); err != nil {
+			return fmt.Errorf("change %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+func (c *Change) validate() error {
+	for _, s := range []string{c.Address, c.Type, c.Nickname, c.ID, string(c.Action)} {
+		if strings.IndexFunc(s, unicode.IsControl) >= 0 {
+			return fmt.Errorf("%s holds a control character", quote(c.Address))
+		}
+	}
+	if c.Address == "" {
+		return fmt.Errorf("no address")
+	}
+	if !actionAllowed(c.Type, c.Action) {
+		return fmt.Errorf("%s: a change of type %s cannot be %s", quote(c.Address), quote(c.Type), quote(string(c.Action)))
+	}
+	for i := range c.Attrs {
+		a := &c.Attrs[i]
+		kind, ok := attrKind(c.Type, a.Name)
+		if !ok {
+			return fmt.Errorf("%s: a %s has no attribute %s", quote(c.Address), c.Type, quote(a.Name))
+		}
+		if a.Sensitive || a.Computed || kind == noValue {
+			if a.Before != nil || a.After != nil {
+				return fmt.Errorf("%s: %s holds a value, but is sensitive or known only after apply", quote(c.Address), quote(a.Name))
+			}
+			continue
+		}
+		for _, v := range []any{a.Before, a.After} {
+			if v != nil && kindOf(v) != kind {
+				return fmt.Errorf("%s: %s holds %s, not %s", quote(c.Address), quote(a.Name), kindOf(v), kind)
+			}
+		}
+	}
+	return nil
+}
+
+func kindOf(v any) valueKind {
+	switch v.(type) {
+	case bool:
+		return boolValue
+	case string:
+		return stringValue
+	case int64:
+		return intValue
+	case []string:
+		return stringsValue
+	}
+	return noValue
+}
