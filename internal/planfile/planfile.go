@@ -37,10 +37,10 @@ type File struct {
 	FormatVersion string `json:"format_version"`
 	// RosterVersion is the version of the roster that made the plan; only
 	// the same version applies it.
-	RosterVersion string        `json:"roster_version"`
-	Created       time.Time     `json:"created"`
-	Database      Database      `json:"database"`
-	Config        Config        `json:"configuration"`
+	RosterVersion string    `json:"roster_version"`
+	Created       time.Time `json:"created"`
+	Database      Database  `json:"database"`
+	Config        Config    `json:"configuration"`
 	// Options are the options the plan was made with, so that apply can
 	// say which to give it: apply plans again with its own options, and
 	// refuses targets other than these.

@@ -92,9 +92,9 @@ func samplePlan() *planner.Plan {
 		Server: planner.Server{Flavor: server.Pleroma, Version: 20240904142434, URL: "https://social.example.org", Known: true},
 		Changes: []planner.Change{
 			{Address: "user.root", Type: "user", Nickname: "root", Action: planner.Update, ID: "00000199-0000-0000-0000-000000000001",
-				Attrs:       []planner.Attr{{Name: "admin", Before: false, After: true}, {Name: "password", Sensitive: true},
+				Attrs: []planner.Attr{{Name: "admin", Before: false, After: true}, {Name: "password", Sensitive: true},
 					{Name: "tags", Before: []string{}, After: []string{"staff"}}},
-				Unchanged:   1, Notes: []string{"the password does not verify"}, Source: planner.Source{Filename: "users.hcl", Line: 11}},
+				Unchanged: 1, Notes: []string{"the password does not verify"}, Source: planner.Source{Filename: "users.hcl", Line: 11}},
 			{Address: "user.hatter", Type: "user", Nickname: "hatter", Action: planner.Create,
 				Attrs: []planner.Attr{{Name: "tags", Before: nil, After: []string{"verified"}}, {Name: "email", Before: nil, After: nil, Computed: true},
 					{Name: "initial_password", Sensitive: true}},
