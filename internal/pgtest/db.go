@@ -1,6 +1,7 @@
 package pgtest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -8,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -160,4 +163,37 @@ func Connect(t testing.TB, url string) *pgx.Conn {
 	}
 	t.Cleanup(func() { c.Close(context.Background()) })
 	return c
+}
+
+// Dump returns pg_dump's plain-text dump of the database at url, schema,
+// data and sequence positions: two dumps are byte-identical only when
+// nothing was written in between (the random \restrict key aside). pg_dump comes from PATH or from the
+// server binaries' directory.
+func Dump(t testing.TB, url string) []byte {
+	t.Helper()
+	bin, err := exec.LookPath("pg_dump")
+	if err != nil {
+		dir, derr := FindBinDir()
+		if derr != nil {
+			t.Fatalf("pgtest: pg_dump not found: %v", err)
+		}
+		bin = filepath.Join(dir, "pg_dump")
+	}
+	var stderr bytes.Buffer
+	cmd := exec.Command(bin, "--no-owner", "--no-privileges", "--dbname", url)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("pgtest: pg_dump: %v\n%s", err, stderr.String())
+	}
+	// Since PostgreSQL 15.14, a dump is fenced by \restrict and \unrestrict
+	// with a random key: the only lines that differ between two dumps of the
+	// same database.
+	var kept [][]byte
+	for _, line := range bytes.SplitAfter(out, []byte("\n")) {
+		if !bytes.HasPrefix(line, []byte(`\restrict `)) && !bytes.HasPrefix(line, []byte(`\unrestrict `)) {
+			kept = append(kept, line)
+		}
+	}
+	return bytes.Join(kept, nil)
 }
