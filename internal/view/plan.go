@@ -108,12 +108,12 @@ func verb(a planner.Action) string {
 }
 
 func change(w io.Writer, c *planner.Change, s Style) {
-	fmt.Fprintf(w, "  %s\n", s.Bold(fmt.Sprintf("# %s %s", c.Address, verb(c.Action))))
+	fmt.Fprintf(w, "  %s\n", s.Bold(fmt.Sprintf("# %s %s", sanitize(c.Address), verb(c.Action))))
 	for _, r := range c.Reasons {
-		fmt.Fprintf(w, "  # (%s)\n", r)
+		fmt.Fprintf(w, "  # (%s)\n", sanitize(r))
 	}
 	for _, n := range c.Notes {
-		fmt.Fprintf(w, "  # (%s)\n", n)
+		fmt.Fprintf(w, "  # (%s)\n", sanitize(n))
 	}
 	if c.Type == planner.TypeLocalUsers { // a block without a label
 		fmt.Fprintf(w, "  %s %s {\n", symbol(c.Action, s), c.Type)
@@ -265,7 +265,7 @@ func textDiff(w io.Writer, before, after any, s Style) {
 			if line == "" {
 				continue
 			}
-			line = strings.TrimSuffix(line, "\n")
+			line = sanitize(strings.TrimSuffix(line, "\n"))
 			switch {
 			case d.Type == diffmatchpatch.DiffEqual:
 				fmt.Fprintf(w, "%s      %s\n", attrIndent, line)

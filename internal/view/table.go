@@ -109,7 +109,9 @@ func (t *Table) line(cells []string) string {
 
 // sanitize replaces each control or format character with its Go escape
 // (\n, \x1b, \u202e): a bidi override or a zero-width character in a tag
-// would spoof the table or throw off its columns.
+// would spoof the table or throw off its columns, and an escape sequence in
+// a bio's line or an invite's name would recolour, hide or fake lines of a
+// plan in a terminal or a CI log.
 func sanitize(s string) string {
 	if strings.IndexFunc(s, unsafeRune) < 0 {
 		return s

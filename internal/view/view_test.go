@@ -297,3 +297,29 @@ func TestDiagnosticsHideEverySecretLine(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanShowsNoControlCharacters: a bio's lines, an invite's name, reasons
+// and notes come from a configuration or a row someone else wrote; an
+// escape sequence in one would recolour, hide or fake lines of the plan in
+// a terminal or a CI log. Without colour the text plan holds no control
+// character but newlines; each is shown as its Go escape.
+func TestPlanShowsNoControlCharacters(t *testing.T) {
+	p := &planner.Plan{Changes: []planner.Change{
+		{Address: "user.bob", Type: "user", Nickname: "bob", Action: planner.Update, ID: "x",
+			Attrs:   []planner.Attr{{Name: "bio", Before: "line one\nline two", After: "line one\n\x1b[2K\x1b[1ANo changes.\u202e"}},
+			Reasons: []string{"because \x1b[31m"}, Notes: []string{"note \x07"}},
+		{Address: "invite.spring\x1b[8m", Type: "invite", Nickname: "spring\x1b[8m", Action: planner.Create,
+			Attrs: []planner.Attr{{Name: "invite_type", After: "one_time"}, {Name: "token", Sensitive: true}}},
+	}}
+	var b bytes.Buffer
+	view.Plan(&b, p, view.Style{})
+	out := b.String()
+	if i := strings.IndexFunc(out, func(r rune) bool { return r != '\n' && (r < 0x20 || r == 0x7f || r == '\u202e') }); i >= 0 {
+		t.Errorf("the plan holds a control character at %d:\n%q", i, out)
+	}
+	for _, want := range []string{`\x1b[2K\x1b[1ANo changes.\u202e`, `# invite.spring\x1b[8m will be created`, `# (because \x1b[31m)`, `# (note \a)`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %s in:\n%s", want, out)
+		}
+	}
+}
