@@ -25,6 +25,9 @@ const (
 	NotRegular
 	// TooLarge: more bytes than the limit.
 	TooLarge
+	// Hidden: a name on the way, as given or with symbolic links followed,
+	// starts with a dot (.git/config, .env), in a Dir.
+	Hidden
 )
 
 // Error is a refused read. Its message names the path as it was given and
@@ -50,6 +53,8 @@ func (e *Error) Error() string {
 		return fmt.Sprintf("%q is %s, not a regular file", e.Path, e.What)
 	case TooLarge:
 		return fmt.Sprintf("%q is larger than %s, the most roster reads from one file", e.Path, Size(e.Limit))
+	case Hidden:
+		return fmt.Sprintf("%q is a hidden file or lies in a hidden directory (a name starting with \".\", such as .git), which roster does not read: a checkout's .git holds credentials", e.Path)
 	}
 	return fmt.Sprintf("%q does not exist or cannot be read", e.Path)
 }
@@ -81,7 +86,10 @@ func ReadFile(path string, limit int64) ([]byte, error) {
 	return read(f, path, limit)
 }
 
-// Dir is a directory that reads stay inside.
+// Dir is a directory that reads stay inside. It reads no hidden file
+// either: a file whose name, or the name of a directory on its way (as
+// given, or with symbolic links followed), starts with a dot. A checkout's
+// .git/config may hold the CI job's token.
 type Dir struct {
 	root *os.Root
 	// abs are the directory's absolute paths, as given and with its
@@ -120,6 +128,9 @@ func (d *Dir) ReadFile(path string, limit int64) ([]byte, error) {
 	if !ok {
 		return nil, &Error{Path: path, Kind: Outside, Dir: d.name}
 	}
+	if d.hidden(rel) {
+		return nil, &Error{Path: path, Kind: Hidden}
+	}
 	// O_NONBLOCK: opening a named pipe must not wait for a writer; the
 	// type check below refuses it.
 	f, err := d.root.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
@@ -141,6 +152,9 @@ func (d *Dir) Stat(path string) (fs.FileInfo, error) {
 	if !ok {
 		return nil, &Error{Path: path, Kind: Outside, Dir: d.name}
 	}
+	if d.hidden(rel) {
+		return nil, &Error{Path: path, Kind: Hidden}
+	}
 	st, err := d.root.Stat(rel)
 	switch {
 	case err != nil && escapes(err):
@@ -151,6 +165,41 @@ func (d *Dir) Stat(path string) (fs.FileInfo, error) {
 		return nil, &Error{Path: path, Kind: NotRegular, What: describe(st.Mode())}
 	}
 	return st, nil
+}
+
+// hidden reports whether a name on the way to rel, as given or with its
+// symbolic links followed, starts with a dot. A path that leads outside is
+// left to os.Root to refuse.
+func (d *Dir) hidden(rel string) bool {
+	if hiddenName(rel) {
+		return true
+	}
+	if len(d.abs) == 0 {
+		return false
+	}
+	root, err := filepath.EvalSymlinks(d.abs[0])
+	if err != nil {
+		return false
+	}
+	real, err := filepath.EvalSymlinks(filepath.Join(d.abs[0], rel))
+	if err != nil {
+		return false // missing: opening it fails
+	}
+	if r, err := filepath.Rel(root, real); err == nil {
+		return hiddenName(r)
+	}
+	return false
+}
+
+// hiddenName reports whether a name of the relative path p, cleaned,
+// starts with a dot.
+func hiddenName(p string) bool {
+	for _, name := range strings.Split(filepath.ToSlash(filepath.Clean(p)), "/") {
+		if strings.HasPrefix(name, ".") && name != "." && name != ".." {
+			return true
+		}
+	}
+	return false
 }
 
 // relative turns path into one relative to the directory: an absolute path

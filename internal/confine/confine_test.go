@@ -41,6 +41,13 @@ func tree(t *testing.T) (root, cfg string) {
 	link("/dev/zero", "zero.hcl")
 	link("sub", "sublink")
 	link("..", "up")
+	if err := os.Mkdir(filepath.Join(cfg, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write(filepath.Join(cfg, ".git", "config"), "canary-git-credentials")
+	write(filepath.Join(cfg, ".env"), "canary-dotenv")
+	link(".git/config", "creds.txt")
+	link(".git", "git")
 	if err := syscall.Mkfifo(filepath.Join(cfg, "fifo.hcl"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -75,6 +82,12 @@ func TestDirReadFile(t *testing.T) {
 		{"fifo.hcl", "not regular"},
 		{"sub", "not regular"},
 		{"missing.txt", "unreadable"},
+		{".git/config", "hidden"},
+		{".env", "hidden"},
+		{"sub/../.env", "hidden"},
+		{"creds.txt", "hidden"},
+		{"git/config", "hidden"},
+		{filepath.Join(cfg, ".env"), "hidden"},
 		{"", "outside"},
 	} {
 		t.Run(tc.path, func(t *testing.T) {
@@ -90,7 +103,7 @@ func TestDirReadFile(t *testing.T) {
 				t.Fatalf("error %v (%T), want a *confine.Error", err, err)
 			}
 			got := map[confine.Kind]string{confine.Outside: "outside", confine.NotRegular: "not regular",
-				confine.Unreadable: "unreadable", confine.TooLarge: "too large"}[e.Kind]
+				confine.Unreadable: "unreadable", confine.TooLarge: "too large", confine.Hidden: "hidden"}[e.Kind]
 			if got != tc.want {
 				t.Errorf("refused as %s (%v), want %s", got, err, tc.want)
 			}
