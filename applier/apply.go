@@ -51,7 +51,8 @@ type Beginner interface {
 }
 
 // Apply carries out p, which was made from cfg, in one transaction. On any
-// error nothing is written.
+// error nothing is written, except on a *CommitUnknownError: COMMIT was sent
+// and its answer lost, so all may have been written.
 func Apply(ctx context.Context, db Beginner, p *planner.Plan, cfg *schema.Config, opts Options) (Result, error) {
 	if opts.LockTimeout == 0 {
 		opts.LockTimeout = 10 * time.Second
@@ -171,8 +172,8 @@ func Apply(ctx context.Context, db Beginner, p *planner.Plan, cfg *schema.Config
 			}
 		}
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return Result{}, fmt.Errorf("applier: commit: %w", err)
+	if err := commit(ctx, tx, applyCheck(len(urls))); err != nil {
+		return Result{}, err
 	}
 	committed = true
 	add, change, destroy := p.Counts()
