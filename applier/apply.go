@@ -51,8 +51,7 @@ type Beginner interface {
 }
 
 // Apply carries out p, which was made from cfg, in one transaction. On any
-// error nothing is written, except on a *CommitUnknownError: COMMIT was sent
-// and its answer lost, so all may have been written.
+// error nothing is written.
 func Apply(ctx context.Context, db Beginner, p *planner.Plan, cfg *schema.Config, opts Options) (Result, error) {
 	if opts.LockTimeout == 0 {
 		opts.LockTimeout = 10 * time.Second
