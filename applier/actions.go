@@ -62,8 +62,10 @@ func readAction(ctx context.Context, db Beginner, read func(tx pgx.Tx, info serv
 
 // runAction runs write in one read-committed transaction under roster's
 // lock, once it has checked that the database is still the one the action
-// was planned against, and commits. On any error nothing is written.
-func runAction(ctx context.Context, db Beginner, planned server.Info, opts Options, write func(tx pgx.Tx, now time.Time) error) error {
+// was planned against, and commits. On any error nothing is written, except
+// on a *CommitUnknownError, whose Check is check: how to find out whether
+// the action was committed.
+func runAction(ctx context.Context, db Beginner, planned server.Info, opts Options, check string, write func(tx pgx.Tx, now time.Time) error) error {
 	if opts.LockTimeout == 0 {
 		opts.LockTimeout = 10 * time.Second
 	}
@@ -96,8 +98,8 @@ func runAction(ctx context.Context, db Beginner, planned server.Info, opts Optio
 	if err := write(tx, opts.Now().UTC().Truncate(time.Second)); err != nil {
 		return err
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("applier: commit: %w", err)
+	if err := commit(ctx, tx, check); err != nil {
+		return err
 	}
 	committed = true
 	return nil
@@ -201,7 +203,8 @@ type SignOutResult struct {
 // subscriptions of those tokens, as it does for the server).
 func SignOut(ctx context.Context, db Beginner, p *SignOutPlan, opts Options) (SignOutResult, error) {
 	var res SignOutResult
-	err := runAction(ctx, db, p.Server, opts, func(tx pgx.Tx, _ time.Time) error {
+	check := fmt.Sprintf("Run roster sign-out %s again: if it finds no OAuth tokens or authorizations, the sign-out was committed; if it finds some, approving it signs %s out.", p.Account.Nickname, p.Account.Nickname)
+	err := runAction(ctx, db, p.Server, opts, check, func(tx pgx.Tx, _ time.Time) error {
 		if err := recheckAccount(ctx, tx, p.Account); err != nil {
 			return err
 		}
@@ -269,7 +272,8 @@ func ResetPassword(ctx context.Context, db Beginner, p *ResetPlan, opts Options)
 		return ResetResult{}, err
 	}
 	res := ResetResult{Token: base64.URLEncoding.EncodeToString(b)}
-	err := runAction(ctx, db, p.Server, opts, func(tx pgx.Tx, now time.Time) error {
+	check := fmt.Sprintf("If it was committed, a reset token for %s exists whose URL was never shown, so nobody can use it, and it expires unused. Run roster reset-password %s again for a new URL.", p.Account.Nickname, p.Account.Nickname)
+	err := runAction(ctx, db, p.Server, opts, check, func(tx pgx.Tx, now time.Time) error {
 		if err := recheckAccount(ctx, tx, p.Account); err != nil {
 			return err
 		}

@@ -64,7 +64,9 @@ type Beginner interface {
 // new plan equals want in everything it would write
 // (planner.Differences); then it writes the new plan. Otherwise it returns
 // a *StaleError listing the differences, or a *PlanError when the new plan
-// fails, and writes nothing. On any error nothing is written.
+// fails, and writes nothing. On any error nothing is written, but for a
+// *CommitUnknownError: the connection failed while COMMIT was in flight,
+// and the changes may or may not have been written.
 func Apply(ctx context.Context, db Beginner, want *planner.Plan, cfg *schema.Config, opts Options) (Result, error) {
 	if opts.LockTimeout == 0 {
 		opts.LockTimeout = 10 * time.Second
@@ -128,8 +130,8 @@ func Apply(ctx context.Context, db Beginner, want *planner.Plan, cfg *schema.Con
 	if err != nil {
 		return Result{}, err
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return Result{}, fmt.Errorf("applier: commit: %w", err)
+	if err := commit(ctx, tx, applyCheck(len(urls))); err != nil {
+		return Result{}, err
 	}
 	committed = true
 	add, change, destroy := p.Counts()

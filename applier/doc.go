@@ -7,8 +7,10 @@
 // addresses, RSA keys and password hashes in the flavor's native format, and
 // for every changed attribute the side effects of the server's command
 // (activate/deactivate, set --confirmed, set --admin/--moderator, a password
-// change). Any error rolls everything back. Secrets come from the
-// schema.Config the plan was built from, never from the plan.
+// change). Any error rolls everything back, except the loss of COMMIT's
+// answer, a *CommitUnknownError: then the transaction may have been
+// committed. Secrets come from the schema.Config the plan was built from,
+// never from the plan.
 //
 // It also carries out the actions, the server's imperative user commands
 // that roster offers (actions.go, follow.go): each is read first (PlanX),

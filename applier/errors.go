@@ -114,3 +114,28 @@ func redact(err error) error {
 	c.Detail, c.Where, c.InternalQuery = "", "", ""
 	return &c
 }
+
+// CommitUnknownError is returned when COMMIT may have reached the server but
+// its answer never came back: the connection failed, or the context was
+// cancelled, while the server was committing. The transaction is all or
+// nothing, and whether the server committed it cannot be told from here: the
+// changes may or may not have been written.
+type CommitUnknownError struct {
+	// Check says how to find out whether the transaction was committed.
+	Check string
+	Err   error
+}
+
+func (e *CommitUnknownError) Error() string {
+	return fmt.Sprintf("applier: commit: no answer from the server, the changes may or may not have been written: %v", e.Err)
+}
+
+func (e *CommitUnknownError) Unwrap() error { return e.Err }
+
+// Hint says how to find out whether the transaction was committed.
+func (e *CommitUnknownError) Hint() string {
+	if e.Check == "" {
+		return "Read the database to find out whether the changes were written before doing them again."
+	}
+	return e.Check
+}

@@ -178,7 +178,8 @@ type FollowFixResult struct {
 // roster does not.
 func FixFollowState(ctx context.Context, db Beginner, p *FollowFixPlan, opts Options) (FollowFixResult, error) {
 	var res FollowFixResult
-	err := runAction(ctx, db, p.Server, opts, func(tx pgx.Tx, now time.Time) error {
+	check := fmt.Sprintf("Run roster fix-follow-state %s %s again: if it says the follow state is not broken, the repair was committed; otherwise it shows the repair again.", p.Local.Nickname, p.Remote.Nickname)
+	err := runAction(ctx, db, p.Server, opts, check, func(tx pgx.Tx, now time.Time) error {
 		again, err := readFollowFix(ctx, tx, p.Server, p.Local.Nickname, p.Remote.Nickname, " FOR UPDATE")
 		var refused *RefusedError
 		switch {

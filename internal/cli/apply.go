@@ -160,6 +160,10 @@ func applyDiags(err error, cfg *schema.Config, cancelled bool) hcl.Diagnostics {
 			d.Subject = u.DeclRange.Ptr()
 		}
 	}
+	var commit *applier.CommitUnknownError
+	if errors.As(err, &commit) && len(cfg.Server.AfterApply) > 0 {
+		d.Detail += " after_apply was not run: if the apply was committed, run it yourself."
+	}
 	return hcl.Diagnostics{d}
 }
 
@@ -170,8 +174,8 @@ type writeFailure struct {
 	what, staleSummary, staleLead, staleFix string
 }
 
-// writeDiag turns an error of a write transaction, which was rolled back,
-// into a diagnostic.
+// writeDiag turns an error of a write transaction into a diagnostic: the
+// transaction was rolled back, unless its commit's outcome is unknown.
 func writeDiag(err error, f writeFailure, cancelled bool) *hcl.Diagnostic {
 	rolledBack := "The transaction was rolled back: nothing was written."
 	d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: f.what + " failed", Detail: userMessage(err) + "\n\n" + rolledBack}
@@ -179,7 +183,11 @@ func writeDiag(err error, f writeFailure, cancelled bool) *hcl.Diagnostic {
 	var stale *applier.StaleError
 	var lock *applier.LockError
 	var unknown *applier.UnknownVersionError
+	var commit *applier.CommitUnknownError
 	switch {
+	case errors.As(err, &commit):
+		// COMMIT was sent: interrupted or not, it may have been written.
+		d.Summary, d.Detail = f.what+" outcome unknown", commitUnknown(commit, cancelled)
 	case cancelled:
 		d.Summary, d.Detail = f.what+" interrupted", rolledBack
 	case errors.As(err, &stmt):
@@ -196,6 +204,16 @@ func writeDiag(err error, f writeFailure, cancelled bool) *hcl.Diagnostic {
 		d.Detail = userMessage(unknown) + ". Nothing was written."
 	}
 	return d
+}
+
+// commitUnknown says that a commit's outcome is unknown, and how to find
+// it out.
+func commitUnknown(err *applier.CommitUnknownError, cancelled bool) string {
+	what := fmt.Sprintf("The connection to the database failed after roster sent COMMIT, before the server answered (%s).", userMessage(err.Err))
+	if cancelled {
+		what = "roster was interrupted after it sent COMMIT, before the server answered."
+	}
+	return what + " The transaction is all or nothing, and roster cannot tell whether the server committed it: the changes may or may not have been written.\n\n" + err.Hint()
 }
 
 // afterApply runs the configured command after a successful commit.
