@@ -171,6 +171,9 @@ func onInterrupt(parent context.Context, sigs <-chan os.Signal, w io.Writer, exi
 			exit()
 			return nil
 		})
+		if failed != nil {
+			cancel() // stop the command, which reports the panic when it stops waiting
+		}
 	}()
 	var once sync.Once
 	return ctx, func() {

@@ -90,16 +90,21 @@ func TestPhasePanic(t *testing.T) {
 }
 
 // TestInterruptPanic: a panic in the goroutine that waits for interrupts
-// comes back when the command stops waiting.
+// still stops the command, and comes back when the command stops waiting.
 func TestInterruptPanic(t *testing.T) {
 	var b bytes.Buffer
 	code := run(&b, func() error {
 		sigs := make(chan os.Signal, 1)
 		w := panicWriter{make(chan struct{})}
-		_, stop := onInterrupt(context.Background(), sigs, w, func() { t.Error("exited") })
+		ctx, stop := onInterrupt(context.Background(), sigs, w, func() { t.Error("exited") })
 		defer stop()
 		sigs <- os.Interrupt
 		<-w.called
+		select {
+		case <-ctx.Done():
+		case <-time.After(5 * time.Second):
+			t.Error("the interrupt did not cancel the command's context")
+		}
 		return nil
 	})
 	if code != 1 || b.String() != "\nError: internal error: the writer broke\n\n"+reportLine {
