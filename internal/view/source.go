@@ -45,7 +45,7 @@ func newSources(files map[string]*hcl.File) *sources {
 
 // line returns line n (1-based) of the named file, without its line ending,
 // and the byte offset it starts at; ok is false when there is no such file
-// or line.
+// or line (the end of a file that ends in a newline starts none).
 func (s *sources) line(name string, n int) (line []byte, start int, ok bool) {
 	f := s.files[name]
 	if f == nil || n < 1 {
@@ -62,6 +62,9 @@ func (s *sources) line(name string, n int) (line []byte, start int, ok bool) {
 			return nil, 0, false
 		}
 		at = lineAt{at.n + 1, at.off + i + 1, -1}
+	}
+	if at.off >= len(src) {
+		return nil, 0, false // after the last newline: no line
 	}
 	if at.end < 0 {
 		at.end = len(src)

@@ -159,6 +159,13 @@ func TestSourcesLine(t *testing.T) {
 	if _, _, ok := s.line("other.hcl", 1); ok {
 		t.Error("a line of a file not parsed")
 	}
+	s = newSources(map[string]*hcl.File{"f.hcl": {Bytes: []byte("one\n")}, "empty.hcl": {Bytes: nil}})
+	if line, _, ok := s.line("f.hcl", 2); ok {
+		t.Errorf("line 2 of a one-line file: %q", line)
+	}
+	if line, _, ok := s.line("empty.hcl", 1); ok {
+		t.Errorf("line 1 of an empty file: %q", line)
+	}
 }
 
 func TestClip(t *testing.T) {
