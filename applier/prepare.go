@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/roster-project/roster/internal/keys"
+	"github.com/roster-project/roster/internal/panics"
 	"github.com/roster-project/roster/internal/password"
 	"github.com/roster-project/roster/internal/server"
 	"github.com/roster-project/roster/planner"
@@ -146,7 +147,7 @@ func parallel(ctx context.Context, n, workers int, do func(i int) error) error {
 	for range min(workers, max(n, 1)) {
 		wg.Go(func() {
 			for i := range work {
-				errs[i] = do(i)
+				errs[i] = panics.Catch(func() error { return do(i) })
 			}
 		})
 	}

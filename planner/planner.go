@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"regexp"
@@ -13,6 +14,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/roster-project/roster/internal/panics"
 	"github.com/roster-project/roster/internal/password"
 	"github.com/roster-project/roster/internal/server"
 	"github.com/roster-project/roster/schema"
@@ -633,13 +635,17 @@ func (st *planning) verifyPasswords(ctx context.Context, p *Plan, opts Options) 
 		workers = max(1, min(workers, int(budget/(2*maxCost))))
 	}
 	results := make([]bool, len(st.checks))
+	failed := make([]error, len(st.checks)) // a panic, as an error
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for range workers {
 		wg.Go(func() {
 			for i := range next {
-				ok, err := password.Verify(st.checks[i].password, st.checks[i].hash)
-				results[i] = ok && err == nil
+				failed[i] = panics.Catch(func() error {
+					ok, err := password.Verify(st.checks[i].password, st.checks[i].hash)
+					results[i] = ok && err == nil
+					return nil
+				})
 			}
 		})
 	}
@@ -652,6 +658,9 @@ func (st *planning) verifyPasswords(ctx context.Context, p *Plan, opts Options) 
 	close(next)
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := cmp.Or(failed...); err != nil {
 		return err
 	}
 	for i, ch := range st.checks {

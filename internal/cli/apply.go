@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/roster-project/roster/applier"
+	"github.com/roster-project/roster/internal/panics"
 	"github.com/roster-project/roster/internal/planfile"
 	"github.com/roster-project/roster/internal/view"
 	"github.com/roster-project/roster/planner"
@@ -124,14 +125,19 @@ func (a *app) ask(g *Globals, noTerm, cancelled string) error {
 	s := a.style(g, a.OutTerm)
 	fmt.Fprintf(a.Out, "\n%s\n  roster will perform the actions described above.\n  Only 'yes' will be accepted to approve.\n\n  %s", s.Bold("Do you want to perform these actions?"), s.Bold("Enter a value: "))
 	// Read in the background so that Ctrl-C at the prompt cancels at once.
-	answer := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(a.In).ReadString('\n')
-		answer <- line
-	}()
 	var line string
+	read := make(chan error, 1) // nil, or a panic as an error
+	go func() {
+		read <- panics.Catch(func() error {
+			line, _ = bufio.NewReader(a.In).ReadString('\n')
+			return nil
+		})
+	}()
 	select {
-	case line = <-answer:
+	case err := <-read:
+		if err != nil {
+			return err
+		}
 	case <-a.ctx.Done():
 		fmt.Fprintln(a.Out, "\n"+cancelled)
 		return exitCode(1)

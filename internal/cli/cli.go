@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/term"
 
+	"github.com/roster-project/roster/internal/panics"
 	"github.com/roster-project/roster/internal/view"
 	"github.com/roster-project/roster/schema"
 )
@@ -91,43 +92,56 @@ type exitCode int
 
 func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
+// kongExit is the panic by which kong's Exit (after --help) ends a run.
 type kongExit int
 
 // Main runs roster with args (without the program name) and returns the exit
 // code.
-func Main(ctx context.Context, args []string, st Streams, environ []string) (code int) {
-	var cli root
-	defer func() {
-		if r := recover(); r != nil {
-			if e, ok := r.(kongExit); ok {
-				code = int(e)
-				return
-			}
-			panic(r)
+func Main(ctx context.Context, args []string, st Streams, environ []string) int {
+	return run(st.Err, func() error {
+		var cli root
+		parser, err := kong.New(&cli, kong.Name("roster"),
+			kong.Description("Manage the local users of a Pleroma or Akkoma server as code."),
+			kong.Writers(st.Out, st.Err), kong.Exit(func(c int) { panic(kongExit(c)) }))
+		if err != nil {
+			fmt.Fprintln(st.Err, err)
+			return exitCode(1)
 		}
-	}()
-	parser, err := kong.New(&cli, kong.Name("roster"),
-		kong.Description("Manage the local users of a Pleroma or Akkoma server as code."),
-		kong.Writers(st.Out, st.Err), kong.Exit(func(c int) { panic(kongExit(c)) }))
-	if err != nil {
-		fmt.Fprintln(st.Err, err)
-		return 1
-	}
-	kctx, err := parser.Parse(args)
-	if err != nil {
-		fmt.Fprintf(st.Err, "Error: %v\n", err)
-		return 1
-	}
-	a := &app{Streams: st, ctx: ctx, environ: environ}
-	err = kctx.Run(a, &cli.Globals)
-	var ec exitCode
+		kctx, err := parser.Parse(args)
+		if err != nil {
+			fmt.Fprintf(st.Err, "Error: %v\n", err)
+			return exitCode(1)
+		}
+		a := &app{Streams: st, ctx: ctx, environ: environ}
+		return kctx.Run(a, &cli.Globals)
+	})
+}
+
+// run runs the body of a run and returns its exit code: 0 when it returns
+// no error; the code of an exitCode, its message already printed; 1 for any
+// other error, printed. A panic in body, or one that a goroutine handed back
+// as an error (package panics), is a bug: it is printed on one line as an
+// internal error, and the exit code is 1, never 2, which means changes,
+// drift, or (fmt) a file that does not parse. kong's Exit goes through.
+func run(errOut io.Writer, body func() error) int {
+	err := panics.Catch(body)
+	var (
+		internal *panics.Error
+		ec       exitCode
+	)
 	switch {
 	case err == nil:
 		return 0
+	case errors.As(err, &internal):
+		if e, ok := internal.Value.(kongExit); ok {
+			return int(e)
+		}
+		fmt.Fprintf(errOut, "\nError: %s\n\nThis is a bug in roster: please report it, with the command you ran and what roster version prints.\n", internal)
+		return 1
 	case errors.As(err, &ec):
 		return int(ec)
 	default:
-		fmt.Fprintf(st.Err, "\nError: %s\n", userMessage(err))
+		fmt.Fprintf(errOut, "\nError: %s\n", userMessage(err))
 		return 1
 	}
 }

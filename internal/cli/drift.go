@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path"
 	"sort"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/roster-project/roster/internal/confine"
 	"github.com/roster-project/roster/internal/view"
 	"github.com/roster-project/roster/planner"
 	"github.com/roster-project/roster/schema"
@@ -332,11 +332,16 @@ func ignorable(typ string) ([]string, bool) {
 	return nil, false
 }
 
+// ignoreFileLimit is the most bytes roster reads from an ignore file: it
+// may come with a pull request, as the configuration does.
+const ignoreFileLimit = 1 << 20
+
 // readIgnoreFile reads known drift: one rule a line, "ADDRESS [ATTRIBUTE
 // ...]", blank lines and # comments (a whole line, or after a space)
-// allowed.
+// allowed. It reads only a regular file of at most ignoreFileLimit bytes,
+// so that a named pipe or /dev/zero cannot stall or flood roster.
 func readIgnoreFile(name string) ([]ignoreRule, hcl.Diagnostics) {
-	src, err := os.ReadFile(name)
+	src, err := confine.ReadFile(name, ignoreFileLimit)
 	if err != nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Failed to read the ignore file", Detail: err.Error() + "."}}
 	}
@@ -347,6 +352,7 @@ func readIgnoreFile(name string) ([]ignoreRule, hcl.Diagnostics) {
 			Detail: fmt.Sprintf("%s line %d: %s", name, n, detail)})
 	}
 	sc := bufio.NewScanner(bytes.NewReader(src))
+	sc.Buffer(nil, ignoreFileLimit+1) // any line of the file, however long
 	for n := 1; sc.Scan(); n++ {
 		fields := strings.Fields(sc.Text())
 		for i, f := range fields {

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/roster-project/roster/applier"
+	"github.com/roster-project/roster/internal/panics"
 	"github.com/roster-project/roster/planner"
 	"github.com/roster-project/roster/schema"
 )
@@ -41,6 +42,7 @@ type phase struct {
 	stop, gone chan struct{}
 	mu         sync.Mutex
 	shown      bool
+	failed     error // a panic of the status line's goroutine, as an error
 }
 
 // startPhase begins a phase on standard error.
@@ -61,20 +63,22 @@ func startPhase(w io.Writer, term, timing bool, doing, done string, after, tick 
 	}
 	go func() {
 		defer close(p.gone)
-		t := time.NewTimer(after)
-		defer t.Stop()
-		for {
-			select {
-			case <-p.stop:
-				return
-			case <-t.C:
-				p.mu.Lock()
-				p.shown = true
-				fmt.Fprintf(p.w, "\r\x1b[K%s… %s", p.doing, seconds(time.Since(p.start)))
-				p.mu.Unlock()
-				t.Reset(tick)
+		p.failed = panics.Catch(func() error {
+			t := time.NewTimer(after)
+			defer t.Stop()
+			for {
+				select {
+				case <-p.stop:
+					return nil
+				case <-t.C:
+					p.mu.Lock()
+					p.shown = true
+					fmt.Fprintf(p.w, "\r\x1b[K%s… %s", p.doing, seconds(time.Since(p.start)))
+					p.mu.Unlock()
+					t.Reset(tick)
+				}
 			}
-		}
+		})
 	}()
 	return p
 }
@@ -89,6 +93,9 @@ func (p *phase) end() {
 	}
 	close(p.stop)
 	<-p.gone
+	if p.failed != nil {
+		panic(p.failed) // on the caller's goroutine, where Main recovers it
+	}
 	elapsed := time.Since(p.start)
 	switch {
 	case p.term && p.shown:
@@ -147,22 +154,35 @@ func onInterrupt(parent context.Context, sigs <-chan os.Signal, w io.Writer, exi
 			return true
 		}
 	}
+	ended := make(chan struct{})
+	var failed error // a panic of the goroutine, as an error
 	go func() {
-		if !wait() {
-			return
+		defer close(ended)
+		failed = panics.Catch(func() error {
+			if !wait() {
+				return nil
+			}
+			fmt.Fprintln(w, "\nInterrupt received: stopping; an apply not yet committed is rolled back. Press Ctrl-C again to exit at once.")
+			cancel()
+			if !wait() {
+				return nil
+			}
+			fmt.Fprintln(w, "\nTwo interrupts received: exiting at once. PostgreSQL rolls back a transaction left open when the connection closes; run roster plan to see where the database stands.")
+			exit()
+			return nil
+		})
+		if failed != nil {
+			cancel() // stop the command, which reports the panic when it stops waiting
 		}
-		fmt.Fprintln(w, "\nInterrupt received: stopping; an apply not yet committed is rolled back. Press Ctrl-C again to exit at once.")
-		cancel()
-		if !wait() {
-			return
-		}
-		fmt.Fprintln(w, "\nTwo interrupts received: exiting at once. PostgreSQL rolls back a transaction left open when the connection closes; run roster plan to see where the database stands.")
-		exit()
 	}()
 	var once sync.Once
 	return ctx, func() {
 		once.Do(func() { close(done) })
 		cancel()
+		<-ended
+		if failed != nil {
+			panic(failed) // on the caller's goroutine, where Main recovers it
+		}
 	}
 }
 

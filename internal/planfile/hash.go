@@ -1,6 +1,7 @@
 package planfile
 
 import (
+	"cmp"
 	"crypto/pbkdf2"
 	"crypto/sha256"
 	"encoding/hex"
@@ -9,6 +10,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/roster-project/roster/internal/panics"
 	"github.com/roster-project/roster/planner"
 	"github.com/roster-project/roster/schema"
 )
@@ -97,14 +99,18 @@ func secretsOf(p *planner.Plan, cfg *schema.Config) []secretUse {
 func digests(p *planner.Plan, cfg *schema.Config, salt []byte, iterations int) []SecretDigest {
 	uses := secretsOf(p, cfg)
 	out := make([]SecretDigest, len(uses))
+	failed := make([]error, len(uses)) // a panic, as an error
 	work := make(chan int)
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), max(len(uses), 1)) {
 		wg.Go(func() {
 			for i := range work {
-				u := uses[i]
-				out[i] = SecretDigest{Address: u.address, Attribute: u.attribute,
-					Digest: kdf(u.value, salt, u.address+"\x00"+u.attribute, iterations)}
+				failed[i] = panics.Catch(func() error {
+					u := uses[i]
+					out[i] = SecretDigest{Address: u.address, Attribute: u.attribute,
+						Digest: kdf(u.value, salt, u.address+"\x00"+u.attribute, iterations)}
+					return nil
+				})
 			}
 		})
 	}
@@ -113,5 +119,8 @@ func digests(p *planner.Plan, cfg *schema.Config, salt []byte, iterations int) [
 	}
 	close(work)
 	wg.Wait()
+	if err := cmp.Or(failed...); err != nil {
+		panic(err) // on the caller's goroutine, where cli.Main recovers it
+	}
 	return out
 }

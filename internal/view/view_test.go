@@ -2,11 +2,14 @@ package view_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
@@ -321,5 +324,226 @@ func TestPlanShowsNoControlCharacters(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("missing %s in:\n%s", want, out)
 		}
+	}
+}
+
+// longLineFile is a configuration whose second line is over a megabyte
+// long, with a bad value in its middle among multi-byte runes.
+func longLineFile(t *testing.T) (*hcl.File, hcl.Range) {
+	t.Helper()
+	pad := strings.Repeat("é日", 300_000)
+	src := "user \"alice\" {\n  emails = [\"" + pad + "\", \"not-an-address\", \"" + pad + "\"]\n}\n"
+	f, diags := hclparse.NewParser().ParseHCL([]byte(src), "users.hcl")
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	start := strings.Index(src, `"not-an-address"`)
+	lineStart := strings.Index(src, "\n") + 1
+	col := utf8.RuneCountInString(src[lineStart:start]) + 1
+	return f, hcl.Range{Filename: "users.hcl",
+		Start: hcl.Pos{Line: 2, Column: col, Byte: start},
+		End:   hcl.Pos{Line: 2, Column: col + 16, Byte: start + 16}}
+}
+
+func TestDiagnosticsLongLine(t *testing.T) {
+	f, subject := longLineFile(t)
+	d := hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid e-mail address", Detail: "Give an address such as \"alice@example.org\".", Subject: &subject}}
+	files := map[string]*hcl.File{"users.hcl": f}
+	var b bytes.Buffer
+	view.Diagnostics(&b, d, files, view.Style{})
+	golden(t, "diagnostic_long_line.txt", b.Bytes())
+	lines := strings.Split(b.String(), "\n")
+	for _, l := range lines {
+		if n := utf8.RuneCountInString(l); n > 6+120 {
+			t.Errorf("a line of %d runes: %.200q", n, l)
+		}
+	}
+	// The marker is under the address.
+	for i, l := range lines {
+		if !strings.HasPrefix(l, "   2: ") || i+1 == len(lines) {
+			continue
+		}
+		marker := lines[i+1]
+		from := utf8.RuneCountInString(marker[:strings.Index(marker, "^")])
+		got := string([]rune(l)[from : from+strings.Count(marker, "^")])
+		if got != `"not-an-address"` {
+			t.Errorf("the marker is under %q, not the address:\n%s\n%s", got, l, marker)
+		}
+	}
+	b.Reset()
+	view.Diagnostics(&b, d, files, view.Style{Color: true})
+	if !strings.Contains(b.String(), "\x1b[4m\"not-an-address\"\x1b[0m") {
+		t.Errorf("with colour the range is not underlined:\n%q", b.String())
+	}
+}
+
+func TestValidateJSONLongLine(t *testing.T) {
+	f, subject := longLineFile(t)
+	d := hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid e-mail address", Subject: &subject}}
+	var b bytes.Buffer
+	if err := view.ValidateJSON(&b, d, map[string]*hcl.File{"users.hcl": f}); err != nil {
+		t.Fatal(err)
+	}
+	var doc validateDoc
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	s := doc.Diagnostics[0].Snippet
+	if n := utf8.RuneCountInString(s.Code); n > 120 {
+		t.Errorf("code of %d runes", n)
+	}
+	if !strings.HasPrefix(s.Code, "…") || !strings.HasSuffix(s.Code, "…") {
+		t.Errorf("the cut code does not say so: %q", s.Code)
+	}
+	if s.HighlightStart < 0 || s.HighlightStart > s.HighlightEnd || s.HighlightEnd > len(s.Code) {
+		t.Fatalf("highlight %d..%d out of %q", s.HighlightStart, s.HighlightEnd, s.Code)
+	}
+	if got := s.Code[s.HighlightStart:s.HighlightEnd]; got != `"not-an-address"` {
+		t.Errorf("the highlight is %q, not the address", got)
+	}
+}
+
+// TestDiagnosticsHideSecretLongLine: a secret set far beyond the window of
+// a long line still hides the line.
+func TestDiagnosticsHideSecretLongLine(t *testing.T) {
+	src := "invite \"x\" { max_use = \"ten\", " + strings.Repeat("a = 1, ", 10000) + "token = \"SUPERSECRET\" }\n"
+	f, _ := hclparse.NewParser().ParseHCL([]byte(src), "x.hcl")
+	r := hcl.Range{Filename: "x.hcl", Start: hcl.Pos{Line: 1, Column: 24, Byte: 23}, End: hcl.Pos{Line: 1, Column: 29, Byte: 28}}
+	d := hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid max_use", Subject: &r}}
+	var b bytes.Buffer
+	view.Diagnostics(&b, d, map[string]*hcl.File{"x.hcl": f}, view.Style{})
+	if strings.Contains(b.String(), "a = 1") || strings.Contains(b.String(), "SUPERSECRET") || !strings.Contains(b.String(), "source line not shown") {
+		t.Errorf("a line that sets a token was shown:\n%s", b.String())
+	}
+	b.Reset()
+	view.ValidateJSON(&b, d, map[string]*hcl.File{"x.hcl": f})
+	if strings.Contains(b.String(), "a = 1") || strings.Contains(b.String(), "SUPERSECRET") || !strings.Contains(b.String(), "source line not shown") {
+		t.Errorf("a line that sets a token was shown:\n%s", b.String())
+	}
+}
+
+// manyDiags are 250 errors and 3 warnings, in source order, numbered in
+// their summaries.
+func manyDiags() hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for i := range 253 {
+		d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: fmt.Sprintf("Problem %d", i)}
+		if i == 10 || i == 150 || i == 252 {
+			d.Severity = hcl.DiagWarning
+		}
+		diags = append(diags, d)
+	}
+	return diags
+}
+
+func TestDiagnosticsCapped(t *testing.T) {
+	var b bytes.Buffer
+	view.Diagnostics(&b, manyDiags(), nil, view.Style{})
+	out := b.String()
+	if n := strings.Count(out, "\nError: ") + strings.Count(out, "\nWarning: "); n != 100 {
+		t.Errorf("%d diagnostics shown, want 100", n)
+	}
+	if !strings.Contains(out, "\nWarning: Problem 10\n") || !strings.Contains(out, "\nError: Problem 99\n") || strings.Contains(out, "Problem 100\n") {
+		t.Errorf("not the first 100 in order:\n%s", out)
+	}
+	want := "\n\n… and 151 more errors and 2 more warnings: fix the ones above and run again.\n"
+	if !strings.HasSuffix(out, want) {
+		t.Errorf("the output does not end in %q:\n%s", want, out[max(0, len(out)-300):])
+	}
+	b.Reset()
+	view.Diagnostics(&b, manyDiags()[:100], nil, view.Style{})
+	if strings.Contains(b.String(), "…") {
+		t.Errorf("100 diagnostics said some were left out:\n%s", b.String())
+	}
+	b.Reset()
+	view.Diagnostics(&b, manyDiags()[:101], nil, view.Style{})
+	if !strings.HasSuffix(b.String(), "\n… and 1 more error: fix the ones above and run again.\n") {
+		t.Errorf("101 diagnostics:\n%s", b.String())
+	}
+}
+
+type validateDoc struct {
+	Valid        bool `json:"valid"`
+	ErrorCount   int  `json:"error_count"`
+	WarningCount int  `json:"warning_count"`
+	Diagnostics  []struct {
+		Severity string `json:"severity"`
+		Summary  string `json:"summary"`
+		Detail   string `json:"detail"`
+		Snippet  *struct {
+			Code           string `json:"code"`
+			HighlightStart int    `json:"highlight_start_offset"`
+			HighlightEnd   int    `json:"highlight_end_offset"`
+		} `json:"snippet"`
+	} `json:"diagnostics"`
+}
+
+func TestValidateJSONCapped(t *testing.T) {
+	var b bytes.Buffer
+	if err := view.ValidateJSON(&b, manyDiags(), nil); err != nil {
+		t.Fatal(err)
+	}
+	var doc validateDoc
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Valid || doc.ErrorCount != 250 || doc.WarningCount != 3 {
+		t.Errorf("valid %v, %d errors, %d warnings; want false, 250, 3", doc.Valid, doc.ErrorCount, doc.WarningCount)
+	}
+	if len(doc.Diagnostics) != 101 {
+		t.Fatalf("%d diagnostics listed, want 100 and the one that says how many more", len(doc.Diagnostics))
+	}
+	if d := doc.Diagnostics[99]; d.Summary != "Problem 99" || d.Severity != "error" {
+		t.Errorf("the 100th is %+v", d)
+	}
+	last := doc.Diagnostics[100]
+	if last.Severity != "warning" || last.Summary != "151 errors and 2 warnings not listed" || !strings.Contains(last.Detail, "first 100") {
+		t.Errorf("the last diagnostic is %+v", last)
+	}
+	b.Reset()
+	view.ValidateJSON(&b, manyDiags()[:100], nil)
+	if strings.Contains(b.String(), "not listed") {
+		t.Error("100 diagnostics said some were left out")
+	}
+}
+
+// TestDiagnosticsClipText: a summary and a detail of any length are cut,
+// in text and in JSON.
+func TestDiagnosticsClipText(t *testing.T) {
+	d := hcl.Diagnostics{{Severity: hcl.DiagError, Summary: strings.Repeat("S", 10_000), Detail: strings.Repeat("word ", 1_000_000) + "Fix it."}}
+	var b bytes.Buffer
+	view.Diagnostics(&b, d, nil, view.Style{})
+	if b.Len() > 6000 {
+		t.Errorf("%d bytes of output", b.Len())
+	}
+	if !strings.Contains(b.String(), "Error: "+strings.Repeat("S", 199)+"…\n") || !strings.HasSuffix(b.String(), "Fix it.\n") {
+		t.Errorf("cut wrongly:\n%s", b.String())
+	}
+	b.Reset()
+	view.ValidateJSON(&b, d, nil)
+	var doc validateDoc
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if s := doc.Diagnostics[0]; utf8.RuneCountInString(s.Summary) != 200 || utf8.RuneCountInString(s.Detail) > 4100 || !strings.HasSuffix(s.Detail, "Fix it.") {
+		t.Errorf("cut wrongly: summary of %d runes, detail of %d", utf8.RuneCountInString(s.Summary), utf8.RuneCountInString(s.Detail))
+	}
+}
+
+// TestDiagnosticsCRLF: in a file with CRLF line endings the marker is
+// under the range, however many lines come before it.
+func TestDiagnosticsCRLF(t *testing.T) {
+	src := "user \"alice\" {\r\n  name  = \"Alice\"\r\n  email = \"not-an-address\"\r\n}\r\n"
+	f, diags := hclparse.NewParser().ParseHCL([]byte(src), "users.hcl")
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	start := strings.Index(src, `"not-an-address"`)
+	subject := hcl.Range{Filename: "users.hcl", Start: hcl.Pos{Line: 3, Column: 11, Byte: start}, End: hcl.Pos{Line: 3, Column: 27, Byte: start + 16}}
+	var b bytes.Buffer
+	view.Diagnostics(&b, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid e-mail address", Subject: &subject}}, map[string]*hcl.File{"users.hcl": f}, view.Style{})
+	want := "   3:   email = \"not-an-address\"\n                ^^^^^^^^^^^^^^^^\n"
+	if !strings.Contains(b.String(), want) {
+		t.Errorf("want\n%s\nin\n%s", want, b.String())
 	}
 }
