@@ -172,7 +172,7 @@ func nestedTemplateFileFunc() function.Function {
 	return function.New(&function.Spec{
 		Params: []function.Parameter{{Name: "path", Type: cty.String}, {Name: "vars", Type: cty.DynamicPseudoType}},
 		Type: func([]cty.Value) (cty.Type, error) {
-			return cty.NilType, errors.New("templatefile cannot be called from a template; render the inner template in the configuration and pass it in a variable")
+			return cty.NilType, errNestedTemplateFile
 		},
 	})
 }

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"unicode/utf8"
@@ -109,17 +110,28 @@ func (s *sources) template(path string) (hclsyntax.Expression, error) {
 	return r.expr, r.err
 }
 
-// templateError describes the first error of diags by its summary and line
-// only: the detail of HCL's messages may quote the template.
+// errNestedTemplateFile refuses templatefile inside a template.
+var errNestedTemplateFile = errors.New("templatefile cannot be called from a template; render the inner template in the configuration and pass it in a variable")
+
+// templateError describes the first error of diags by its summary, the
+// function it calls and its line only: the detail of HCL's messages may
+// quote the template or the values it works on.
 func templateError(what, path string, diags hcl.Diagnostics) error {
 	for _, d := range diags {
 		if d.Severity != hcl.DiagError {
 			continue
 		}
-		if d.Subject != nil {
-			return fmt.Errorf("the template %q %s: %s at line %d", path, what, d.Summary, d.Subject.Start.Line)
+		problem := d.Summary
+		if x, ok := hcl.DiagnosticExtra[hclsyntax.FunctionCallDiagExtra](d); ok && x.CalledFunctionName() != "" {
+			problem = fmt.Sprintf("%s (%s)", d.Summary, x.CalledFunctionName())
+			if errors.Is(x.FunctionCallError(), errNestedTemplateFile) {
+				problem = errNestedTemplateFile.Error()
+			}
 		}
-		return fmt.Errorf("the template %q %s: %s", path, what, d.Summary)
+		if d.Subject != nil {
+			return fmt.Errorf("the template %q %s: %s, at line %d", path, what, problem, d.Subject.Start.Line)
+		}
+		return fmt.Errorf("the template %q %s: %s", path, what, problem)
 	}
 	return nil
 }
