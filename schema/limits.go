@@ -19,4 +19,9 @@ const (
 	// Go's stack at about 49,000 nested "${ and 58,000 nested [; JSON given
 	// to jsondecode is held to the same depth.
 	MaxNesting = 128
+	// MaxValueNesting is how deep a value may nest lists, maps and objects:
+	// locals referring to locals can build one deeper than any source, and
+	// cty walks values recursively (it overflows the stack at about 840,000
+	// levels).
+	MaxValueNesting = 1024
 )

@@ -12,6 +12,11 @@ import (
 type localDef struct {
 	attr *hcl.Attribute
 	refs []int
+	// depth bounds how deeply the value nests (see boundDepth).
+	depth int
+	// badRef is set when the local refers to the local object as a whole:
+	// an error already, it is not evaluated.
+	badRef bool
 }
 
 // evalLocals evaluates the locals in linear time: one topological sort
@@ -83,6 +88,7 @@ func collectLocals(blocks hcl.Blocks) ([]*localDef, hcl.Diagnostics) {
 	for _, d := range defs {
 		names, moreDiags := localRefs(d.attr.Expr)
 		diags = append(diags, moreDiags...)
+		d.badRef = moreDiags.HasErrors()
 		seen := map[int]bool{}
 		for _, n := range names {
 			// A reference to no local is left to evaluation to report.
@@ -127,6 +133,10 @@ func localRefs(e hcl.Expression) ([]string, hcl.Diagnostics) {
 // evalLocal evaluates local i, whose references all have their values.
 func (ev *evaluator) evalLocal(defs []*localDef, i int) hcl.Diagnostics {
 	d := defs[i]
+	if d.badRef {
+		ev.locals[d.attr.Name] = cty.DynamicVal
+		return nil
+	}
 	locals := make(map[string]cty.Value, len(d.refs))
 	for _, r := range d.refs {
 		name := defs[r].attr.Name
@@ -136,8 +146,68 @@ func (ev *evaluator) evalLocal(defs []*localDef, i int) hcl.Diagnostics {
 	if diags.HasErrors() {
 		val = cty.DynamicVal
 	}
+	if !boundDepth(defs, i, val) {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Value nested too deep",
+			Detail: fmt.Sprintf("The value of local %q nests lists, maps and objects more than %d levels deep, through the locals it refers to. "+
+				"No real configuration needs so deep a value, and roster's evaluation could not handle it.", d.attr.Name, MaxValueNesting),
+			Subject: d.attr.Expr.Range().Ptr()})
+		val = cty.DynamicVal
+	}
 	ev.locals[d.attr.Name] = val
 	return diags
+}
+
+// localGrowth bounds how many levels one local's expression adds to the
+// values it refers to: its own nesting (at most MaxNesting, each level a
+// function call adding at most two) and a jsondecode result.
+const localGrowth = 3 * MaxNesting
+
+// boundDepth sets the depth bound of local i, whose value is val, and
+// reports whether val nests at most MaxValueNesting levels. Chained locals
+// can build a value deeper than any source, and cty walks values
+// recursively; measuring each value would cost its size for every local,
+// so the bound grows by localGrowth a local and the value is measured only
+// once the bound passes the limit.
+func boundDepth(defs []*localDef, i int, val cty.Value) bool {
+	d := defs[i]
+	d.depth = 0
+	for _, r := range d.refs {
+		d.depth = max(d.depth, defs[r].depth)
+	}
+	d.depth += localGrowth
+	if d.depth <= MaxValueNesting {
+		return true
+	}
+	d.depth = valueDepth(val, MaxValueNesting)
+	return d.depth <= MaxValueNesting
+}
+
+// valueDepth returns how many levels of collections and structures v
+// nests, or limit+1 once it finds more than limit; without recursion.
+func valueDepth(v cty.Value, limit int) int {
+	type item struct {
+		v     cty.Value
+		depth int
+	}
+	deepest := 0
+	stack := []item{{v, 0}}
+	for len(stack) > 0 {
+		it := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		deepest = max(deepest, it.depth)
+		if deepest > limit {
+			return limit + 1
+		}
+		inner, _ := it.v.Unmark()
+		if !inner.IsKnown() || inner.IsNull() || !inner.CanIterateElements() {
+			continue
+		}
+		for e := inner.ElementIterator(); e.Next(); {
+			_, ev := e.Element()
+			stack = append(stack, item{ev, it.depth + 1})
+		}
+	}
+	return deepest
 }
 
 // inCycles marks the locals not done that lie on a cycle: those of a
