@@ -112,37 +112,7 @@ func (ev *evaluator) assignVariables(p *hclparse.Parser, in Inputs) hcl.Diagnost
 		}
 	}
 	for _, path := range in.VarFiles {
-		src, err := confine.ReadFile(path, MaxFileSize)
-		if err != nil {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Failed to read variables file",
-				Detail: fmt.Sprintf("The variables file %s was not read: %v. A variables file must be a regular file of at most %s.", path, err, confine.Size(MaxFileSize))})
-			continue
-		}
-		if moreDiags := CheckNesting(src, path); moreDiags.HasErrors() {
-			diags = append(diags, moreDiags...)
-			continue
-		}
-		f, moreDiags := p.ParseHCL(src, path)
-		diags = append(diags, moreDiags...)
-		if f == nil {
-			continue
-		}
-		as, moreDiags := f.Body.JustAttributes()
-		diags = append(diags, moreDiags...)
-		for _, a := range sortedAttrs(as) {
-			val, moreDiags := a.Expr.Value(nil)
-			diags = append(diags, moreDiags...)
-			v, ok := ev.declared[a.Name]
-			if !ok {
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Value for undeclared variable",
-					Detail:  fmt.Sprintf("The configuration does not declare a variable named %q but a value was found in file %q. If you meant to use this value, add a variable block to the configuration.", a.Name, path),
-					Subject: a.NameRange.Ptr()})
-				continue
-			}
-			if !moreDiags.HasErrors() {
-				v.value = val
-			}
-		}
+		diags = append(diags, ev.assignVarFile(p, path)...)
 	}
 	for _, kv := range in.Vars {
 		name, value, ok := strings.Cut(kv, "=")
@@ -178,6 +148,41 @@ func (ev *evaluator) assignVariables(p *hclparse.Parser, in Inputs) hcl.Diagnost
 		values[v.name] = v.value
 	}
 	ev.vars = cty.ObjectVal(values)
+	return diags
+}
+
+// assignVarFile reads the variables file at path, which the operator named:
+// it may be anywhere, but must be a regular file within MaxFileSize and
+// MaxNesting.
+func (ev *evaluator) assignVarFile(p *hclparse.Parser, path string) hcl.Diagnostics {
+	src, err := confine.ReadFile(path, MaxFileSize)
+	if err != nil {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Failed to read variables file",
+			Detail: fmt.Sprintf("The variables file %s was not read: %v. A variables file must be a regular file of at most %s.", path, err, confine.Size(MaxFileSize))}}
+	}
+	if diags := CheckNesting(src, path); diags.HasErrors() {
+		return diags
+	}
+	f, diags := p.ParseHCL(src, path)
+	if f == nil {
+		return diags
+	}
+	as, moreDiags := f.Body.JustAttributes()
+	diags = append(diags, moreDiags...)
+	for _, a := range sortedAttrs(as) {
+		val, moreDiags := a.Expr.Value(nil)
+		diags = append(diags, moreDiags...)
+		v, ok := ev.declared[a.Name]
+		if !ok {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Value for undeclared variable",
+				Detail:  fmt.Sprintf("The configuration does not declare a variable named %q but a value was found in file %q. If you meant to use this value, add a variable block to the configuration.", a.Name, path),
+				Subject: a.NameRange.Ptr()})
+			continue
+		}
+		if !moreDiags.HasErrors() {
+			v.value = val
+		}
+	}
 	return diags
 }
 

@@ -65,7 +65,7 @@ func TestFileConfined(t *testing.T) {
 		"a link to a device":      {expr: `file("zero")`, setup: func(t *testing.T, root, cfg string) { symlink(t, "/dev/zero", filepath.Join(cfg, "zero")) }, want: "leads outside"},
 		"a directory":             {expr: `file("sub")`, setup: func(t *testing.T, root, cfg string) { writeFiles(t, cfg, map[string]string{"sub/x": ""}) }, want: `"sub" is a directory, not a regular file`},
 		"a named pipe":            {expr: `file("fifo")`, setup: func(t *testing.T, root, cfg string) { mkfifo(t, filepath.Join(cfg, "fifo")) }, want: "is a named pipe"},
-		"a missing file":          {expr: `file("nope.txt")`, want: `"nope.txt" does not exist or cannot be read`},
+		"a missing file":          {expr: `file("nope.txt")`, want: `no file exists at "nope.txt" relative to the configuration directory`},
 		"too large":               {expr: `file("big.txt")`, setup: func(t *testing.T, root, cfg string) { sparse(t, filepath.Join(cfg, "big.txt"), schema.MaxFileSize+1) }, want: "larger than 64 MiB"},
 		"an absolute path inside": {expr: `file("CFG/bio.txt")`},
 		"a link inside":           {expr: `file("link.txt")`, setup: func(t *testing.T, root, cfg string) { symlink(t, "bio.txt", filepath.Join(cfg, "link.txt")) }},

@@ -54,11 +54,11 @@ var rootSchema = &hcl.BodySchema{
 // needs no database. It returns the configuration and every diagnostic at
 // once; the configuration is nil only when nothing could be read.
 func Load(dir string, in Inputs) (*Config, hcl.Diagnostics) {
-	d, err := confine.OpenDir(dir, "the configuration directory")
+	root, err := confine.OpenDir(dir, "the configuration directory")
 	if err != nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Failed to read configuration directory", Detail: err.Error()}}
 	}
-	defer d.Close()
+	defer root.Close()
 	names, err := configFiles(dir)
 	if err != nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Failed to read configuration directory", Detail: err.Error()}}
@@ -69,7 +69,7 @@ func Load(dir string, in Inputs) (*Config, hcl.Diagnostics) {
 			Detail: fmt.Sprintf("The directory %s contains no *.hcl files. Run roster in the directory that holds the configuration, or name it with --chdir.", abs)}}
 	}
 	p := hclparse.NewParser()
-	src := newSources(d)
+	src := newSources(root)
 	var diags hcl.Diagnostics
 	var bodies []*hcl.BodyContent
 	files := map[string]*hcl.File{}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -12,8 +13,12 @@ import (
 type localDef struct {
 	attr *hcl.Attribute
 	refs []int
-	// depth bounds how deeply the value nests (see boundDepth).
-	depth int
+	// depth bounds how deeply the value nests (see boundDepth); growth
+	// bounds how many levels the expression adds to what it refers to.
+	depth, growth int
+	// tooDeep is set when the value, or one it refers to, nests deeper
+	// than MaxValueNesting.
+	tooDeep bool
 	// badRef is set when the local refers to the local object as a whole:
 	// an error already, it is not evaluated.
 	badRef bool
@@ -82,7 +87,7 @@ func collectLocals(blocks hcl.Blocks) ([]*localDef, hcl.Diagnostics) {
 				continue
 			}
 			index[a.Name] = len(defs)
-			defs = append(defs, &localDef{attr: a})
+			defs = append(defs, &localDef{attr: a, growth: growth(a.Expr)})
 		}
 	}
 	for _, d := range defs {
@@ -133,20 +138,24 @@ func localRefs(e hcl.Expression) ([]string, hcl.Diagnostics) {
 // evalLocal evaluates local i, whose references all have their values.
 func (ev *evaluator) evalLocal(defs []*localDef, i int) hcl.Diagnostics {
 	d := defs[i]
-	if d.badRef {
-		ev.locals[d.attr.Name] = cty.DynamicVal
-		return nil
-	}
 	locals := make(map[string]cty.Value, len(d.refs))
 	for _, r := range d.refs {
 		name := defs[r].attr.Name
 		locals[name] = ev.locals[name]
+		d.tooDeep = d.tooDeep || defs[r].tooDeep
+	}
+	// After an error of its own or of a local it refers to (reported
+	// there), a local is not evaluated.
+	if d.badRef || d.tooDeep {
+		ev.locals[d.attr.Name] = cty.DynamicVal
+		return nil
 	}
 	val, diags := d.attr.Expr.Value(ev.contextWith(locals))
 	if diags.HasErrors() {
 		val = cty.DynamicVal
 	}
 	if !boundDepth(defs, i, val) {
+		d.tooDeep = true
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Value nested too deep",
 			Detail: fmt.Sprintf("The value of local %q nests lists, maps and objects more than %d levels deep, through the locals it refers to. "+
 				"No real configuration needs so deep a value, and roster's evaluation could not handle it.", d.attr.Name, MaxValueNesting),
@@ -157,29 +166,69 @@ func (ev *evaluator) evalLocal(defs []*localDef, i int) hcl.Diagnostics {
 	return diags
 }
 
-// localGrowth bounds how many levels one local's expression adds to the
-// values it refers to: its own nesting (at most MaxNesting, each level a
-// function call adding at most two) and a jsondecode result.
-const localGrowth = 3 * MaxNesting
-
 // boundDepth sets the depth bound of local i, whose value is val, and
 // reports whether val nests at most MaxValueNesting levels. Chained locals
 // can build a value deeper than any source, and cty walks values
-// recursively; measuring each value would cost its size for every local,
-// so the bound grows by localGrowth a local and the value is measured only
-// once the bound passes the limit.
+// recursively. Measuring every value would cost its size for each local,
+// so the bound is the deepest local referred to (or MaxNesting, what a
+// variable or a jsondecode result may nest), plus the expression's growth;
+// the value is measured only when that passes the limit.
 func boundDepth(defs []*localDef, i int, val cty.Value) bool {
 	d := defs[i]
-	d.depth = 0
+	d.depth = MaxNesting
 	for _, r := range d.refs {
 		d.depth = max(d.depth, defs[r].depth)
 	}
-	d.depth += localGrowth
+	d.depth += d.growth
 	if d.depth <= MaxValueNesting {
 		return true
 	}
 	d.depth = valueDepth(val, MaxValueNesting)
 	return d.depth <= MaxValueNesting
+}
+
+// growth bounds how many levels of lists, maps and objects e adds to the
+// values it refers to: along each path of its syntax tree, one for a tuple
+// or object, one for a splat (it may wrap a value in a tuple), two for a
+// for expression (grouping makes a map of lists) and two for a function
+// call (setproduct, chunklist, regexall nest their results at most two
+// levels deeper than their arguments; jsondecode's result is no deeper
+// than MaxNesting). The source nests at most MaxNesting levels, so walking
+// its tree recursively is safe.
+func growth(e hcl.Expression) int {
+	node, ok := e.(hclsyntax.Node)
+	if !ok {
+		return 2 * MaxNesting
+	}
+	w := &growthWalker{}
+	hclsyntax.Walk(node, w)
+	return w.deepest
+}
+
+type growthWalker struct {
+	path    []int // the weight of each node from the root
+	sum     int
+	deepest int
+}
+
+func (w *growthWalker) Enter(n hclsyntax.Node) hcl.Diagnostics {
+	weight := 0
+	switch n.(type) {
+	case *hclsyntax.TupleConsExpr, *hclsyntax.ObjectConsExpr, *hclsyntax.SplatExpr:
+		weight = 1
+	case *hclsyntax.ForExpr, *hclsyntax.FunctionCallExpr:
+		weight = 2
+	}
+	w.path = append(w.path, weight)
+	w.sum += weight
+	w.deepest = max(w.deepest, w.sum)
+	return nil
+}
+
+func (w *growthWalker) Exit(hclsyntax.Node) hcl.Diagnostics {
+	w.sum -= w.path[len(w.path)-1]
+	w.path = w.path[:len(w.path)-1]
+	return nil
 }
 
 // valueDepth returns how many levels of collections and structures v

@@ -52,6 +52,9 @@ func (s *sources) read(path string) ([]byte, error) {
 		return nil, fmt.Errorf("the path is longer than %d bytes", maxPathLength)
 	}
 	b, err := s.dir.ReadFile(path, MaxFileSize)
+	if ce := (*confine.Error)(nil); errors.As(err, &ce) && ce.Kind == confine.Unreadable {
+		return nil, fmt.Errorf("no file exists at %q relative to the configuration directory, or it cannot be read", path)
+	}
 	if err != nil {
 		return nil, err
 	}
