@@ -22,7 +22,8 @@ type Inputs struct {
 	// Vars are name=value pairs from --var; the value is a string.
 	Vars []string
 	// VarFiles are paths (relative to the working directory) of HCL files of
-	// name = value attributes.
+	// name = value attributes: regular files, anywhere, of at most
+	// MaxFileSize bytes and MaxNesting levels.
 	VarFiles []string
 	// Environ is the process environment, as os.Environ returns it.
 	Environ []string
