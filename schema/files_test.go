@@ -300,3 +300,23 @@ func reachableStrings(v reflect.Value, seen map[uintptr]bool, w *strings.Builder
 		}
 	}
 }
+
+// TestReachableStringsFinds: the search assertNoCanary makes does find
+// what a configuration holds, read from a file or written in one.
+func TestReachableStringsFinds(t *testing.T) {
+	dir := writeFiles(t, t.TempDir(), map[string]string{
+		"main.hcl": "user \"alice\" {\n  bio = file(\"bio.txt\")\n  # written-mark-3c\n}\n",
+		"bio.txt":  "read-mark-5e",
+	})
+	cfg, diags := schema.Load(dir, schema.Inputs{})
+	if len(diags) > 0 {
+		t.Fatal(diagList(diags))
+	}
+	var all strings.Builder
+	reachableStrings(reflect.ValueOf(cfg), map[uintptr]bool{}, &all)
+	for _, mark := range []string{"read-mark-5e", "written-mark-3c"} {
+		if !strings.Contains(all.String(), mark) {
+			t.Errorf("%s is in the configuration but not found", mark)
+		}
+	}
+}
