@@ -26,6 +26,11 @@
 // through a small wrapper process (see runBinary).
 //
 // A table of every figure is printed at the end; a missed target fails the
-// benchmark. Without -bench, `go test` runs only fast checks of the data
+// benchmark.
+//
+// BenchmarkLocals needs no database: schema.Load of a chain of 20,000
+// locals, each referring to the one before and written before it, against
+// HCL parsing the same file plus evaluating each expression once with its
+// reference given as a constant. Target: within 3x, and under 5 s. Without -bench, `go test` runs only fast checks of the data
 // generators and starts no database.
 package bench

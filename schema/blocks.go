@@ -46,7 +46,7 @@ func decodeGroups(ev *evaluator, roles, tags hcl.Blocks, cfg *Config) hcl.Diagno
 		}
 		if kind == "role" && name != "admin" && name != "moderator" {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown role",
-				Detail:  fmt.Sprintf("The server has no role %q. The roles are %s.", name, strings.Join(quoteAll(Roles), " and ")),
+				Detail:  fmt.Sprintf("The server has no role %q. The roles are %s.", shown(name, false), strings.Join(quoteAll(Roles), " and ")),
 				Subject: b.LabelRanges[0].Ptr()})
 			return
 		}
@@ -79,10 +79,10 @@ func decodeGroups(ev *evaluator, roles, tags hcl.Blocks, cfg *Config) hcl.Diagno
 		for _, m := range members {
 			switch {
 			case strings.Contains(m, "@"):
-				diags = append(diags, attrError(a, "Remote account as member", fmt.Sprintf("%q names an account of another server; only local accounts can hold roles and tags that roster manages.", m)))
+				diags = append(diags, attrError(a, "Remote account as member", fmt.Sprintf("%q names an account of another server; only local accounts can hold roles and tags that roster manages.", shown(m, false))))
 				continue
 			case !cfg.Server.Limits.ValidNickname(m):
-				diags = append(diags, attrError(a, "Invalid member", fmt.Sprintf("%q is not a local nickname (%s).", m, cfg.Server.Limits.NicknamePattern())))
+				diags = append(diags, attrError(a, "Invalid member", fmt.Sprintf("%q is not a local nickname (%s).", shown(m, false), cfg.Server.Limits.NicknamePattern())))
 				continue
 			}
 			key := strings.ToLower(m)
@@ -111,7 +111,7 @@ func groupAgreement(u *User, cfg *Config) hcl.Diagnostics {
 	conflict := func(attr string, g *Group, member bool, detail string) {
 		where := fmt.Sprintf("%s is declared at %s", g.Address(), rangeString(g.DeclRange))
 		if member {
-			where = fmt.Sprintf("%s lists %q at %s", g.Address(), u.Nickname, rangeString(g.MemberRanges[strings.ToLower(u.Nickname)]))
+			where = fmt.Sprintf("%s lists %q at %s", g.Address(), shown(u.Nickname, false), rangeString(g.MemberRanges[strings.ToLower(u.Nickname)]))
 		}
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Conflicting " + g.Kind + " membership",
 			Detail: detail + " " + where + ". Make the two agree, or remove the user's attribute and let the block decide.", Subject: u.Range(attr).Ptr(), Context: u.DeclRange.Ptr()})
@@ -126,9 +126,9 @@ func groupAgreement(u *User, cfg *Config) hcl.Diagnostics {
 		}
 		switch member := g.Has(u.Nickname); {
 		case member && !*r.v:
-			conflict(r.name, g, true, fmt.Sprintf("User %q sets %s = false, but", u.Nickname, r.name))
+			conflict(r.name, g, true, fmt.Sprintf("User %q sets %s = false, but", shown(u.Nickname, false), r.name))
 		case !member && *r.v:
-			conflict(r.name, g, false, fmt.Sprintf("User %q sets %s = true, but is not a member of role.%s, which owns the role;", u.Nickname, r.name, r.name))
+			conflict(r.name, g, false, fmt.Sprintf("User %q sets %s = true, but is not a member of role.%s, which owns the role;", shown(u.Nickname, false), r.name, r.name))
 		}
 	}
 	if u.Tags != nil {
@@ -140,9 +140,9 @@ func groupAgreement(u *User, cfg *Config) hcl.Diagnostics {
 			g := cfg.Tags[name]
 			switch member := g.Has(u.Nickname); {
 			case member && !has[name]:
-				conflict("tags", g, true, fmt.Sprintf("User %q's tags omit %q, but", u.Nickname, name))
+				conflict("tags", g, true, fmt.Sprintf("User %q's tags omit %q, but", shown(u.Nickname, false), name))
 			case !member && has[name]:
-				conflict("tags", g, false, fmt.Sprintf("User %q's tags include %q, but the user is not a member of tag.%s, which owns the tag;", u.Nickname, name, name))
+				conflict("tags", g, false, fmt.Sprintf("User %q's tags include %q, but the user is not a member of tag.%s, which owns the tag;", shown(u.Nickname, false), name, name))
 			}
 		}
 	}
@@ -151,7 +151,7 @@ func groupAgreement(u *User, cfg *Config) hcl.Diagnostics {
 			for _, name := range sortedKeys(gs) {
 				if gs[name].Has(u.Nickname) {
 					diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Absent user is a member",
-						Detail:  fmt.Sprintf("User %q is declared absent, but %s lists it. Remove it from the members, or keep the account.", u.Nickname, gs[name].Address()),
+						Detail:  fmt.Sprintf("User %q is declared absent, but %s lists it. Remove it from the members, or keep the account.", shown(u.Nickname, false), gs[name].Address()),
 						Subject: u.Range("state").Ptr(), Context: u.DeclRange.Ptr()})
 				}
 			}
@@ -194,7 +194,7 @@ func decodeInvites(ev *evaluator, blocks hcl.Blocks, cfg *Config) hcl.Diagnostic
 		inv := &Invite{Name: b.Labels[0], DeclRange: b.DefRange, Ranges: map[string]hcl.Range{}}
 		if prev, ok := seen[inv.Name]; ok {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate invite",
-				Detail: fmt.Sprintf("invite.%s was already declared at %s.", inv.Name, rangeString(prev.DeclRange)), Subject: b.LabelRanges[0].Ptr()})
+				Detail: fmt.Sprintf("invite.%s was already declared at %s.", shown(inv.Name, false), rangeString(prev.DeclRange)), Subject: b.LabelRanges[0].Ptr()})
 			continue
 		}
 		seen[inv.Name] = inv
@@ -215,13 +215,13 @@ func decodeInvites(ev *evaluator, blocks hcl.Blocks, cfg *Config) hcl.Diagnostic
 			case "expires_at":
 				if v, ok := ev.str(a, &diags); ok {
 					if _, err := time.Parse(time.DateOnly, v); err != nil {
-						diags = append(diags, attrError(a, "Invalid date", fmt.Sprintf("expires_at must be a date as YYYY-MM-DD (the last UTC day the invite works), not %q.", v)))
+						diags = append(diags, attrError(a, "Invalid date", fmt.Sprintf("expires_at must be a date as YYYY-MM-DD (the last UTC day the invite works), not %q.", shown(v, false))))
 					} else {
 						inv.ExpiresAt = &v
 					}
 				}
 			case "token":
-				if v, ok := ev.str(a, &diags); ok {
+				if v, ok := ev.secret(a, &diags); ok {
 					if strings.TrimSpace(v) == "" || len(v) > 255 {
 						diags = append(diags, attrError(a, "Invalid token", "An invite token must be a non-empty string of at most 255 characters."))
 					} else {
@@ -283,7 +283,7 @@ func decodePrune(ev *evaluator, blocks hcl.Blocks, cfg *Config) hcl.Diagnostics 
 				}
 				valid := map[string][]string{"users": pruneUsers, "invites": pruneInvites}[a.Name]
 				if !slices.Contains(valid, v) {
-					diags = append(diags, attrError(a, "Invalid prune mode", fmt.Sprintf("prune.%s must be one of %s, not %q.", a.Name, strings.Join(quoteAll(valid), ", "), v)))
+					diags = append(diags, attrError(a, "Invalid prune mode", fmt.Sprintf("prune.%s must be one of %s, not %q.", a.Name, strings.Join(quoteAll(valid), ", "), shown(v, false))))
 					continue
 				}
 				if a.Name == "users" {
@@ -315,7 +315,7 @@ func decodeRemoteInstances(ev *evaluator, blocks hcl.Blocks, cfg *Config) hcl.Di
 		diags = append(diags, moreDiags...)
 		if why := badDomain(r.Domain); why != "" {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid domain",
-				Detail: fmt.Sprintf("%q is not a domain: %s. Write the domain of the accounts' addresses, as in user@spam.example: remote_instance \"spam.example\".", b.Labels[0], why), Subject: b.LabelRanges[0].Ptr()})
+				Detail: fmt.Sprintf("%q is not a domain: %s. Write the domain of the accounts' addresses, as in user@spam.example: remote_instance \"spam.example\".", shown(b.Labels[0], false), why), Subject: b.LabelRanges[0].Ptr()})
 			continue
 		}
 		if prev, ok := seen[r.Domain]; ok {

@@ -62,6 +62,9 @@ type Server struct {
 	AllowUnknownVersion bool
 	// AfterApply is a command run after a successful commit.
 	AfterApply []string
+	// AfterApplySensitive says, for each element of AfterApply, whether it
+	// derives from a sensitive variable: print it as (sensitive value).
+	AfterApplySensitive []bool
 	// Limits are the registration rules of the server.
 	Limits server.Limits
 	// InviteSecret derives the tokens of invites that give none.

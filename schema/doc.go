@@ -8,6 +8,14 @@
 // whose Subject points at the offending source, so that the caller can print
 // it with a source snippet.
 //
+// A pull request writes the configuration, and CI reads it next to
+// production secrets, so everything here is bounded: *.hcl files and what
+// file() and templatefile() read are regular files inside the configuration
+// directory (internal/confine), within MaxFileSize and MaxConfigSize; every
+// source nests at most MaxNesting levels, checked before parsing; a value
+// from a sensitive variable goes only where roster keeps it out of every
+// output, and no diagnostic quotes it.
+//
 // Checks that need the live database (a nickname already taken, a missing
 // server URL) belong to the planner; writes belong to the applier.
 package schema

@@ -3,8 +3,6 @@ package schema
 import (
 	"fmt"
 	"math/big"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -13,16 +11,21 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 	"github.com/zclconf/go-cty/cty/function"
+
+	"github.com/roster-project/roster/internal/confine"
 )
 
 // evaluator holds the evaluation state of one Load call.
 type evaluator struct {
-	dir       string
-	declared  map[string]*variable
+	// src reads the files that file() and templatefile() name.
+	src      *sources
+	declared map[string]*variable
+	// vars is the var object, once variables have their values.
+	vars      cty.Value
 	locals    map[string]cty.Value
 	functions map[string]function.Function
 	// frozen is the evaluation context once variables and locals are all
-	// known; until then it is rebuilt on each use.
+	// known.
 	frozen *hcl.EvalContext
 }
 
@@ -33,24 +36,26 @@ type variable struct {
 	decl      hcl.Range
 }
 
-func newEvaluator(dir string) *evaluator {
-	ev := &evaluator{dir: dir, declared: map[string]*variable{}, locals: map[string]cty.Value{}}
+func newEvaluator(src *sources) *evaluator {
+	ev := &evaluator{src: src, declared: map[string]*variable{}, vars: cty.EmptyObjectVal, locals: map[string]cty.Value{}}
 	ev.functions = ev.makeFunctions()
 	return ev
 }
 
+// context is the evaluation context of the blocks, once freeze has fixed
+// it; until then, of variables alone.
 func (ev *evaluator) context() *hcl.EvalContext {
 	if ev.frozen != nil {
 		return ev.frozen
 	}
-	vars := map[string]cty.Value{}
-	for n, v := range ev.declared {
-		if v.value != cty.NilVal {
-			vars[n] = v.value
-		}
-	}
+	return ev.contextWith(nil)
+}
+
+// contextWith is an evaluation context holding the variables and the given
+// locals.
+func (ev *evaluator) contextWith(locals map[string]cty.Value) *hcl.EvalContext {
 	return &hcl.EvalContext{
-		Variables: map[string]cty.Value{"var": cty.ObjectVal(vars), "local": cty.ObjectVal(ev.locals)},
+		Variables: map[string]cty.Value{"var": ev.vars, "local": cty.ObjectVal(locals)},
 		Functions: ev.functions,
 	}
 }
@@ -107,33 +112,7 @@ func (ev *evaluator) assignVariables(p *hclparse.Parser, in Inputs) hcl.Diagnost
 		}
 	}
 	for _, path := range in.VarFiles {
-		src, err := os.ReadFile(path)
-		if err != nil {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Failed to read variables file",
-				Detail: fmt.Sprintf("Given variables file %s does not exist or cannot be read: %v.", path, err)})
-			continue
-		}
-		f, moreDiags := p.ParseHCL(src, path)
-		diags = append(diags, moreDiags...)
-		if f == nil {
-			continue
-		}
-		as, moreDiags := f.Body.JustAttributes()
-		diags = append(diags, moreDiags...)
-		for _, a := range sortedAttrs(as) {
-			val, moreDiags := a.Expr.Value(nil)
-			diags = append(diags, moreDiags...)
-			v, ok := ev.declared[a.Name]
-			if !ok {
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Value for undeclared variable",
-					Detail:  fmt.Sprintf("The configuration does not declare a variable named %q but a value was found in file %q. If you meant to use this value, add a variable block to the configuration.", a.Name, path),
-					Subject: a.NameRange.Ptr()})
-				continue
-			}
-			if !moreDiags.HasErrors() {
-				v.value = val
-			}
-		}
+		diags = append(diags, ev.assignVarFile(p, path)...)
 	}
 	for _, kv := range in.Vars {
 		name, value, ok := strings.Cut(kv, "=")
@@ -150,20 +129,58 @@ func (ev *evaluator) assignVariables(p *hclparse.Parser, in Inputs) hcl.Diagnost
 		}
 		v.value = cty.StringVal(value)
 	}
+	values := map[string]cty.Value{}
 	for _, v := range ev.inOrder() {
-		if v.value == cty.NilVal && in.Partial {
-			v.value = cty.DynamicVal
-			continue
-		}
-		if v.value == cty.NilVal {
+		if v.value == cty.NilVal && !in.Partial {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No value for required variable",
 				Detail:  fmt.Sprintf("The variable %q is required but has no value. Give it one with --var %s=..., a --var-file, or the environment variable %s%s.", v.name, v.name, EnvPrefix, v.name),
 				Subject: v.decl.Ptr()})
-			v.value = cty.DynamicVal
-			continue
 		}
+		if v.value == cty.NilVal {
+			v.value = cty.DynamicVal
+		}
+		// A sensitive variable without a value is marked too, so that
+		// validate already refuses it where sensitive values are not
+		// allowed.
 		if v.sensitive {
 			v.value = v.value.Mark(sensitiveMark)
+		}
+		values[v.name] = v.value
+	}
+	ev.vars = cty.ObjectVal(values)
+	return diags
+}
+
+// assignVarFile reads the variables file at path, which the operator named:
+// it may be anywhere, but must be a regular file within MaxFileSize and
+// MaxNesting.
+func (ev *evaluator) assignVarFile(p *hclparse.Parser, path string) hcl.Diagnostics {
+	src, err := confine.ReadFile(path, MaxFileSize)
+	if err != nil {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Failed to read variables file",
+			Detail: fmt.Sprintf("The variables file %s was not read: %v. A variables file must be a regular file of at most %s.", path, err, confine.Size(MaxFileSize))}}
+	}
+	if diags := CheckNesting(src, path); diags.HasErrors() {
+		return diags
+	}
+	f, diags := p.ParseHCL(src, path)
+	if f == nil {
+		return diags
+	}
+	as, moreDiags := f.Body.JustAttributes()
+	diags = append(diags, moreDiags...)
+	for _, a := range sortedAttrs(as) {
+		val, moreDiags := a.Expr.Value(nil)
+		diags = append(diags, moreDiags...)
+		v, ok := ev.declared[a.Name]
+		if !ok {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Value for undeclared variable",
+				Detail:  fmt.Sprintf("The configuration does not declare a variable named %q but a value was found in file %q. If you meant to use this value, add a variable block to the configuration.", a.Name, path),
+				Subject: a.NameRange.Ptr()})
+			continue
+		}
+		if !moreDiags.HasErrors() {
+			v.value = val
 		}
 	}
 	return diags
@@ -176,106 +193,23 @@ func (ev *evaluator) inOrder() []*variable {
 }
 
 // freeze fixes the evaluation context: variables and locals no longer change.
-func (ev *evaluator) freeze() { ev.frozen = ev.context() }
+func (ev *evaluator) freeze() { ev.frozen = ev.contextWith(ev.locals) }
 
-// evalLocals evaluates locals in dependency order by repeated passes: a local
-// whose references are not yet known waits for the next pass.
-func (ev *evaluator) evalLocals(blocks hcl.Blocks) hcl.Diagnostics {
-	var diags hcl.Diagnostics
-	pending := map[string]*hcl.Attribute{}
-	for _, b := range blocks {
-		as, moreDiags := b.Body.JustAttributes()
-		diags = append(diags, moreDiags...)
-		for _, a := range sortedAttrs(as) {
-			name := a.Name
-			if prev, ok := pending[name]; ok {
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate local value definition",
-					Detail: fmt.Sprintf("A local value named %q was already defined at %s. Local value names must be unique.", name, rangeString(prev.Range)), Subject: a.NameRange.Ptr()})
-				continue
-			}
-			pending[name] = a
-		}
-	}
-	for len(pending) > 0 {
-		progress := false
-		for _, a := range sortedAttrs(pending) {
-			if !ev.localsReady(a.Expr, pending) {
-				continue
-			}
-			val, moreDiags := a.Expr.Value(ev.context())
-			diags = append(diags, moreDiags...)
-			if moreDiags.HasErrors() {
-				val = cty.DynamicVal
-			}
-			ev.locals[a.Name] = val
-			delete(pending, a.Name)
-			progress = true
-		}
-		if !progress {
-			// What is left is either in a cycle or waits on one; report only
-			// the former, the latter has no error of its own.
-			for _, a := range sortedAttrs(pending) {
-				if inCycle(a.Name, pending) {
-					diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cycle in local values",
-						Detail: fmt.Sprintf("The local value %q refers, directly or through other locals, to itself.", a.Name), Subject: a.Expr.Range().Ptr()})
-				}
-				ev.locals[a.Name] = cty.DynamicVal
-			}
-			break
-		}
-	}
-	return diags
-}
-
-// inCycle reports whether the pending local name refers, through pending
-// locals, back to itself.
-func inCycle(name string, pending map[string]*hcl.Attribute) bool {
-	seen := map[string]bool{}
-	var reaches func(from string) bool
-	reaches = func(from string) bool {
-		for _, to := range localRefs(pending[from].Expr) {
-			if to == name {
-				return true
-			}
-			if _, ok := pending[to]; ok && !seen[to] {
-				seen[to] = true
-				if reaches(to) {
-					return true
-				}
-			}
-		}
-		return false
-	}
-	return reaches(name)
-}
-
-// localRefs returns the names of the locals e refers to as local.<name>.
-func localRefs(e hcl.Expression) []string {
-	var out []string
-	for _, t := range e.Variables() {
-		if t.RootName() != "local" || len(t) < 2 {
-			continue
-		}
-		if a, ok := t[1].(hcl.TraverseAttr); ok {
-			out = append(out, a.Name)
-		}
-	}
-	return out
-}
-
-func (ev *evaluator) localsReady(e hcl.Expression, pending map[string]*hcl.Attribute) bool {
-	for _, name := range localRefs(e) {
-		if _, waiting := pending[name]; waiting {
-			return false
-		}
-	}
-	return true
-}
-
-func (ev *evaluator) eval(a *hcl.Attribute, diags *hcl.Diagnostics) (cty.Value, bool) {
+// value evaluates a, refusing a value that derives from a sensitive
+// variable unless secretOK, before anything else checks it, so that no
+// message ever quotes it. It returns false, the diagnostics reported, when
+// there is no value to check: an error, an unknown value (a variable
+// without one, for validate) or null.
+func (ev *evaluator) value(a *hcl.Attribute, secretOK bool, diags *hcl.Diagnostics) (cty.Value, bool) {
 	val, moreDiags := a.Expr.Value(ev.context())
 	*diags = append(*diags, moreDiags...)
-	if moreDiags.HasErrors() || !val.IsWhollyKnown() {
+	switch {
+	case moreDiags.HasErrors():
+		return cty.NilVal, false
+	case !secretOK && isSensitive(val):
+		*diags = append(*diags, sensitiveError(a))
+		return cty.NilVal, false
+	case !val.IsWhollyKnown() || val.IsNull():
 		return cty.NilVal, false
 	}
 	return val, true
@@ -292,9 +226,15 @@ func (ev *evaluator) convert(a *hcl.Attribute, val cty.Value, ty cty.Type, want 
 	return out, !out.IsNull()
 }
 
+// asString converts val to a string, refusing one that PostgreSQL could
+// not store.
 func (ev *evaluator) asString(a *hcl.Attribute, val cty.Value, diags *hcl.Diagnostics) (string, bool) {
 	v, ok := ev.convert(a, val, cty.String, "string", diags)
 	if !ok {
+		return "", false
+	}
+	if strings.ContainsRune(v.AsString(), 0) {
+		*diags = append(*diags, nulError(a, "The value of "+a.Name))
 		return "", false
 	}
 	return v.AsString(), true
@@ -308,6 +248,8 @@ func (ev *evaluator) asBool(a *hcl.Attribute, val cty.Value, diags *hcl.Diagnost
 	return v.True(), true
 }
 
+// asStrings converts val to a list of strings, refusing null elements and
+// strings that PostgreSQL could not store.
 func (ev *evaluator) asStrings(a *hcl.Attribute, val cty.Value, diags *hcl.Diagnostics) ([]string, bool) {
 	v, ok := ev.convert(a, val, cty.List(cty.String), "list of string", diags)
 	if !ok {
@@ -316,8 +258,12 @@ func (ev *evaluator) asStrings(a *hcl.Attribute, val cty.Value, diags *hcl.Diagn
 	out := []string{}
 	for it := v.ElementIterator(); it.Next(); {
 		_, e := it.Element()
-		if e.IsNull() {
+		switch {
+		case e.IsNull():
 			*diags = append(*diags, attrError(a, "Invalid list element", fmt.Sprintf("The list %q must not contain null.", a.Name)))
+			return nil, false
+		case strings.ContainsRune(e.AsString(), 0):
+			*diags = append(*diags, nulError(a, "An element of "+a.Name))
 			return nil, false
 		}
 		out = append(out, e.AsString())
@@ -325,34 +271,58 @@ func (ev *evaluator) asStrings(a *hcl.Attribute, val cty.Value, diags *hcl.Diagn
 	return out, true
 }
 
+// str evaluates a string that must not derive from a sensitive variable.
 func (ev *evaluator) str(a *hcl.Attribute, diags *hcl.Diagnostics) (string, bool) {
-	val, ok := ev.eval(a, diags)
-	if !ok || val.IsNull() {
+	val, ok := ev.value(a, false, diags)
+	if !ok {
+		return "", false
+	}
+	return ev.asString(a, val, diags)
+}
+
+// secret evaluates a string that may derive from a sensitive variable.
+func (ev *evaluator) secret(a *hcl.Attribute, diags *hcl.Diagnostics) (string, bool) {
+	val, ok := ev.value(a, true, diags)
+	if !ok {
 		return "", false
 	}
 	return ev.asString(a, val, diags)
 }
 
 func (ev *evaluator) boolean(a *hcl.Attribute, diags *hcl.Diagnostics) (bool, bool) {
-	val, ok := ev.eval(a, diags)
-	if !ok || val.IsNull() {
+	val, ok := ev.value(a, false, diags)
+	if !ok {
 		return false, false
 	}
 	return ev.asBool(a, val, diags)
 }
 
 func (ev *evaluator) strings(a *hcl.Attribute, diags *hcl.Diagnostics) ([]string, bool) {
-	val, ok := ev.eval(a, diags)
-	if !ok || val.IsNull() {
+	val, ok := ev.value(a, false, diags)
+	if !ok {
 		return nil, false
 	}
 	return ev.asStrings(a, val, diags)
 }
 
+// command evaluates a list of strings whose elements may derive from
+// sensitive variables, and says which do.
+func (ev *evaluator) command(a *hcl.Attribute, diags *hcl.Diagnostics) ([]string, []bool, bool) {
+	val, ok := ev.value(a, true, diags)
+	if !ok {
+		return nil, nil, false
+	}
+	out, ok := ev.asStrings(a, val, diags)
+	if !ok {
+		return nil, nil, false
+	}
+	return out, elementsSensitive(val, len(out)), true
+}
+
 // whole evaluates a whole number from lo to 2147483647 (an int column).
 func (ev *evaluator) whole(a *hcl.Attribute, lo int64, diags *hcl.Diagnostics) (int64, bool) {
-	val, ok := ev.eval(a, diags)
-	if !ok || val.IsNull() {
+	val, ok := ev.value(a, false, diags)
+	if !ok {
 		return 0, false
 	}
 	v, ok := ev.convert(a, val, cty.Number, "number", diags)
@@ -365,11 +335,4 @@ func (ev *evaluator) whole(a *hcl.Attribute, lo int64, diags *hcl.Diagnostics) (
 		return 0, false
 	}
 	return i, true
-}
-
-func (ev *evaluator) resolve(path string) string {
-	if filepath.IsAbs(path) {
-		return path
-	}
-	return filepath.Join(ev.dir, path)
 }

@@ -3,29 +3,31 @@ package schema
 import (
 	"errors"
 	"fmt"
-	"os"
-	"unicode/utf8"
+	"maps"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
 )
 
 // makeFunctions returns the functions expressions may call: the cty standard
 // library's string, collection, numeric, encoding and date functions under
-// Terraform's names, plus file and templatefile relative to the configuration
-// directory. There is no env(): variables already read ROSTER_VAR_*.
+// Terraform's names, plus file and templatefile, which read only regular
+// files inside the configuration directory. There is no env(): variables
+// already read ROSTER_VAR_*. A template may call every function but
+// templatefile, as in Terraform: a template rendering itself would recurse
+// without end.
 func (ev *evaluator) makeFunctions() map[string]function.Function {
-	fs := map[string]function.Function{
+	base := map[string]function.Function{
 		"abs": stdlib.AbsoluteFunc, "ceil": stdlib.CeilFunc, "chomp": stdlib.ChompFunc,
 		"chunklist": stdlib.ChunklistFunc, "coalesce": stdlib.CoalesceFunc, "coalescelist": stdlib.CoalesceListFunc,
 		"compact": stdlib.CompactFunc, "concat": stdlib.ConcatFunc, "contains": stdlib.ContainsFunc,
 		"csvdecode": stdlib.CSVDecodeFunc, "distinct": stdlib.DistinctFunc, "element": stdlib.ElementFunc,
 		"flatten": stdlib.FlattenFunc, "floor": stdlib.FloorFunc, "format": stdlib.FormatFunc,
 		"formatdate": stdlib.FormatDateFunc, "formatlist": stdlib.FormatListFunc, "indent": stdlib.IndentFunc,
-		"index": stdlib.IndexFunc, "join": stdlib.JoinFunc, "jsondecode": stdlib.JSONDecodeFunc,
+		"index": stdlib.IndexFunc, "join": stdlib.JoinFunc, "jsondecode": jsonDecodeFunc(),
 		"jsonencode": stdlib.JSONEncodeFunc, "keys": stdlib.KeysFunc, "length": stdlib.LengthFunc,
 		"log": stdlib.LogFunc, "lookup": stdlib.LookupFunc, "lower": stdlib.LowerFunc, "max": stdlib.MaxFunc,
 		"merge": stdlib.MergeFunc, "min": stdlib.MinFunc, "parseint": stdlib.ParseIntFunc, "pow": stdlib.PowFunc,
@@ -38,12 +40,15 @@ func (ev *evaluator) makeFunctions() map[string]function.Function {
 		"title": stdlib.TitleFunc, "trim": stdlib.TrimFunc, "trimprefix": stdlib.TrimPrefixFunc,
 		"trimspace": stdlib.TrimSpaceFunc, "trimsuffix": stdlib.TrimSuffixFunc, "upper": stdlib.UpperFunc,
 		"values": stdlib.ValuesFunc, "zipmap": stdlib.ZipmapFunc,
+		"file": ev.fileFunc(),
 	}
-	fs["file"] = ev.fileFunc()
-	fs["templatefile"] = ev.templateFileFunc(fs)
-	for n, f := range fs {
+	fs := make(map[string]function.Function, len(base)+1)
+	for n, f := range base {
 		fs[n] = redacting(f)
 	}
+	inTemplate := maps.Clone(fs)
+	inTemplate["templatefile"] = redacting(nestedTemplateFileFunc())
+	fs["templatefile"] = redacting(ev.templateFileFunc(inTemplate))
 	return fs
 }
 
@@ -110,35 +115,26 @@ func redactedError(err error) error {
 	return errors.New(msg)
 }
 
-func (ev *evaluator) readText(path string) (string, error) {
-	b, err := os.ReadFile(ev.resolve(path))
-	if err != nil {
-		return "", fmt.Errorf("no file exists at %q relative to the configuration directory, or it cannot be read", path)
-	}
-	if !utf8.Valid(b) {
-		return "", fmt.Errorf("contents of %q are not valid UTF-8", path)
-	}
-	return string(b), nil
-}
-
 func (ev *evaluator) fileFunc() function.Function {
 	return function.New(&function.Spec{
-		Description: "Reads a UTF-8 text file relative to the configuration directory.",
+		Description: "Reads a UTF-8 text file inside the configuration directory.",
 		Params:      []function.Parameter{{Name: "path", Type: cty.String}},
 		Type:        function.StaticReturnType(cty.String),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-			s, err := ev.readText(args[0].AsString())
+			v, err := ev.src.text(args[0].AsString())
 			if err != nil {
 				return cty.DynamicVal, err
 			}
-			return cty.StringVal(s), nil
+			return v, nil
 		},
 	})
 }
 
-func (ev *evaluator) templateFileFunc(base map[string]function.Function) function.Function {
+// templateFileFunc renders a template file with the given variables and
+// the functions fs.
+func (ev *evaluator) templateFileFunc(fs map[string]function.Function) function.Function {
 	return function.New(&function.Spec{
-		Description: "Renders a template file relative to the configuration directory with the given variables.",
+		Description: "Renders a template file inside the configuration directory with the given variables.",
 		Params: []function.Parameter{
 			{Name: "path", Type: cty.String},
 			{Name: "vars", Type: cty.DynamicPseudoType},
@@ -146,13 +142,9 @@ func (ev *evaluator) templateFileFunc(base map[string]function.Function) functio
 		Type: function.StaticReturnType(cty.String),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
 			path := args[0].AsString()
-			src, err := ev.readText(path)
+			expr, err := ev.src.template(path)
 			if err != nil {
 				return cty.DynamicVal, err
-			}
-			expr, diags := hclsyntax.ParseTemplate([]byte(src), path, hcl.Pos{Line: 1, Column: 1, Byte: 0})
-			if diags.HasErrors() {
-				return cty.DynamicVal, fmt.Errorf("failed to parse template %q: %s", path, diags.Error())
 			}
 			vars := map[string]cty.Value{}
 			if ty := args[1].Type(); !args[1].IsNull() && (ty.IsObjectType() || ty.IsMapType()) {
@@ -163,15 +155,44 @@ func (ev *evaluator) templateFileFunc(base map[string]function.Function) functio
 			} else if !args[1].IsNull() {
 				return cty.DynamicVal, fmt.Errorf("vars must be an object or a map")
 			}
-			ctx := &hcl.EvalContext{Variables: vars, Functions: map[string]function.Function{}}
-			for n, f := range base {
-				ctx.Functions[n] = f
-			}
-			out, diags := expr.Value(ctx)
+			out, diags := expr.Value(&hcl.EvalContext{Variables: vars, Functions: fs})
 			if diags.HasErrors() {
-				return cty.DynamicVal, fmt.Errorf("failed to render template %q: %s", path, diags.Error())
+				return cty.DynamicVal, templateError("cannot be rendered", path, diags)
+			}
+			if out, err = convert.Convert(out, cty.String); err != nil {
+				return cty.DynamicVal, fmt.Errorf("the template %q does not render to a string", path)
 			}
 			return out, nil
+		},
+	})
+}
+
+// nestedTemplateFileFunc stands for templatefile inside a template.
+func nestedTemplateFileFunc() function.Function {
+	return function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "path", Type: cty.String}, {Name: "vars", Type: cty.DynamicPseudoType}},
+		Type: func([]cty.Value) (cty.Type, error) {
+			return cty.NilType, errNestedTemplateFile
+		},
+	})
+}
+
+// jsonDecodeFunc is the standard jsondecode, refusing JSON nested more than
+// MaxNesting levels deep before cty's recursive decoder sees it.
+func jsonDecodeFunc() function.Function {
+	return function.New(&function.Spec{
+		Description: stdlib.JSONDecodeFunc.Description(),
+		Params:      stdlib.JSONDecodeFunc.Params(),
+		Type: func(args []cty.Value) (cty.Type, error) {
+			if args[0].IsKnown() && !args[0].IsNull() {
+				if err := jsonDepth(args[0].AsString()); err != nil {
+					return cty.NilType, function.NewArgError(0, err)
+				}
+			}
+			return stdlib.JSONDecodeFunc.ReturnTypeForValues(args)
+		},
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			return stdlib.JSONDecodeFunc.Call(args)
 		},
 	})
 }

@@ -10,8 +10,8 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
-	"github.com/zclconf/go-cty/cty"
 
+	"github.com/roster-project/roster/internal/confine"
 	"github.com/roster-project/roster/internal/server"
 )
 
@@ -22,7 +22,8 @@ type Inputs struct {
 	// Vars are name=value pairs from --var; the value is a string.
 	Vars []string
 	// VarFiles are paths (relative to the working directory) of HCL files of
-	// name = value attributes.
+	// name = value attributes: regular files, anywhere, of at most
+	// MaxFileSize bytes and MaxNesting levels.
 	VarFiles []string
 	// Environ is the process environment, as os.Environ returns it.
 	Environ []string
@@ -54,7 +55,11 @@ var rootSchema = &hcl.BodySchema{
 // needs no database. It returns the configuration and every diagnostic at
 // once; the configuration is nil only when nothing could be read.
 func Load(dir string, in Inputs) (*Config, hcl.Diagnostics) {
-	p := hclparse.NewParser()
+	root, err := confine.OpenDir(dir, "the configuration directory")
+	if err != nil {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Failed to read configuration directory", Detail: err.Error()}}
+	}
+	defer root.Close()
 	names, err := configFiles(dir)
 	if err != nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Failed to read configuration directory", Detail: err.Error()}}
@@ -64,16 +69,13 @@ func Load(dir string, in Inputs) (*Config, hcl.Diagnostics) {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No configuration files",
 			Detail: fmt.Sprintf("The directory %s contains no *.hcl files. Run roster in the directory that holds the configuration, or name it with --chdir.", abs)}}
 	}
+	p := hclparse.NewParser()
+	src := newSources(root)
 	var diags hcl.Diagnostics
 	var bodies []*hcl.BodyContent
 	files := map[string]*hcl.File{}
 	for _, name := range names {
-		src, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Failed to read file", Detail: err.Error()})
-			continue
-		}
-		f, moreDiags := p.ParseHCL(src, name)
+		f, moreDiags := parseConfigFile(p, src, name)
 		diags = append(diags, moreDiags...)
 		if f == nil {
 			continue
@@ -86,10 +88,14 @@ func Load(dir string, in Inputs) (*Config, hcl.Diagnostics) {
 	cfg := &Config{Dir: dir, Server: Server{Flavor: server.Auto, Limits: server.DefaultLimits(), Federating: true},
 		Roles: map[string]*Group{}, Tags: map[string]*Group{},
 		Prune: Prune{Users: "none", Invites: "none", Max: 10, Ranges: map[string]hcl.Range{}}}
-	ev := newEvaluator(dir)
+	ev := newEvaluator(src)
 	var blocks struct{ server, variables, locals, users, roles, tags, invites, prune, remotes, localUsers hcl.Blocks }
 	for _, c := range bodies {
 		for _, b := range c.Blocks {
+			if d := nulLabel(b); d != nil {
+				diags = append(diags, d)
+				continue
+			}
 			switch b.Type {
 			case "server":
 				blocks.server = append(blocks.server, b)
@@ -149,6 +155,23 @@ func Load(dir string, in Inputs) (*Config, hcl.Diagnostics) {
 func HasFiles(dir string) (bool, error) {
 	names, err := configFiles(dir)
 	return len(names) > 0, err
+}
+
+// parseConfigFile reads and parses the configuration file name. A file that
+// is not a regular file inside the directory, is too large, or nests too
+// deeply is never parsed, and its diagnostic names it without quoting it.
+func parseConfigFile(p *hclparse.Parser, src *sources, name string) (*hcl.File, hcl.Diagnostics) {
+	b, err := src.read(name)
+	if err != nil {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Configuration file not read",
+			Detail: fmt.Sprintf("%v. roster reads only regular files inside the configuration directory, of at most %s each and %s together. "+
+				"Remove the file or the link, or rename it so that its name does not end in .hcl.", err, confine.Size(MaxFileSize), confine.Size(MaxConfigSize)),
+			Subject: &hcl.Range{Filename: name, Start: hcl.InitialPos, End: hcl.InitialPos}}}
+	}
+	if diags := CheckNesting(b, name); diags.HasErrors() {
+		return nil, diags
+	}
+	return p.ParseHCL(b, name)
 }
 
 func configFiles(dir string) ([]string, error) {
@@ -213,15 +236,15 @@ func decodeServer(ev *evaluator, blocks hcl.Blocks, s *Server) hcl.Diagnostics {
 					s.AllowUnknownVersion = v
 				}
 			case "after_apply":
-				if v, ok := ev.strings(a, &diags); ok {
-					s.AfterApply = v
+				if v, sensitive, ok := ev.command(a, &diags); ok {
+					s.AfterApply, s.AfterApplySensitive = v, sensitive
 					if len(v) == 0 {
 						diags = append(diags, attrError(a, "Empty command", "after_apply must name a command and its arguments, e.g. [\"systemctl\", \"restart\", \"pleroma\"]."))
 					}
 				}
 			case "invite_secret":
 				s.inviteSecretSet = true
-				if v, ok := ev.str(a, &diags); ok {
+				if v, ok := ev.secret(a, &diags); ok {
 					if len(v) < 16 {
 						diags = append(diags, attrError(a, "Weak invite secret", "invite_secret derives every invite's token, and anyone who knows it can register: give at least 16 characters of a random secret, from a sensitive variable."))
 					}
@@ -312,7 +335,7 @@ func decodeUser(ev *evaluator, b *hcl.Block) (*User, hcl.Diagnostics) {
 				case "absent":
 					u.Absent = true
 				default:
-					diags = append(diags, attrError(a, "Invalid state", fmt.Sprintf("state must be \"present\" or \"absent\", not %q.", v)))
+					diags = append(diags, attrError(a, "Invalid state", fmt.Sprintf("state must be \"present\" or \"absent\", not %q.", shown(v, u.Sensitive[a.Name]))))
 				}
 			}
 		case "email", "name", "bio":
@@ -340,9 +363,9 @@ func decodeUser(ev *evaluator, b *hcl.Block) (*User, hcl.Diagnostics) {
 				t, err := time.Parse(time.RFC3339, v)
 				switch {
 				case err != nil:
-					diags = append(diags, attrError(a, "Invalid timestamp", fmt.Sprintf("sessions_valid_after must be an RFC 3339 instant such as \"2026-11-20T00:00:00Z\", not %q.", v)))
+					diags = append(diags, attrError(a, "Invalid timestamp", fmt.Sprintf("sessions_valid_after must be an RFC 3339 instant such as \"2026-11-20T00:00:00Z\", not %q.", shown(v, u.Sensitive[a.Name]))))
 				case t.After(time.Now()):
-					diags = append(diags, attrError(a, "Instant in the future", fmt.Sprintf("sessions_valid_after is %s, in the future: every apply until then would sign the user out again. Give the instant from which sessions are valid, now or earlier (e.g. the time of the incident).", t.UTC().Format(time.RFC3339))))
+					diags = append(diags, attrError(a, "Instant in the future", fmt.Sprintf("sessions_valid_after is %q, in the future: every apply until then would sign the user out again. Give the instant from which sessions are valid, now or earlier (e.g. the time of the incident).", shown(t.UTC().Format(time.RFC3339), u.Sensitive[a.Name]))))
 				default:
 					// The server stores when a token was issued to the
 					// second, truncated: a fraction counts up to the next
@@ -375,7 +398,7 @@ func decodeUser(ev *evaluator, b *hcl.Block) (*User, hcl.Diagnostics) {
 	if len(pwAttrs) > 1 {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Conflicting password attributes",
 			Detail: fmt.Sprintf("User %q sets %s. Set at most one of password (enforced), initial_password (used only on create) and password_hash (the exact stored hash).",
-				u.Nickname, joinAttrNames(pwAttrs)),
+				shown(u.Nickname, false), joinAttrNames(pwAttrs)),
 			Subject: pwAttrs[1].Range.Ptr(), Context: b.DefRange.Ptr()})
 	}
 	return u, diags
@@ -431,8 +454,3 @@ func rangeString(r hcl.Range) string {
 func attrError(a *hcl.Attribute, summary, detail string) *hcl.Diagnostic {
 	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: a.Expr.Range().Ptr(), Context: a.Range.Ptr()}
 }
-
-// sensitiveMark marks values that derive from a sensitive variable.
-const sensitiveMark = "sensitive"
-
-var _ = cty.NilVal

@@ -386,8 +386,8 @@ func TestLoadServer(t *testing.T) {
 	want := schema.Server{
 		Federating: true,
 		URL:        "http://localhost:4000", Flavor: server.Pleroma, AllowUnknownVersion: true,
-		AfterApply: []string{"systemctl", "restart", "pleroma"},
-		Limits:     server.Limits{NameLength: 50, BioLength: 10000, RestrictedNicknames: []string{"Bob", "carol"}},
+		AfterApply: []string{"systemctl", "restart", "pleroma"}, AfterApplySensitive: []bool{false, false, false},
+		Limits: server.Limits{NameLength: 50, BioLength: 10000, RestrictedNicknames: []string{"Bob", "carol"}},
 	}
 	got := cfg.Server
 	got.URLRange, got.FlavorRange, got.DeclRange = hcl.Range{}, hcl.Range{}, hcl.Range{}

@@ -26,7 +26,7 @@ func validate(cfg *Config) hcl.Diagnostics {
 		if prev, ok := byNick[key]; ok {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate user",
 				Detail: fmt.Sprintf("A user %q was already declared at %s. Nicknames are compared case-insensitively, as the server does; remove or rename one of the blocks.",
-					prev.Nickname, rangeString(prev.DeclRange)),
+					shown(prev.Nickname, false), rangeString(prev.DeclRange)),
 				Subject: u.LabelRange.Ptr(), Context: u.DeclRange.Ptr()})
 		} else {
 			byNick[key] = u
@@ -38,7 +38,7 @@ func validate(cfg *Config) hcl.Diagnostics {
 		if prev, ok := byEmail[key]; ok {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate e-mail address",
 				Detail: fmt.Sprintf("User %q has the same e-mail address as user %q (%s). E-mail addresses are unique on the server, compared case-insensitively; give each user its own.",
-					u.Nickname, prev.Nickname, rangeString(prev.Range("email"))),
+					shown(u.Nickname, false), shown(prev.Nickname, false), rangeString(prev.Range("email"))),
 				Subject: u.Range("email").Ptr()})
 		} else {
 			byEmail[key] = u
@@ -54,11 +54,11 @@ func validateServer(s *Server) hcl.Diagnostics {
 		switch {
 		case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "":
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid server URL",
-				Detail:  fmt.Sprintf("%q is not an absolute http(s) URL. Give the server's base URL, as in its ap_ids, e.g. \"https://social.example.org\".", s.URL),
+				Detail:  fmt.Sprintf("%q is not an absolute http(s) URL. Give the server's base URL, as in its ap_ids, e.g. \"https://social.example.org\".", shown(s.URL, false)),
 				Subject: s.URLRange.Ptr()})
 		case (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil:
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid server URL",
-				Detail:  fmt.Sprintf("%q has a path, query or credentials. Give only scheme://host[:port], e.g. \"https://social.example.org\".", s.URL),
+				Detail:  fmt.Sprintf("%q has a path, query or credentials. Give only scheme://host[:port], e.g. \"https://social.example.org\".", shown(s.URL, false)),
 				Subject: s.URLRange.Ptr()})
 		default:
 			s.URL = strings.TrimSuffix(s.URL, "/")
@@ -68,7 +68,7 @@ func validateServer(s *Server) hcl.Diagnostics {
 	case server.Auto, server.Pleroma, server.Akkoma:
 	default:
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid server flavor",
-			Detail:  fmt.Sprintf("flavor must be \"auto\", \"pleroma\" or \"akkoma\", not %q.", s.Flavor),
+			Detail:  fmt.Sprintf("flavor must be \"auto\", \"pleroma\" or \"akkoma\", not %q.", shown(string(s.Flavor), false)),
 			Subject: s.FlavorRange.Ptr()})
 	}
 	return diags
@@ -83,17 +83,17 @@ func validateUser(cfg *Config, u *User) hcl.Diagnostics {
 	nick := u.Nickname
 	switch {
 	case strings.Contains(nick, "@"):
-		errAt(u.LabelRange, "Remote user", fmt.Sprintf("%q contains \"@\": it names an account of another server, which roster cannot manage. Declare only local users, by their nickname without a domain.", nick))
+		errAt(u.LabelRange, "Remote user", fmt.Sprintf("%q contains \"@\": it names an account of another server, which roster cannot manage. Declare only local users, by their nickname without a domain.", shown(nick, false)))
 	case !lim.ValidNickname(nick):
-		errAt(u.LabelRange, "Invalid nickname", fmt.Sprintf("%q does not match the server's nickname rule %s. Use only letters, digits%s.", nick, lim.NicknamePattern(),
+		errAt(u.LabelRange, "Invalid nickname", fmt.Sprintf("%q does not match the server's nickname rule %s. Use only letters, digits%s.", shown(nick, false), lim.NicknamePattern(),
 			map[bool]string{true: ", \"_\" and \"-\"", false: ""}[lim.ExtendedNicknameFormat]))
 	case lim.Restricted(nick, cfg.Server.Flavor):
-		errAt(u.LabelRange, "Restricted nickname", fmt.Sprintf("%q is on the server's list of restricted nicknames, so the server would refuse to register it. Choose another nickname, or set server { restricted_nicknames = [...] } if the server is configured with a different list.", nick))
+		errAt(u.LabelRange, "Restricted nickname", fmt.Sprintf("%q is on the server's list of restricted nicknames, so the server would refuse to register it. Choose another nickname, or set server { restricted_nicknames = [...] } if the server is configured with a different list.", shown(nick, false)))
 	case cfg.Server.URL != "" && len(server.AddressesFor(cfg.Server.URL, nick).Featured) > server.MaxAddressLength:
 		errAt(u.LabelRange, "Nickname too long", fmt.Sprintf("The account's featured collection address would be longer than the %d characters the server stores. Choose a shorter nickname.", server.MaxAddressLength))
 	}
 	if u.Email != nil && !server.ValidEmail(*u.Email) {
-		errAt(u.Range("email"), "Invalid e-mail address", fmt.Sprintf("%q does not match the server's e-mail format. Give an address such as \"alice@example.org\".", redactIf(u, "email", *u.Email)))
+		errAt(u.Range("email"), "Invalid e-mail address", fmt.Sprintf("%q does not match the server's e-mail format. Give an address such as \"alice@example.org\".", shown(*u.Email, u.Sensitive["email"])))
 	}
 	if u.Name != nil {
 		switch n := server.Graphemes(*u.Name); {
@@ -131,27 +131,18 @@ func validateUser(cfg *Config, u *User) hcl.Diagnostics {
 	}
 	if u.Absent {
 		if u.PreventDestroy {
-			errAt(u.Range("state"), "Absent user with prevent_destroy", fmt.Sprintf("User %q is declared absent, which deletes the account, but its lifecycle sets prevent_destroy = true (%s). Remove one of the two.", u.Nickname, rangeString(u.PreventDestroyRange)))
+			errAt(u.Range("state"), "Absent user with prevent_destroy", fmt.Sprintf("User %q is declared absent, which deletes the account, but its lifecycle sets prevent_destroy = true (%s). Remove one of the two.", shown(u.Nickname, false), rangeString(u.PreventDestroyRange)))
 		}
 		for _, name := range userAttributes {
 			if _, set := u.Ranges[name]; set && name != "state" {
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Attributes of an absent user are ignored",
-					Detail: fmt.Sprintf("User %q is declared absent: the account is deleted and its %s is not compared or written.", u.Nickname, name), Subject: u.Range(name).Ptr()})
+					Detail: fmt.Sprintf("User %q is declared absent: the account is deleted and its %s is not compared or written.", shown(u.Nickname, false), name), Subject: u.Range(name).Ptr()})
 				break
 			}
 		}
 	}
 	if u.PreventDestroy && u.Active != nil && !*u.Active {
-		errAt(u.Range("active"), "Deactivation of a protected user", fmt.Sprintf("User %q sets active = false, but its lifecycle sets prevent_destroy = true (%s), which forbids deactivating or deleting it.", u.Nickname, rangeString(u.PreventDestroyRange)))
+		errAt(u.Range("active"), "Deactivation of a protected user", fmt.Sprintf("User %q sets active = false, but its lifecycle sets prevent_destroy = true (%s), which forbids deactivating or deleting it.", shown(u.Nickname, false), rangeString(u.PreventDestroyRange)))
 	}
 	return diags
-}
-
-// redactIf returns "(sensitive value)" in place of v when the attribute
-// derives from a sensitive variable.
-func redactIf(u *User, attr, v string) string {
-	if u.Sensitive[attr] {
-		return "(sensitive value)"
-	}
-	return v
 }

@@ -10,16 +10,22 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/sergi/go-diff/diffmatchpatch"
 
+	"github.com/roster-project/roster/internal/confine"
 	"github.com/roster-project/roster/internal/view"
+	"github.com/roster-project/roster/schema"
 )
 
 // fmtCmd formats *.hcl files as terraform fmt does *.tf files: it lists the
 // files it changed; --check writes nothing and exits 3 when a file would
-// change; a file that does not parse exits 2 with its diagnostic.
+// change; a file that does not parse exits 2 with its diagnostic. A file
+// roster refuses to read, as schema.Load does (not a regular file, larger
+// than schema.MaxFileSize, nested deeper than schema.MaxNesting), is a
+// diagnostic and exits 1.
 type fmtCmd struct {
 	Check     bool     `name:"check" help:"Write nothing; exit 3 when a file is not formatted."`
 	Diff      bool     `name:"diff" help:"Print the changes as a unified diff."`
@@ -39,15 +45,17 @@ func (c *fmtCmd) Run(a *app, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	unformatted, broken := false, false
+	unformatted, broken, refused := false, false, false
 	for _, f := range files {
-		src, err := os.ReadFile(f)
+		src, err := confine.ReadFile(f, schema.MaxFileSize)
 		if err != nil {
-			return err
+			a.refuse(g, fmt.Sprintf("%v. roster fmt reads only regular files of at most %s.", err, confine.Size(schema.MaxFileSize)))
+			refused = true
+			continue
 		}
-		out, ok := a.format(g, f, src)
-		if !ok {
-			broken = true
+		out, code := a.format(g, f, src)
+		refused, broken = refused || code == 1, broken || code == 2
+		if code != 0 {
 			continue
 		}
 		if bytes.Equal(src, out) {
@@ -69,6 +77,8 @@ func (c *fmtCmd) Run(a *app, g *Globals) error {
 		}
 	}
 	switch {
+	case refused:
+		return exitCode(1)
 	case broken:
 		return exitCode(2)
 	case c.Check && unformatted:
@@ -80,13 +90,17 @@ func (c *fmtCmd) Run(a *app, g *Globals) error {
 // stdin formats standard input: to standard output, or with --check and
 // --diff only checked, as terraform fmt - does.
 func (c *fmtCmd) stdin(a *app, g *Globals) error {
-	src, err := io.ReadAll(a.In)
+	src, err := io.ReadAll(io.LimitReader(a.In, schema.MaxFileSize+1))
 	if err != nil {
 		return err
 	}
-	out, ok := a.format(g, "<stdin>", src)
-	if !ok {
-		return exitCode(2)
+	if len(src) > schema.MaxFileSize {
+		a.refuse(g, fmt.Sprintf("The standard input holds more than %s, the most roster reads from one file.", confine.Size(schema.MaxFileSize)))
+		return exitCode(1)
+	}
+	out, code := a.format(g, "<stdin>", src)
+	if code != 0 {
+		return exitCode(code)
 	}
 	if c.Diff && !bytes.Equal(src, out) {
 		unifiedDiff(a.Out, "<stdin>", string(src), string(out))
@@ -101,15 +115,25 @@ func (c *fmtCmd) stdin(a *app, g *Globals) error {
 	return nil
 }
 
-// format parses src and returns it in the canonical format; a file that
-// does not parse gets its diagnostics, with the source snippet.
-func (a *app) format(g *Globals, name string, src []byte) ([]byte, bool) {
+// format parses src and returns it in the canonical format, and 0; a file
+// nested too deeply to parse gets its diagnostic and 1, one that does not
+// parse its diagnostics, with the source snippet, and 2.
+func (a *app) format(g *Globals, name string, src []byte) ([]byte, int) {
+	if diags := schema.CheckNesting(src, name); diags.HasErrors() {
+		view.Diagnostics(a.Err, diags, nil, a.style(g, a.ErrTerm))
+		return nil, 1
+	}
 	p := hclparse.NewParser()
 	if _, diags := p.ParseHCL(src, name); diags.HasErrors() {
 		view.Diagnostics(a.Err, diags, p.Files(), a.style(g, a.ErrTerm))
-		return nil, false
+		return nil, 2
 	}
-	return hclwrite.Format(src), true
+	return hclwrite.Format(src), 0
+}
+
+// refuse prints a diagnostic about a file fmt does not read.
+func (a *app) refuse(g *Globals, detail string) {
+	view.Diagnostics(a.Err, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "File not read", Detail: detail}}, nil, a.style(g, a.ErrTerm))
 }
 
 // collect lists the *.hcl files named or found in the directories named.

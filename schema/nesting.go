@@ -1,0 +1,183 @@
+package schema
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+)
+
+// CheckNesting refuses configuration source (a *.hcl file, a variables
+// file) that nests more than MaxNesting levels deep, before anything parses
+// it: HCL's parser and evaluator recurse once for each level, and a deep
+// enough nesting overflows the stack, which no program can recover from.
+// The scan works on the lexer's tokens, without recursion. It returns one
+// diagnostic at the first token past the limit, or none.
+func CheckNesting(src []byte, filename string) hcl.Diagnostics {
+	toks, _ := hclsyntax.LexConfig(src, filename, hcl.InitialPos)
+	if t, deep := tooDeep(toks); deep {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Nesting too deep",
+			Detail: fmt.Sprintf("The file nests more than %d levels deep here. Brackets, braces, parentheses, quoted strings and heredocs, "+
+				"template interpolations and directives, and each operator of a chain count as one level. roster reads no further: no real "+
+				"configuration nests so deeply. Name the inner parts with locals.", MaxNesting),
+			Subject: t.Range.Ptr()}}
+	}
+	return nil
+}
+
+// checkTemplateNesting is CheckNesting for a template read by
+// templatefile, as an error for the function to return.
+func checkTemplateNesting(src []byte, path string) error {
+	toks, _ := hclsyntax.LexTemplate(src, path, hcl.InitialPos)
+	if t, deep := tooDeep(toks); deep {
+		return fmt.Errorf("the template %q nests more than %d levels deep at line %d", path, MaxNesting, t.Range.Start.Line)
+	}
+	return nil
+}
+
+// nestLevel is one open bracket, string, interpolation or directive of a
+// scan, or the top level.
+type nestLevel struct {
+	// opener is the token that opened the level (TokenNil at the top and
+	// for a directive's body); only its closer ends the level, and only
+	// endif or endfor a directive's body.
+	opener hclsyntax.TokenType
+	// keyword is the first word of a %{ sequence: if, for, else, endif…
+	keyword string
+	// directive marks the body of a %{ if } or %{ for }.
+	directive bool
+	// base is the depth of the level; cur the depth the current item has
+	// reached, as operators and brackets accumulate until a separator.
+	base, cur int
+	// newlines end an item at the top level and in braces (blocks and
+	// objects); elsewhere HCL ignores them.
+	newlines bool
+}
+
+// tooDeep scans tokens for a nesting deeper than MaxNesting and returns the
+// token that goes past it. The depth it counts bounds the recursion of
+// hclsyntax's parser and of evaluation: every opening token is a level, and
+// so is every operator, since a chain such as a+b+c, !!x, a?b:c?d:e or
+// x[i][j] makes a tree as deep as the chain is long.
+func tooDeep(toks hclsyntax.Tokens) (hclsyntax.Token, bool) {
+	stack := []nestLevel{{newlines: true}}
+	for i, t := range toks {
+		top := len(stack) - 1
+		switch t.Type {
+		case hclsyntax.TokenOBrace, hclsyntax.TokenOBrack, hclsyntax.TokenOParen, hclsyntax.TokenOQuote, hclsyntax.TokenOHeredoc:
+			stack[top].cur++
+			d := stack[top].cur
+			stack = append(stack, nestLevel{opener: t.Type, base: d, cur: d, newlines: t.Type == hclsyntax.TokenOBrace})
+		case hclsyntax.TokenTemplateInterp, hclsyntax.TokenTemplateControl:
+			// Interpolations follow one another in a template without
+			// nesting: each is one level below the template, not one more
+			// than the previous.
+			d := stack[top].cur + 1
+			l := nestLevel{opener: t.Type, base: d, cur: d}
+			if i+1 < len(toks) && toks[i+1].Type == hclsyntax.TokenIdent {
+				l.keyword = string(toks[i+1].Bytes)
+			}
+			stack = append(stack, l)
+		case hclsyntax.TokenCBrace, hclsyntax.TokenCBrack, hclsyntax.TokenCParen, hclsyntax.TokenCQuote,
+			hclsyntax.TokenCHeredoc, hclsyntax.TokenTemplateSeqEnd:
+			stack = closeLevel(stack, t.Type)
+		case hclsyntax.TokenComma, hclsyntax.TokenEqual, hclsyntax.TokenFatArrow:
+			stack[top].cur = stack[top].base
+		case hclsyntax.TokenNewline:
+			if stack[top].newlines {
+				stack[top].cur = stack[top].base
+			}
+		case hclsyntax.TokenComment:
+			// A line comment holds the newline that ends it.
+			if stack[top].newlines && bytes.HasSuffix(t.Bytes, []byte("\n")) {
+				stack[top].cur = stack[top].base
+			}
+		default:
+			if operators[t.Type] {
+				stack[top].cur++
+			}
+		}
+		if stack[len(stack)-1].cur > MaxNesting {
+			return t, true
+		}
+	}
+	return hclsyntax.Token{}, false
+}
+
+// operators are the tokens that make an expression one level deeper: the
+// binary and unary operators, the conditional's ?, and the splat's *.
+var operators = map[hclsyntax.TokenType]bool{
+	hclsyntax.TokenStar: true, hclsyntax.TokenSlash: true, hclsyntax.TokenPlus: true, hclsyntax.TokenMinus: true,
+	hclsyntax.TokenPercent: true, hclsyntax.TokenEqualOp: true, hclsyntax.TokenNotEqual: true,
+	hclsyntax.TokenLessThan: true, hclsyntax.TokenLessThanEq: true, hclsyntax.TokenGreaterThan: true,
+	hclsyntax.TokenGreaterThanEq: true, hclsyntax.TokenAnd: true, hclsyntax.TokenOr: true, hclsyntax.TokenBang: true,
+	hclsyntax.TokenQuestion: true,
+}
+
+// closers pairs each closing token with the tokens it closes.
+var closers = map[hclsyntax.TokenType][]hclsyntax.TokenType{
+	hclsyntax.TokenCBrace:         {hclsyntax.TokenOBrace},
+	hclsyntax.TokenCBrack:         {hclsyntax.TokenOBrack},
+	hclsyntax.TokenCParen:         {hclsyntax.TokenOParen},
+	hclsyntax.TokenCQuote:         {hclsyntax.TokenOQuote},
+	hclsyntax.TokenCHeredoc:       {hclsyntax.TokenOHeredoc},
+	hclsyntax.TokenTemplateSeqEnd: {hclsyntax.TokenTemplateInterp, hclsyntax.TokenTemplateControl},
+}
+
+// closeLevel ends the innermost level when closer closes it; a closer that
+// does not match is left to the parser to report, and the scan stays as
+// deep as it was, never shallower than the parser. A %{ if } or %{ for }
+// opens a directive's body, which its %{ endif } or %{ endfor } closes.
+func closeLevel(stack []nestLevel, closer hclsyntax.TokenType) []nestLevel {
+	top := stack[len(stack)-1]
+	matches := false
+	for _, o := range closers[closer] {
+		matches = matches || top.opener == o
+	}
+	if len(stack) == 1 || !matches {
+		return stack
+	}
+	stack = stack[:len(stack)-1]
+	if top.opener != hclsyntax.TokenTemplateControl {
+		return stack
+	}
+	switch top.keyword {
+	case "if", "for":
+		return append(stack, nestLevel{directive: true, base: top.base, cur: top.base})
+	case "endif", "endfor":
+		if len(stack) > 1 && stack[len(stack)-1].directive {
+			stack = stack[:len(stack)-1]
+		}
+	}
+	return stack
+}
+
+// jsonDepth returns an error when the JSON text s nests arrays and objects
+// more than MaxNesting levels deep: cty decodes JSON recursively. Strings
+// are skipped; malformed JSON is left to the decoder.
+func jsonDepth(s string) error {
+	depth, inString, escaped := 0, false, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case inString && escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case inString && c == '"':
+			inString = false
+		case inString:
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			depth++
+			if depth > MaxNesting {
+				return fmt.Errorf("the JSON text nests more than %d levels deep", MaxNesting)
+			}
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return nil
+}
