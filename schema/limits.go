@@ -19,6 +19,13 @@ const (
 	// Go's stack at about 49,000 nested "${ and 58,000 nested [; JSON given
 	// to jsondecode is held to the same depth.
 	MaxNesting = 128
+	// MaxTokens is the most tokens (words, numbers, strings and
+	// punctuation) of one configuration's *.hcl files and templates
+	// together: HCL lexes a file at about 100 bytes a token and builds on
+	// them, so the token count, not the byte count, bounds its memory.
+	// 100,000 users written as blocks of four attributes take about 3.5
+	// million; 5 million hostile tokens take about 2 GB and 25 s.
+	MaxTokens = 5_000_000
 	// MaxValueNesting is how deep a value may nest lists, maps and objects:
 	// locals referring to locals can build one deeper than any source, and
 	// cty walks values recursively (it overflows the stack at about 840,000

@@ -55,6 +55,11 @@ var rootSchema = &hcl.BodySchema{
 // needs no database. It returns the configuration and every diagnostic at
 // once; the configuration is nil only when nothing could be read.
 func Load(dir string, in Inputs) (*Config, hcl.Diagnostics) {
+	return load(dir, in, MaxTokens)
+}
+
+// load is Load with a budget of tokens for the *.hcl files and templates.
+func load(dir string, in Inputs, budget int) (*Config, hcl.Diagnostics) {
 	root, err := confine.OpenDir(dir, "the configuration directory")
 	if err != nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Failed to read configuration directory", Detail: err.Error()}}
@@ -71,6 +76,7 @@ func Load(dir string, in Inputs) (*Config, hcl.Diagnostics) {
 	}
 	p := hclparse.NewParser()
 	src := newSources(root)
+	src.budget = budget
 	var diags hcl.Diagnostics
 	var bodies []*hcl.BodyContent
 	files := map[string]*hcl.File{}
@@ -168,7 +174,9 @@ func parseConfigFile(p *hclparse.Parser, src *sources, name string) (*hcl.File, 
 				"Remove the file or the link, or rename it so that its name does not end in .hcl.", err, confine.Size(MaxFileSize), confine.Size(MaxConfigSize)),
 			Subject: &hcl.Range{Filename: name, Start: hcl.InitialPos, End: hcl.InitialPos}}}
 	}
-	if diags := CheckNesting(b, name); diags.HasErrors() {
+	n, diags := checkSource(b, name, src.budget-src.tokens)
+	src.tokens += n
+	if diags.HasErrors() {
 		return nil, diags
 	}
 	return p.ParseHCL(b, name)

@@ -3,6 +3,8 @@ package schema
 import (
 	"bytes"
 	"fmt"
+	"strconv"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -14,21 +16,63 @@ import (
 // enough nesting overflows the stack, which no program can recover from.
 // The scan works on the lexer's tokens, without recursion. It returns one
 // diagnostic at the first token past the limit, or none.
+//
+// It also refuses, before lexing, a source that is not UTF-8 or that has
+// more than MaxTokens tokens: HCL lexes a whole source at once, at about
+// 100 bytes a token.
 func CheckNesting(src []byte, filename string) hcl.Diagnostics {
+	_, diags := checkSource(src, filename, MaxTokens)
+	return diags
+}
+
+// checkSource is CheckNesting for a source that may hold at most limit
+// tokens, the rest of the configuration's budget; it returns how many it
+// counted.
+func checkSource(src []byte, filename string, limit int) (int, hcl.Diagnostics) {
+	at := &hcl.Range{Filename: filename, Start: hcl.InitialPos, End: hcl.InitialPos}
+	if !utf8.Valid(src) {
+		return 0, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid UTF-8",
+			Detail: "The file is not UTF-8 text, as HCL requires. Save it as UTF-8.", Subject: at}}
+	}
+	n := countTokens(src, false, limit)
+	if n > limit {
+		return n, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Too many tokens",
+			Detail: fmt.Sprintf("With this file, the configuration's *.hcl files hold more than %s tokens (words, numbers, strings and punctuation) together, the most roster reads: "+
+				"100,000 users written as user blocks take about 3.5 million. Keep a roster that large as data (csvdecode or jsondecode of a file()).", commas(MaxTokens)),
+			Subject: at}}
+	}
 	toks, _ := hclsyntax.LexConfig(src, filename, hcl.InitialPos)
 	if t, deep := tooDeep(toks); deep {
-		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Nesting too deep",
+		return n, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Nesting too deep",
 			Detail: fmt.Sprintf("The file nests more than %d levels deep here. Brackets, braces, parentheses, quoted strings and heredocs, "+
 				"template interpolations and directives, and each operator of a chain count as one level. roster reads no further: no real "+
 				"configuration nests so deeply. Name the inner parts with locals.", MaxNesting),
 			Subject: t.Range.Ptr()}}
 	}
-	return nil
+	return n, nil
+}
+
+// commas formats n as 5,000,000.
+func commas(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // checkTemplateNesting is CheckNesting for a template read by
-// templatefile, as an error for the function to return.
-func checkTemplateNesting(src []byte, path string) error {
+// templatefile, as an error for the function to return; it returns the
+// tokens it counted, of at most limit.
+func checkTemplateNesting(src []byte, path string, limit int) (int, error) {
+	n := countTokens(src, true, limit)
+	if n > limit {
+		return n, fmt.Errorf("the template %q takes the configuration past %s tokens, the most roster reads", path, commas(MaxTokens))
+	}
+	return n, checkTemplateDepth(src, path)
+}
+
+func checkTemplateDepth(src []byte, path string) error {
 	toks, _ := hclsyntax.LexTemplate(src, path, hcl.InitialPos)
 	if t, deep := tooDeep(toks); deep {
 		return fmt.Errorf("the template %q nests more than %d levels deep at line %d", path, MaxNesting, t.Range.Start.Line)

@@ -25,7 +25,10 @@ const maxPathLength = 4096
 type sources struct {
 	dir *confine.Dir
 	// total counts the bytes read, each path once.
-	total   int64
+	total int64
+	// tokens counts the tokens of the *.hcl files and templates parsed,
+	// against budget (MaxTokens).
+	tokens, budget int
 	counted map[string]bool
 	texts   map[string]textRead
 	tmpls   map[string]templateRead
@@ -42,7 +45,7 @@ type templateRead struct {
 }
 
 func newSources(dir *confine.Dir) *sources {
-	return &sources{dir: dir, counted: map[string]bool{}, texts: map[string]textRead{}, tmpls: map[string]templateRead{}}
+	return &sources{dir: dir, budget: MaxTokens, counted: map[string]bool{}, texts: map[string]textRead{}, tmpls: map[string]templateRead{}}
 }
 
 // read reads the file at path, relative to the configuration directory,
@@ -102,7 +105,10 @@ func (s *sources) template(path string) (hclsyntax.Expression, error) {
 	text, err := s.text(path)
 	if err == nil {
 		src := []byte(text.AsString())
-		if err = checkTemplateNesting(src, path); err == nil {
+		var n int
+		n, err = checkTemplateNesting(src, path, s.budget-s.tokens)
+		s.tokens += n
+		if err == nil {
 			var diags hcl.Diagnostics
 			r.expr, diags = hclsyntax.ParseTemplate(src, path, hcl.InitialPos)
 			err = templateError("does not parse", path, diags)
