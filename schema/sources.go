@@ -29,9 +29,9 @@ type sources struct {
 	// tokens counts the tokens of the *.hcl files and templates parsed,
 	// against budget (MaxTokens).
 	tokens, budget int
-	counted map[string]bool
-	texts   map[string]textRead
-	tmpls   map[string]templateRead
+	counted        map[string]bool
+	texts          map[string]textRead
+	tmpls          map[string]templateRead
 }
 
 type textRead struct {
