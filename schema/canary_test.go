@@ -3,6 +3,7 @@ package schema_test
 import (
 	"bytes"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -191,5 +192,46 @@ func assertMarkedSensitive(t *testing.T, cfg *schema.Config, a canaryAttr) {
 		if u := cfg.User("alice"); u == nil || !u.Sensitive[a.attr] {
 			t.Errorf("user attribute %s is not marked sensitive", a.attr)
 		}
+	}
+}
+
+// TestEnvironmentValuesAreSensitive: a value given by a ROSTER_VAR_
+// environment variable is sensitive whatever the variable's declaration
+// says, since a pull request writes the declarations and a CI job keeps its
+// secrets in the environment; a --var or a --var-file given after it
+// replaces it with a value that follows the declaration.
+func TestEnvironmentValuesAreSensitive(t *testing.T) {
+	const secret = "canary-env-9f3b"
+	dir := writeFiles(t, t.TempDir(), map[string]string{"users.hcl": `variable "plain" {}
+user "alice" {
+  bio = var.plain
+}
+`, "plain.vars": `plain = "from a file"` + "\n"})
+	env := []string{schema.EnvPrefix + "plain=" + secret}
+	cfg, diags := schema.Load(dir, schema.Inputs{Environ: env})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	if u := cfg.User("alice"); u == nil || !u.Sensitive["bio"] || *u.Bio != secret {
+		t.Errorf("a bio from the environment: %+v, want it sensitive", u)
+	}
+	for name, in := range map[string]schema.Inputs{
+		"--var":      {Environ: env, Vars: []string{"plain=from the command line"}},
+		"--var-file": {Environ: env, VarFiles: []string{filepath.Join(dir, "plain.vars")}},
+	} {
+		cfg, diags := schema.Load(dir, in)
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		if u := cfg.User("alice"); u == nil || u.Sensitive["bio"] {
+			t.Errorf("a bio from %s over the environment: %+v, want it plain", name, u)
+		}
+	}
+	// Where a sensitive value is refused, the refusal says why one from
+	// the environment is, and shows no value.
+	dir = writeFiles(t, t.TempDir(), map[string]string{"users.hcl": "variable \"url\" {}\nserver {\n  url = var.url\n}\n"})
+	_, diags = schema.Load(dir, schema.Inputs{Environ: []string{schema.EnvPrefix + "url=https://" + secret + ".example"}})
+	if out := string(rendered(t, nil, diags)); !strings.Contains(out, "ROSTER_VAR_ environment variable is always sensitive") || strings.Contains(out, secret) {
+		t.Errorf("server.url from the environment:\n%s", out)
 	}
 }

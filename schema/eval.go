@@ -33,7 +33,10 @@ type variable struct {
 	name      string
 	sensitive bool
 	value     cty.Value // cty.NilVal until assigned
-	decl      hcl.Range
+	// fromEnv is true when the value came from a ROSTER_VAR_ environment
+	// variable: it is sensitive, whatever the declaration says.
+	fromEnv bool
+	decl    hcl.Range
 }
 
 func newEvaluator(src *sources) *evaluator {
@@ -108,7 +111,7 @@ func (ev *evaluator) assignVariables(p *hclparse.Parser, in Inputs) hcl.Diagnost
 			continue
 		}
 		if v, ok := ev.declared[strings.TrimPrefix(name, EnvPrefix)]; ok {
-			v.value = cty.StringVal(value)
+			v.value, v.fromEnv = cty.StringVal(value), true
 		}
 	}
 	for _, path := range in.VarFiles {
@@ -127,7 +130,7 @@ func (ev *evaluator) assignVariables(p *hclparse.Parser, in Inputs) hcl.Diagnost
 				Detail: fmt.Sprintf("A variable named %q was assigned on the command line, but the configuration does not declare a variable of that name. To use this value, add a variable %q {} block.", name, name)})
 			continue
 		}
-		v.value = cty.StringVal(value)
+		v.value, v.fromEnv = cty.StringVal(value), false
 	}
 	values := map[string]cty.Value{}
 	for _, v := range ev.inOrder() {
@@ -141,8 +144,10 @@ func (ev *evaluator) assignVariables(p *hclparse.Parser, in Inputs) hcl.Diagnost
 		}
 		// A sensitive variable without a value is marked too, so that
 		// validate already refuses it where sensitive values are not
-		// allowed.
-		if v.sensitive {
+		// allowed. A value from the environment is sensitive whatever the
+		// declaration says: a CI job keeps its secrets there, and a pull
+		// request writes the declarations.
+		if v.sensitive || v.fromEnv {
 			v.value = v.value.Mark(sensitiveMark)
 		}
 		values[v.name] = v.value
@@ -180,7 +185,7 @@ func (ev *evaluator) assignVarFile(p *hclparse.Parser, path string) hcl.Diagnost
 			continue
 		}
 		if !moreDiags.HasErrors() {
-			v.value = val
+			v.value, v.fromEnv = val, false
 		}
 	}
 	return diags

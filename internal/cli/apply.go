@@ -225,18 +225,42 @@ func commitUnknown(err *applier.CommitUnknownError, cancelled bool) string {
 // afterApply runs the configured command after a successful commit.
 func (a *app) afterApply(g *Globals, cfg *schema.Config) error {
 	argv := cfg.Server.AfterApply
-	fmt.Fprintf(a.Out, "\nRunning after_apply: %s\n", strings.Join(argv, " "))
+	shown := shownArgv(cfg.Server)
+	fmt.Fprintf(a.Out, "\nRunning after_apply: %s\n", shown)
 	cmd := exec.CommandContext(a.ctx, argv[0], argv[1:]...)
 	cmd.Dir = cfg.Dir
 	cmd.Stdout, cmd.Stderr = a.Out, a.Err
 	if err := cmd.Run(); err != nil {
+		why := err.Error()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) && sensitiveArg(cfg.Server, 0) {
+			why = "it could not be started" // the error names the program
+		}
 		a.diags(g, cfg, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "after_apply failed",
-			Detail:  fmt.Sprintf("The changes were committed, but the command %q failed: %v. A running server may not see the changes until it restarts.", strings.Join(argv, " "), err),
+			Detail:  fmt.Sprintf("The changes were committed, but the command %s failed: %s. A running server may not see the changes until it restarts.", shown, why),
 			Subject: cfg.Server.DeclRange.Ptr()}})
 		return exitCode(1)
 	}
 	fmt.Fprintln(a.Out, "after_apply succeeded.")
 	return nil
+}
+
+// shownArgv is after_apply's command as roster prints it: each argument
+// shell-quoted, and (sensitive value) for one that derives from a
+// sensitive variable.
+func shownArgv(s schema.Server) string {
+	parts := make([]string, len(s.AfterApply))
+	for i, arg := range s.AfterApply {
+		parts[i] = shellQuote(arg)
+		if sensitiveArg(s, i) {
+			parts[i] = "(sensitive value)"
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func sensitiveArg(s schema.Server, i int) bool {
+	return i < len(s.AfterApplySensitive) && s.AfterApplySensitive[i]
 }
 
 // countByType counts the applied plan's adds, changes and destroys of users

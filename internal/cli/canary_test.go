@@ -36,6 +36,9 @@ type canaryRoute struct {
 	// refused is what validate must say, to show the route was tried and
 	// stopped; empty for a configuration that plans.
 	refused string
+	// apply runs apply too, and the listings after it: only for values
+	// that stay secret once written (a profile's bio is public).
+	apply bool
 }
 
 const sensitiveVars = `variable "s" {
@@ -54,15 +57,15 @@ func canaryRoutes(outside string) []canaryRoute {
 	}
 	with := func(m map[string]string, name, src string) map[string]string { m[name] = src; return m }
 	return []canaryRoute{
-		{"file of the environment", user(`  bio = file("/proc/self/environ")`), "outside the configuration directory"},
-		{"file beside the directory", user(`  bio = file("../outside.txt")`), "outside the configuration directory"},
-		{"absolute path", user(`  bio = file("` + outside + `")`), "outside the configuration directory"},
-		{"templatefile", user(`  bio = templatefile("../outside.txt", {})`), "outside the configuration directory"},
-		{"a link leading out", with(user(`  bio = file("link.txt")`), "link.txt", "->../outside.txt"), "outside the configuration directory"},
-		{"a *.hcl link to the environment", with(user(``), "env.hcl", "->/proc/self/environ"), "env.hcl"},
-		{"a *.hcl link leading out", with(user(``), "out.hcl", "->../outside.txt"), "out.hcl"},
-		{"state from a file", user(`  state = file("../outside.txt")`), "outside the configuration directory"},
-		{"state from the environment", user(`  state = file("/proc/self/environ")`), "outside the configuration directory"},
+		{"file of the environment", user(`  bio = file("/proc/self/environ")`), "outside the configuration directory", false},
+		{"file beside the directory", user(`  bio = file("../outside.txt")`), "outside the configuration directory", false},
+		{"absolute path", user(`  bio = file("` + outside + `")`), "outside the configuration directory", false},
+		{"templatefile", user(`  bio = templatefile("../outside.txt", {})`), "outside the configuration directory", false},
+		{"a link leading out", with(user(`  bio = file("link.txt")`), "link.txt", "->../outside.txt"), "outside the configuration directory", false},
+		{"a *.hcl link to the environment", with(user(``), "env.hcl", "->/proc/self/environ"), "env.hcl", false},
+		{"a *.hcl link leading out", with(user(``), "out.hcl", "->../outside.txt"), "out.hcl", false},
+		{"state from a file", user(`  state = file("../outside.txt")`), "outside the configuration directory", false},
+		{"state from the environment", user(`  state = file("/proc/self/environ")`), "outside the configuration directory", false},
 		{"sensitive values everywhere", map[string]string{"users.hcl": sensitiveVars + `
 server {
   url    = var.s
@@ -83,9 +86,9 @@ invite "spring" {
   token      = "spring-token-for-canaries"
   expires_at = var.s
 }
-`}, "Error:"},
+`}, "Sensitive value not allowed", false},
 		{"a variable of the environment declared plain", user(`  bio  = var.from_env
-  name = "x${var.from_env}"`), ""},
+  name = "x${var.from_env}"`), "", false},
 		{"secrets where they belong", map[string]string{"users.hcl": sensitiveVars + `
 server {
   url         = "https://social.example.org"
@@ -101,7 +104,7 @@ user "bob" {
 invite "spring" {
   token = var.s
 }
-`}, ""},
+`}, "", true},
 	}
 }
 
@@ -166,9 +169,13 @@ func runCanaries(t *testing.T, dir, varFile string, environ []string, route cana
 		{"show", plan}, {"show", "--json", plan}, {"show", "--format", "markdown", plan},
 		{"drift", "--unmanaged"}, {"drift", "--json"}, {"drift", "--format", "markdown"},
 		{"fmt", "--check", "--diff"},
-		{"apply", "--auto-approve"}, {"apply", plan},
 		{"users", "--all", "--email"}, {"users", "--json"}, {"invites"}, {"invites", "--json"},
 		{"import", "--out", filepath.Join(out, "import")},
+	}
+	if route.apply {
+		commands = append(commands, []string{"apply", plan}, []string{"apply", "--auto-approve"},
+			[]string{"users", "--all", "--email"}, []string{"invites"}, []string{"invites", "--json"}, []string{"drift", "--unmanaged"},
+			[]string{"import", "--force", "--out", filepath.Join(out, "import")})
 	}
 	var validated string
 	for _, args := range commands {
@@ -191,7 +198,7 @@ func runCanaries(t *testing.T, dir, varFile string, environ []string, route cana
 			}
 		}
 	}
-	if route.refused != "" && !strings.Contains(validated, route.refused) {
+	if route.refused != "" && !strings.Contains(strings.Join(strings.Fields(validated), " "), route.refused) {
 		t.Errorf("validate did not refuse the route with %q:\n%s", route.refused, validated)
 	}
 	// Every file roster wrote: the plan file, the imported configuration.

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -46,10 +47,11 @@ func (c *fmtCmd) Run(a *app, g *Globals) error {
 		return err
 	}
 	unformatted, broken, refused := false, false, false
-	for _, f := range files {
-		src, err := confine.ReadFile(f, schema.MaxFileSize)
+	for _, file := range files {
+		f := file.path
+		src, err := file.read()
 		if err != nil {
-			a.refuse(g, fmt.Sprintf("%v. roster fmt reads only regular files of at most %s.", err, confine.Size(schema.MaxFileSize)))
+			a.refuse(g, fmt.Sprintf("%v. roster fmt reads only regular files of at most %s, and in a directory only those inside it.", err, confine.Size(schema.MaxFileSize)))
 			refused = true
 			continue
 		}
@@ -136,17 +138,43 @@ func (a *app) refuse(g *Globals, detail string) {
 	view.Diagnostics(a.Err, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "File not read", Detail: detail}}, nil, a.style(g, a.ErrTerm))
 }
 
+// fmtFile is a file fmt formats: named on the command line, or found in a
+// directory named (dir), and then read only if it, its links followed,
+// stays inside that directory: a pull request's *.hcl link to a file outside
+// must not be read, shown in a diagnostic or rewritten.
+type fmtFile struct {
+	path string
+	dir  *confine.Dir
+	rel  string
+}
+
+func (f fmtFile) read() ([]byte, error) {
+	if f.dir == nil {
+		return confine.ReadFile(f.path, schema.MaxFileSize)
+	}
+	b, err := f.dir.ReadFile(f.rel, schema.MaxFileSize)
+	var e *confine.Error
+	if errors.As(err, &e) {
+		e.Path = f.path // name it as fmt lists it
+	}
+	return b, err
+}
+
 // collect lists the *.hcl files named or found in the directories named.
-func (c *fmtCmd) collect(paths []string) ([]string, error) {
-	var out []string
+func (c *fmtCmd) collect(paths []string) ([]fmtFile, error) {
+	var out []fmtFile
 	for _, p := range paths {
 		info, err := os.Stat(p)
 		if err != nil {
 			return nil, fmt.Errorf("no file or directory %s", p)
 		}
 		if !info.IsDir() {
-			out = append(out, p)
+			out = append(out, fmtFile{path: p})
 			continue
+		}
+		dir, err := confine.OpenDir(p, "the directory "+p)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read the directory %s: %w", p, err)
 		}
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
@@ -156,7 +184,11 @@ func (c *fmtCmd) collect(paths []string) ([]string, error) {
 				return filepath.SkipDir
 			}
 			if !d.IsDir() && strings.HasSuffix(path, ".hcl") && !strings.HasPrefix(d.Name(), ".") {
-				out = append(out, path)
+				rel, err := filepath.Rel(p, path)
+				if err != nil {
+					return err
+				}
+				out = append(out, fmtFile{path: path, dir: dir, rel: rel})
 			}
 			return nil
 		})
@@ -164,7 +196,7 @@ func (c *fmtCmd) collect(paths []string) ([]string, error) {
 			return nil, err
 		}
 	}
-	sort.Strings(out)
+	sort.Slice(out, func(i, j int) bool { return out[i].path < out[j].path })
 	return out, nil
 }
 
