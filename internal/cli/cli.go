@@ -27,13 +27,17 @@ type Streams struct {
 	// LongWork is how long work runs before it shows progress on a
 	// terminal, or earns a timing line elsewhere; zero means a second.
 	LongWork time.Duration
+	// Exit ends the process at once, for the one stop that cannot wait
+	// for a command to return: the memory limit (memory.go). Nil, as in
+	// a test that runs Main in-process, leaves memory unwatched.
+	Exit func(code int)
 }
 
 // Stdio returns the process's standard streams.
 func Stdio() Streams {
 	isTerm := func(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
 	return Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr,
-		InTerm: isTerm(os.Stdin), OutTerm: isTerm(os.Stdout), ErrTerm: isTerm(os.Stderr)}
+		InTerm: isTerm(os.Stdin), OutTerm: isTerm(os.Stdout), ErrTerm: isTerm(os.Stderr), Exit: os.Exit}
 }
 
 // Globals are the options every command takes.
@@ -74,14 +78,7 @@ type app struct {
 	environ []string
 }
 
-func (a *app) getenv(key string) string {
-	for _, kv := range a.environ {
-		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
-			return v
-		}
-	}
-	return ""
-}
+func (a *app) getenv(key string) string { return getenv(a.environ, key) }
 
 func (a *app) style(g *Globals, term bool) view.Style {
 	return view.Style{Color: term && !g.NoColor && a.getenv("NO_COLOR") == ""}
@@ -98,6 +95,7 @@ type kongExit int
 // Main runs roster with args (without the program name) and returns the exit
 // code.
 func Main(ctx context.Context, args []string, st Streams, environ []string) int {
+	defer watchMemory(st.Err, st.Exit, environ)()
 	return run(st.Err, func() error {
 		var cli root
 		parser, err := kong.New(&cli, kong.Name("roster"),
