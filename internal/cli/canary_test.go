@@ -231,3 +231,28 @@ func withPassword(t *testing.T, raw, password string) string {
 	u.User = url.UserPassword(u.User.Username(), password)
 	return u.String()
 }
+
+// TestDatabaseURLNeverShown: a database URL that cannot be parsed or
+// reached is named in the error without its password, by every command that
+// connects.
+func TestDatabaseURLNeverShown(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "users.hcl"), "user \"alice\" {\n}\n")
+	for _, dbURL := range []string{
+		"postgres://roster:" + canaryDBPassword + "@127.0.0.1:1/pleroma",
+		"postgres://roster:" + canaryDBPassword + "@db.example:notaport/pleroma",
+		"host=127.0.0.1 port=1 user=roster password=" + canaryDBPassword + " dbname=pleroma",
+		"host=x port=abc password=" + canaryDBPassword,
+	} {
+		for _, args := range [][]string{{"plan"}, {"apply", "--auto-approve"}, {"drift"}, {"users"}, {"invites"}, {"import", "--out", t.TempDir()},
+			{"sign-out", "--auto-approve", "alice"}} {
+			var stdout, stderr bytes.Buffer
+			st := cli.Streams{In: strings.NewReader(""), Out: &stdout, Err: &stderr}
+			code := cli.Main(context.Background(), append([]string{"--chdir", dir, "--no-color"}, args...), st, []string{"DATABASE_URL=" + dbURL})
+			if code != 1 {
+				t.Errorf("roster %s with %s: exit %d, want 1", strings.Join(args, " "), dbURL, code)
+			}
+			checkNoCanary(t, "roster "+strings.Join(args, " "), stdout.String()+stderr.String())
+		}
+	}
+}
