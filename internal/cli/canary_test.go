@@ -175,12 +175,17 @@ func runCanaries(t *testing.T, dir, varFile string, environ []string, route cana
 	if route.apply {
 		commands = append(commands, []string{"apply", plan}, []string{"apply", "--auto-approve"},
 			[]string{"users", "--all", "--email"}, []string{"invites"}, []string{"invites", "--json"}, []string{"drift", "--unmanaged"},
-			[]string{"import", "--force", "--out", filepath.Join(out, "import")})
+			[]string{"import", "--force", "--out", filepath.Join(out, "import")},
+			[]string{"sign-out", "--auto-approve", "alice"}, []string{"reset-password", "--auto-approve", "alice"},
+			[]string{"fix-follow-state", "--auto-approve", "alice", "bob@remote.example"}, []string{"delete-activities", "alice"},
+			[]string{"completion", "bash"}, []string{"version"})
 	}
 	var validated string
 	for _, args := range commands {
 		full := append([]string{"--chdir", dir, "--no-color"}, args...)
-		if args[0] != "show" && args[0] != "fmt" && args[0] != "users" && args[0] != "invites" && args[0] != "import" {
+		switch args[0] {
+		case "show", "fmt", "users", "invites", "import", "sign-out", "reset-password", "fix-follow-state", "delete-activities", "completion", "version":
+		default:
 			full = append(full, vars...)
 		}
 		var stdout, stderr bytes.Buffer
