@@ -390,16 +390,6 @@ user "bob" {
 	}
 }
 
-// liveUser reads an account as the planner does.
-func liveUser(t *testing.T, conn *pgx.Conn, id string) *planner.LiveUser {
-	t.Helper()
-	live, err := planner.LockUsers(context.Background(), conn, []string{id})
-	if err != nil || live[id] == nil {
-		t.Fatalf("reading %s: %v", id, err)
-	}
-	return live[id]
-}
-
 // TestDeleteDeactivatedActivatesFirst: the server's rm refuses a
 // deactivated account, so roster does what activate then rm do: the
 // activation's follow bookkeeping (§2.12), then the deletion.

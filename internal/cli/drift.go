@@ -125,7 +125,7 @@ func (a *app) readDrift(conn *pgx.Conn, cfg *schema.Config, unmanaged bool) (*pl
 		return nil, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read the database", Detail: err.Error()}}
 	}
 	defer tx.Rollback(context.WithoutCancel(a.ctx))
-	p, diags := planner.Make(a.ctx, sharedTx{tx}, cfg, planner.Options{AllowMassPrune: true})
+	p, diags := planner.MakeIn(a.ctx, tx, cfg, planner.Options{AllowMassPrune: true})
 	if diags.HasErrors() || !unmanaged {
 		return p, nil, diags
 	}
@@ -135,20 +135,6 @@ func (a *app) readDrift(conn *pgx.Conn, cfg *schema.Config, unmanaged bool) (*pl
 	}
 	return p, list, diags
 }
-
-// sharedTx hands planner.Make a transaction that is already open, so that
-// the plan and the list of undeclared accounts read one snapshot. Make's
-// own rollback leaves it open; readDrift ends it.
-type sharedTx struct{ pgx.Tx }
-
-func (s sharedTx) BeginTx(ctx context.Context, _ pgx.TxOptions) (pgx.Tx, error) {
-	return openTx{s.Tx}, nil
-}
-
-type openTx struct{ pgx.Tx }
-
-func (openTx) Rollback(context.Context) error { return nil }
-func (openTx) Commit(context.Context) error   { return nil }
 
 // undeclared lists the local accounts roster manages by their kind
 // (planner.Managed, not the server's purged tombstones) that the

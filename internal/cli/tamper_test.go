@@ -143,7 +143,6 @@ type tamperCase struct {
 // saved changes dave's name; rootID is root's row; reviewed is the saved
 // plan's fingerprint, as the markdown comment shows it.
 func tamperCases(rootID, reviewed string) []tamperCase {
-	const stale = "Error: Saved plan is stale"
 	const notPlan = "Error: Failed to read the plan file"
 	apply := []string{"apply"}
 	dave := func(d map[string]any) map[string]any { return changesOf(d)[0].(map[string]any) }

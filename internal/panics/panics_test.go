@@ -2,6 +2,7 @@ package panics_test
 
 import (
 	"errors"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -42,8 +43,9 @@ func TestCatch(t *testing.T) {
 
 func TestCatchKeepsTheValue(t *testing.T) {
 	err := panics.Catch(func() error {
-		var m map[string]int
-		m["x"] = 1
+		var s []int
+		i := len(os.Args) + 1 // past the end, and not a constant
+		s[i] = 1
 		return nil
 	})
 	var pe *panics.Error
