@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 )
@@ -124,21 +125,9 @@ func (d *Dir) Close() error { return d.root.Close() }
 // on its way leads outside the directory, when it is not a regular file, or
 // when it holds more than limit bytes.
 func (d *Dir) ReadFile(path string, limit int64) ([]byte, error) {
-	rel, ok := d.relative(path)
-	if !ok {
-		return nil, &Error{Path: path, Kind: Outside, Dir: d.name}
-	}
-	if d.hidden(rel) {
-		return nil, &Error{Path: path, Kind: Hidden}
-	}
-	// O_NONBLOCK: opening a named pipe must not wait for a writer; the
-	// type check below refuses it.
-	f, err := d.root.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	f, err := d.open(path)
 	if err != nil {
-		if escapes(err) {
-			return nil, &Error{Path: path, Kind: Outside, Dir: d.name}
-		}
-		return nil, &Error{Path: path, Kind: Unreadable, Err: err}
+		return nil, err
 	}
 	defer f.Close()
 	return read(f, path, limit)
@@ -148,17 +137,13 @@ func (d *Dir) ReadFile(path string, limit int64) ([]byte, error) {
 // symbolic links inside the directory: a nil error means ReadFile may
 // read it, but for its size.
 func (d *Dir) Stat(path string) (fs.FileInfo, error) {
-	rel, ok := d.relative(path)
-	if !ok {
-		return nil, &Error{Path: path, Kind: Outside, Dir: d.name}
+	f, err := d.open(path)
+	if err != nil {
+		return nil, err
 	}
-	if d.hidden(rel) {
-		return nil, &Error{Path: path, Kind: Hidden}
-	}
-	st, err := d.root.Stat(rel)
+	defer f.Close()
+	st, err := f.Stat()
 	switch {
-	case err != nil && escapes(err):
-		return nil, &Error{Path: path, Kind: Outside, Dir: d.name}
 	case err != nil:
 		return nil, &Error{Path: path, Kind: Unreadable, Err: err}
 	case !st.Mode().IsRegular():
@@ -167,13 +152,38 @@ func (d *Dir) Stat(path string) (fs.FileInfo, error) {
 	return st, nil
 }
 
-// hidden reports whether a name on the way to rel, as given or with its
-// symbolic links followed, starts with a dot. A path that leads outside is
-// left to os.Root to refuse.
-func (d *Dir) hidden(rel string) bool {
-	if hiddenName(rel) {
-		return true
+// open opens path inside the directory, refusing a path that leads out or
+// that is hidden, as given or as opened.
+func (d *Dir) open(path string) (*os.File, error) {
+	rel, ok := d.relative(path)
+	if !ok {
+		return nil, &Error{Path: path, Kind: Outside, Dir: d.name}
 	}
+	if hiddenName(rel) {
+		return nil, &Error{Path: path, Kind: Hidden}
+	}
+	// O_NONBLOCK: opening a named pipe must not wait for a writer; the
+	// type check of read refuses it.
+	f, err := d.root.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		if escapes(err) {
+			return nil, &Error{Path: path, Kind: Outside, Dir: d.name}
+		}
+		return nil, &Error{Path: path, Kind: Unreadable, Err: err}
+	}
+	if d.openedHidden(f, rel) {
+		f.Close()
+		return nil, &Error{Path: path, Kind: Hidden}
+	}
+	return f, nil
+}
+
+// openedHidden reports whether the file f, opened as rel, is hidden where
+// it really is: a link on the way may lead into a hidden directory, and
+// "h/../config" with h a link to .git/hooks opens .git/config. Linux names
+// the file an open descriptor is on in /proc/self/fd; elsewhere the path is
+// resolved again, which a change of the tree in between could fool.
+func (d *Dir) openedHidden(f *os.File, rel string) bool {
 	if len(d.abs) == 0 {
 		return false
 	}
@@ -181,20 +191,22 @@ func (d *Dir) hidden(rel string) bool {
 	if err != nil {
 		return false
 	}
-	real, err := filepath.EvalSymlinks(filepath.Join(d.abs[0], rel))
+	real, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(int(f.Fd())))
 	if err != nil {
-		return false // missing: opening it fails
+		// Not a plain join: filepath.Join would clean "h/.." away before
+		// the link h is followed.
+		if real, err = filepath.EvalSymlinks(d.abs[0] + string(filepath.Separator) + rel); err != nil {
+			return false
+		}
 	}
-	if r, err := filepath.Rel(root, real); err == nil {
-		return hiddenName(r)
-	}
-	return false
+	r, err := filepath.Rel(root, real)
+	return err == nil && hiddenName(r)
 }
 
-// hiddenName reports whether a name of the relative path p, cleaned,
-// starts with a dot.
+// hiddenName reports whether a name of the relative path p, as written
+// (not cleaned), starts with a dot.
 func hiddenName(p string) bool {
-	for _, name := range strings.Split(filepath.ToSlash(filepath.Clean(p)), "/") {
+	for _, name := range strings.Split(filepath.ToSlash(p), "/") {
 		if strings.HasPrefix(name, ".") && name != "." && name != ".." {
 			return true
 		}

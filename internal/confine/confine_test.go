@@ -48,6 +48,10 @@ func tree(t *testing.T) (root, cfg string) {
 	write(filepath.Join(cfg, ".env"), "canary-dotenv")
 	link(".git/config", "creds.txt")
 	link(".git", "git")
+	if err := os.Mkdir(filepath.Join(cfg, ".git", "hooks"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	link(".git/hooks", "h")
 	if err := syscall.Mkfifo(filepath.Join(cfg, "fifo.hcl"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -88,6 +92,9 @@ func TestDirReadFile(t *testing.T) {
 		{"creds.txt", "hidden"},
 		{"git/config", "hidden"},
 		{filepath.Join(cfg, ".env"), "hidden"},
+		{"h/../config", "hidden"},
+		{"h/../../bio.txt", "a bio"},
+		{"sub/../.git/config", "hidden"},
 		{"", "outside"},
 	} {
 		t.Run(tc.path, func(t *testing.T) {
