@@ -106,13 +106,20 @@ type nestLevel struct {
 // x[i][j] makes a tree as deep as the chain is long.
 func tooDeep(toks hclsyntax.Tokens) (hclsyntax.Token, bool) {
 	stack := []nestLevel{{newlines: true}}
+	prev := hclsyntax.TokenNil // the last token but newlines and comments
 	for i, t := range toks {
 		top := len(stack) - 1
+		// A newline ends an item only after a complete one: HCL reads on
+		// past a newline that follows an operator.
+		ends := stack[top].newlines && !operators[prev]
 		switch t.Type {
 		case hclsyntax.TokenOBrace, hclsyntax.TokenOBrack, hclsyntax.TokenOParen, hclsyntax.TokenOQuote, hclsyntax.TokenOHeredoc:
 			stack[top].cur++
 			d := stack[top].cur
-			stack = append(stack, nestLevel{opener: t.Type, base: d, cur: d, newlines: t.Type == hclsyntax.TokenOBrace})
+			// Newlines end items in a block's body and an object, not in
+			// a { for … } expression, nor in brackets and parentheses.
+			newlines := t.Type == hclsyntax.TokenOBrace && !forExpr(toks[i+1:])
+			stack = append(stack, nestLevel{opener: t.Type, base: d, cur: d, newlines: newlines})
 		case hclsyntax.TokenTemplateInterp, hclsyntax.TokenTemplateControl:
 			// Interpolations follow one another in a template without
 			// nesting: each is one level below the template, not one more
@@ -129,12 +136,12 @@ func tooDeep(toks hclsyntax.Tokens) (hclsyntax.Token, bool) {
 		case hclsyntax.TokenComma, hclsyntax.TokenEqual, hclsyntax.TokenFatArrow:
 			stack[top].cur = stack[top].base
 		case hclsyntax.TokenNewline:
-			if stack[top].newlines {
+			if ends {
 				stack[top].cur = stack[top].base
 			}
 		case hclsyntax.TokenComment:
 			// A line comment holds the newline that ends it.
-			if stack[top].newlines && bytes.HasSuffix(t.Bytes, []byte("\n")) {
+			if ends && bytes.HasSuffix(t.Bytes, []byte("\n")) {
 				stack[top].cur = stack[top].base
 			}
 		default:
@@ -142,11 +149,29 @@ func tooDeep(toks hclsyntax.Tokens) (hclsyntax.Token, bool) {
 				stack[top].cur++
 			}
 		}
+		if t.Type != hclsyntax.TokenNewline && t.Type != hclsyntax.TokenComment {
+			prev = t.Type
+		}
 		if stack[len(stack)-1].cur > MaxNesting {
 			return t, true
 		}
 	}
 	return hclsyntax.Token{}, false
+}
+
+// forExpr reports whether the tokens after a { begin a for expression,
+// newlines aside.
+func forExpr(after hclsyntax.Tokens) bool {
+	for _, t := range after {
+		switch {
+		case t.Type == hclsyntax.TokenNewline || t.Type == hclsyntax.TokenComment:
+			continue
+		case t.Type == hclsyntax.TokenIdent && string(t.Bytes) == "for":
+			return true
+		}
+		return false
+	}
+	return false
 }
 
 // operators are the tokens that make an expression one level deeper: the

@@ -1,6 +1,7 @@
 package schema_test
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -108,5 +109,36 @@ func TestNestingLimit(t *testing.T) {
 				t.Errorf("CheckNesting: %d diagnostics, want %d", len(diags), map[bool]int{true: 1}[tc.deep])
 			}
 		})
+	}
+}
+
+// TestNestingAcrossNewlines: HCL reads an expression on past a newline in
+// a { for … } expression, in brackets and parentheses, and after an
+// operator, so a chain split across lines counts as deep as on one line.
+func TestNestingAcrossNewlines(t *testing.T) {
+	chain := strings.Repeat("!\n", schema.MaxNesting+10) + "true"
+	for name, src := range map[string]string{
+		"for object": "locals {\n  x = {for k in [1] : k => " + chain + "}\n}\n",
+		"for tuple":  "locals {\n  x = [for k in [1] :\n " + chain + "]\n}\n",
+		"brackets":   "locals {\n  x = [" + chain + "]\n}\n",
+		"parens":     "locals {\n  x = (" + chain + ")\n}\n",
+		"after +":    "locals {\n  x = " + strings.Repeat("1 +\n", schema.MaxNesting+10) + "1\n}\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			if diags := schema.CheckNesting([]byte(src), "x.hcl"); !diags.HasErrors() || diags[0].Summary != "Nesting too deep" {
+				t.Errorf("diagnostics %v, want Nesting too deep", diags)
+			}
+		})
+	}
+	// A block's attributes and an object's items, one per line, do not add
+	// up.
+	var many strings.Builder
+	many.WriteString("locals {\n  o = {\n")
+	for i := range 2 * schema.MaxNesting {
+		fmt.Fprintf(&many, "    k%d = !true\n", i)
+	}
+	many.WriteString("  }\n}\n")
+	if diags := schema.CheckNesting([]byte(many.String()), "x.hcl"); diags.HasErrors() {
+		t.Errorf("an object of %d items: %v", 2*schema.MaxNesting, diags)
 	}
 }
