@@ -42,6 +42,7 @@ func (ev *evaluator) makeFunctions() map[string]function.Function {
 		"values": stdlib.ValuesFunc, "zipmap": stdlib.ZipmapFunc,
 		"file": ev.fileFunc(),
 	}
+	boundedFunctions(base)
 	fs := make(map[string]function.Function, len(base)+1)
 	for n, f := range base {
 		fs[n] = redacting(f)
