@@ -14,16 +14,16 @@ import (
 // crash. Within the bounds they work as before.
 func TestFunctionsBoundTheirResults(t *testing.T) {
 	for expr, want := range map[string]string{
-		`indent(40000000000, "a\nb")`: "would make more than 64 MiB",
-		`join(",", setproduct(range(1024), range(1024), range(1024)))`: "setproduct would make more than 1000000 elements",
-		`join(",", range(100000000))`:                                  "range would make more than 1000000 numbers",
-		`join(",", range(0, 2e6, 1))`:                                  "range would make more than 1000000 numbers",
-		`replace(local.mib, "", local.mib)`:                            "would make more than 64 MiB",
-		`replace(local.mib, "/./", local.mib)`:                         "would make more than 64 MiB",
-		`regex_replace(local.mib, "x", local.mib)`:                     "would make more than 64 MiB",
-		`indent(2, "a\nb")`:                                            "",
-		`join(",", range(3))`:                                          "",
-		`replace("abc", "/b/", "x")`:                                   "",
+		`indent(40000000000, "a\nb")`:                                       "would make more than 64 MiB",
+		`join(",", setproduct(range(1024), range(1024), range(1024)))`:      "setproduct would make more than 1000000 elements",
+		`join(",", range(100000000))`:                                       "range would make more than 1000000 numbers",
+		`join(",", range(0, 2e6, 1))`:                                       "range would make more than 1000000 numbers",
+		`replace(local.mib, "", local.mib)`:                                 "would make more than 64 MiB",
+		`replace(local.mib, "/./", local.mib)`:                              "would make more than 64 MiB",
+		`regex_replace(local.mib, "x", local.mib)`:                          "would make more than 64 MiB",
+		`indent(2, "a\nb")`:                                                 "",
+		`join(",", range(3))`:                                               "",
+		`replace("abc", "/b/", "x")`:                                        "",
 		`join(",", [for p in setproduct(["a"], ["b", "c"]) : join("", p)])`: "",
 	} {
 		t.Run(expr, func(t *testing.T) {
