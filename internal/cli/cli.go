@@ -146,7 +146,9 @@ func run(errOut io.Writer, body func() error) int {
 
 // loadConfig reads the configuration and prints its diagnostics.
 func (a *app) loadConfig(g *Globals, partial bool) (*schema.Config, bool) {
+	stop := a.watchTime()
 	cfg, diags := schema.Load(g.Chdir, schema.Inputs{Vars: g.Var, VarFiles: g.VarFile, Environ: a.environ, Partial: partial})
+	stop()
 	var files map[string]*hcl.File
 	if cfg != nil {
 		files = cfg.Files

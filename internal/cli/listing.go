@@ -90,7 +90,9 @@ func (a *app) listingConfig(g *Globals, command string) (string, server.Limits, 
 	if !ok {
 		return "", server.DefaultLimits(), nil
 	}
+	stop := a.watchTime()
 	cfg, diags := schema.Load(g.Chdir, schema.Inputs{Vars: g.Var, VarFiles: g.VarFile, Environ: a.environ, Partial: true})
+	stop()
 	if cfg == nil || diags.HasErrors() {
 		abs, _ := filepath.Abs(g.Chdir)
 		a.diags(g, nil, hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: "Configuration not used",

@@ -94,3 +94,38 @@ func parseSize(s string) (int64, error) {
 	}
 	return n * mult, nil
 }
+
+// defaultConfigTimeout bounds how long evaluating a configuration may take:
+// 100,000 users take about 12 s.
+const defaultConfigTimeout = 2 * time.Minute
+
+// configTimeoutEnv names the environment variable that changes it, e.g.
+// ROSTER_CONFIG_TIMEOUT=10m.
+const configTimeoutEnv = "ROSTER_CONFIG_TIMEOUT"
+
+// watchTime stops roster, with exit code 1 and a message, when evaluating
+// the configuration takes longer than its limit: HCL evaluates with no
+// way to cancel it, and an expression can loop a billion times in little
+// memory (for expressions nested over range(1000), equality of values that
+// locals double). It watches only a process of its own; stop ends the
+// watch, once the configuration is read.
+func (a *app) watchTime() (stop func()) {
+	if a.Exit == nil {
+		return func() {}
+	}
+	limit := defaultConfigTimeout
+	if v := a.getenv(configTimeoutEnv); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			fmt.Fprintf(a.Err, "Warning: %s=%q is not a duration such as 10m or 90s: the limit stays %s.\n", configTimeoutEnv, v, limit)
+		} else {
+			limit = d
+		}
+	}
+	t := time.AfterFunc(limit, func() {
+		fmt.Fprintf(a.Err, "\nError: Configuration took too long\n\nEvaluating the configuration took more than %s and roster stopped: an expression does work without bound (for expressions nested over large ranges, comparisons of values that locals double). If the configuration is really this large, raise the limit with %s (e.g. %s=10m). Nothing was written.\n",
+			limit, configTimeoutEnv, configTimeoutEnv)
+		a.Exit(1)
+	})
+	return func() { t.Stop() }
+}

@@ -15,7 +15,9 @@ type validateCmd struct {
 
 func (c *validateCmd) Run(a *app, g *Globals) error {
 	if c.JSON {
+		stop := a.watchTime()
 		cfg, diags := schema.Load(g.Chdir, schema.Inputs{Vars: g.Var, VarFiles: g.VarFile, Environ: a.environ, Partial: true})
+		stop()
 		var files map[string]*hcl.File
 		if cfg != nil {
 			files = cfg.Files
