@@ -221,6 +221,7 @@ func decodeInvites(ev *evaluator, blocks hcl.Blocks, cfg *Config) hcl.Diagnostic
 					}
 				}
 			case "token":
+				inv.tokenSensitive = ev.refersToSensitive(a.Expr)
 				if v, ok := ev.secret(a, &diags); ok {
 					if strings.TrimSpace(v) == "" || len(v) > 255 {
 						diags = append(diags, attrError(a, "Invalid token", "An invite token must be a non-empty string of at most 255 characters."))
@@ -243,12 +244,17 @@ func decodeInvites(ev *evaluator, blocks hcl.Blocks, cfg *Config) hcl.Diagnostic
 			}
 			if secret := cfg.Server.InviteSecret.Reveal(); secret != "" {
 				inv.Token = NewSecret(DeriveInviteToken(secret, inv.Name))
+				inv.tokenSensitive = cfg.Server.inviteSecretSensitive
 			}
 		}
 		if t := inv.Token.Reveal(); t != "" {
 			if prev, ok := tokens[t]; ok {
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate invite token",
-					Detail: fmt.Sprintf("invite.%s has the same token as invite.%s; each invite needs its own.", inv.Name, prev.Name), Subject: b.DefRange.Ptr()})
+				d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate invite token",
+					Detail: fmt.Sprintf("invite.%s has the same token as invite.%s; each invite needs its own.", inv.Name, prev.Name), Subject: b.DefRange.Ptr()}
+				if inv.tokenSensitive || prev.tokenSensitive {
+					d.Extra = sensitiveExtra{} // it tells whether a secret equals the other token
+				}
+				diags = append(diags, d)
 				continue
 			}
 			tokens[t] = inv

@@ -235,3 +235,42 @@ user "alice" {
 		t.Errorf("server.url from the environment:\n%s", out)
 	}
 }
+
+// TestSensitiveErrorsTellNothing: which expressions on a secret fail
+// would tell the secret, one guess per expression, though no diagnostic
+// shows a value. By default the errors about sensitive values are one
+// error with no place, and the warnings are dropped: the diagnostics are
+// the same, byte for byte, whatever the secret, and for a configuration
+// with one failing guess or with many. With ROSTER_SHOW_SENSITIVE_ERRORS
+// each error is in its place again.
+func TestSensitiveErrorsTellNothing(t *testing.T) {
+	var src strings.Builder
+	src.WriteString("variable \"pw\" {\n  sensitive = true\n}\nlocals {\n")
+	for i := range 3 {
+		for _, c := range "abcdefgh" {
+			fmt.Fprintf(&src, "  p%d_%c = [1][substr(var.pw, %d, 1) == %q ? 5 : 0]\n", i, c, i, string(c))
+		}
+	}
+	src.WriteString("}\nuser \"alice\" {\n  state = var.pw == \"bad\" ? \"absent\" : \"present\"\n  email = \"${var.pw}@example.org\"\n}\n")
+	dir := writeFiles(t, t.TempDir(), map[string]string{"users.hcl": src.String()})
+	render := func(secret string, env ...string) string {
+		cfg, diags := schema.Load(dir, schema.Inputs{Vars: []string{"pw=" + secret}, Environ: env})
+		return string(rendered(t, cfg, diags))
+	}
+	first := render("abc")
+	if !strings.Contains(first, "Error in a sensitive value") || strings.Contains(first, "line") {
+		t.Errorf("the errors about the secret are not one error without a place:\n%s", first)
+	}
+	for _, other := range []string{"hgf", "aaa", "bad", "zzz x"} {
+		if got := render(other); got != first {
+			t.Errorf("the diagnostics of secret %q differ from those of \"abc\":\n%s\n---\n%s", other, got, first)
+		}
+	}
+	shown := render("abc", schema.ShowSensitiveErrorsEnv+"=1")
+	if n := strings.Count(shown, "Invalid index"); n < 3 {
+		t.Errorf("with %s, %d Invalid index errors, want one for each right guess:\n%s", schema.ShowSensitiveErrorsEnv, n, shown)
+	}
+	if strings.Contains(shown, "abc") {
+		t.Errorf("with %s, the secret is shown:\n%s", schema.ShowSensitiveErrorsEnv, shown)
+	}
+}

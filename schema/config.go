@@ -72,6 +72,8 @@ type Server struct {
 	// inviteSecretSet is true when the attribute is present, even with a
 	// value not known yet (validate without variable values).
 	inviteSecretSet bool
+	// inviteSecretSensitive is true when it derives from a sensitive value.
+	inviteSecretSensitive bool
 	// Federating is false when the server does not federate: deletions then
 	// enqueue no publish job.
 	Federating bool
@@ -217,6 +219,9 @@ type Invite struct {
 	ExpiresAt *string
 	Revoked   bool
 	Ranges    map[string]hcl.Range
+	// tokenSensitive is true when the token derives from a sensitive
+	// value.
+	tokenSensitive bool
 }
 
 // Address is e.g. invite.spring-2027.

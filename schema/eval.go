@@ -24,6 +24,8 @@ type evaluator struct {
 	vars      cty.Value
 	locals    map[string]cty.Value
 	functions map[string]function.Function
+	// tainted says which locals derive from a sensitive value (oracle.go).
+	tainted map[string]bool
 	// frozen is the evaluation context once variables and locals are all
 	// known.
 	frozen *hcl.EvalContext
@@ -40,7 +42,7 @@ type variable struct {
 }
 
 func newEvaluator(src *sources) *evaluator {
-	ev := &evaluator{src: src, declared: map[string]*variable{}, vars: cty.EmptyObjectVal, locals: map[string]cty.Value{}}
+	ev := &evaluator{src: src, declared: map[string]*variable{}, vars: cty.EmptyObjectVal, locals: map[string]cty.Value{}, tainted: map[string]bool{}}
 	ev.functions = ev.makeFunctions()
 	return ev
 }

@@ -150,6 +150,7 @@ func load(dir string, in Inputs, budget int) (*Config, hcl.Diagnostics) {
 	diags = append(diags, decodeRemoteInstances(ev, blocks.remotes, cfg)...)
 	diags = append(diags, decodeLocalUsers(ev, blocks.localUsers, cfg)...)
 	diags = append(diags, validate(cfg)...)
+	diags = ev.hideSensitive(diags, files, getenv(in.Environ, ShowSensitiveErrorsEnv) != "")
 	// Only the configuration files: a variables file holds values that may
 	// be secret, and a snippet of it would print them.
 	cfg.Files = files
@@ -252,6 +253,7 @@ func decodeServer(ev *evaluator, blocks hcl.Blocks, s *Server) hcl.Diagnostics {
 				}
 			case "invite_secret":
 				s.inviteSecretSet = true
+				s.inviteSecretSensitive = ev.refersToSensitive(a.Expr)
 				if v, ok := ev.secret(a, &diags); ok {
 					if len(v) < 16 {
 						diags = append(diags, attrError(a, "Weak invite secret", "invite_secret derives every invite's token, and anyone who knows it can register: give at least 16 characters of a random secret, from a sensitive variable."))

@@ -47,6 +47,7 @@ func (ev *evaluator) evalLocals(blocks hcl.Blocks) hcl.Diagnostics {
 		i := queue[0]
 		queue = queue[1:]
 		diags = append(diags, ev.evalLocal(defs, i)...)
+		ev.taint(defs, i)
 		done[i] = true
 		for _, u := range users[i] {
 			if waiting[u]--; waiting[u] == 0 {
@@ -59,6 +60,7 @@ func (ev *evaluator) evalLocals(blocks hcl.Blocks) hcl.Diagnostics {
 		if done[i] {
 			continue
 		}
+		ev.taint(defs, i)
 		if cyclic[i] {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cycle in local values",
 				Detail:  fmt.Sprintf("The local value %q refers, directly or through other locals, to itself.", d.attr.Name),

@@ -62,12 +62,12 @@ func elementsSensitive(v cty.Value, n int) []bool {
 // sensitiveError refuses a value from a sensitive variable where plans
 // and diagnostics would show it.
 func sensitiveError(a *hcl.Attribute) *hcl.Diagnostic {
-	return attrError(a, "Sensitive value not allowed", fmt.Sprintf(
+	return valueBlind(attrError(a, "Sensitive value not allowed", fmt.Sprintf(
 		"The value of %s derives from a sensitive variable, but %s shapes what plans and diagnostics show (addresses, reasons, counts), "+
 			"so roster could not keep it secret. Give it a value that is not secret, or, if the variable holds no secret, remove its "+
 			"sensitive = true; a value given by a ROSTER_VAR_ environment variable is always sensitive, so give that one with --var, "+
 			"a --var-file or a default. Sensitive values belong in user attributes, invite tokens, server.invite_secret and server.after_apply.",
-		a.Name, a.Name))
+		a.Name, a.Name)))
 }
 
 // nulError refuses a string with U+0000; what names it ("The value of

@@ -36,10 +36,14 @@ func validate(cfg *Config) hcl.Diagnostics {
 		}
 		key = strings.ToLower(*u.Email)
 		if prev, ok := byEmail[key]; ok {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate e-mail address",
+			d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate e-mail address",
 				Detail: fmt.Sprintf("User %q has the same e-mail address as user %q (%s). E-mail addresses are unique on the server, compared case-insensitively; give each user its own.",
 					shown(u.Nickname, false), shown(prev.Nickname, false), rangeString(prev.Range("email"))),
-				Subject: u.Range("email").Ptr()})
+				Subject: u.Range("email").Ptr()}
+			if u.Sensitive["email"] || prev.Sensitive["email"] {
+				d.Extra = sensitiveExtra{} // it tells whether a secret equals the other address
+			}
+			diags = append(diags, d)
 		} else {
 			byEmail[key] = u
 		}

@@ -39,7 +39,8 @@ func sensitiveInputs() schema.Inputs {
 		"secret_dup=Mallory.Hunter2@example.org",
 		"secret_word=hunter2-word",
 		"secret_hash=hunter2-hash",
-	}}
+	}, // each error in its place, to check that none shows a value
+		Environ: []string{schema.ShowSensitiveErrorsEnv + "=1"}}
 }
 
 // TestLoadInvalid loads each directory of testdata/invalid and compares its
