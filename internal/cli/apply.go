@@ -314,17 +314,23 @@ func (c *applyCmd) applySaved(a *app, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	if stale := f.Stale(cfg, db); len(stale) > 0 {
+	stale := f.Stale(cfg, db)
+	if len(f.Database.Differs(db)) > 0 {
 		a.diags(g, cfg, staleDiags(c.PlanFile, stale))
 		return exitCode(1)
 	}
 	p, diags := a.readAndPlan(conn, cfg, c.planOptions())
 	if diags.HasErrors() {
-		a.diags(g, cfg, append(diags, staleDiags(c.PlanFile, []string{"the configuration no longer plans against the database (above)"})...))
+		a.diags(g, cfg, append(diags, staleDiags(c.PlanFile, append(stale, "the configuration no longer plans against the database (above)"))...))
 		return exitCode(1)
 	}
-	if moved := planner.Differences(f.Plan, p, "the saved plan"); len(moved) > 0 {
-		a.diags(g, cfg, staleDiags(c.PlanFile, moved))
+	// A configuration that changed is stale whatever the new plan says;
+	// which secret changed, if one did, is worth saying.
+	if len(stale) == 0 {
+		stale = planner.Differences(f.Plan, p, "the saved plan")
+	}
+	if stale = append(stale, f.Secrets(p, cfg)...); len(stale) > 0 {
+		a.diags(g, cfg, staleDiags(c.PlanFile, stale))
 		return exitCode(1)
 	}
 	a.readLine(p)

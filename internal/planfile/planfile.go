@@ -25,6 +25,9 @@ const FormatVersion = "2"
 // new accounts takes about 60 MB.
 const MaxFileSize = 256 << 20
 
+// saltSize is the length of a plan's salt.
+const saltSize = 16
+
 // KDF names the key derivation of the configuration hash and the secret
 // digests; Iterations is its cost.
 const (
@@ -81,7 +84,7 @@ type SecretDigest struct {
 
 // New makes the file of plan p, made from cfg against the database db.
 func New(p *planner.Plan, cfg *schema.Config, db Database, opts Options, rosterVersion string, now time.Time) (*File, error) {
-	salt := make([]byte, 16)
+	salt := make([]byte, saltSize)
 	if _, err := rand.Read(salt); err != nil {
 		return nil, fmt.Errorf("planfile: making a salt: %w", err)
 	}
@@ -238,27 +241,42 @@ func value(v any) (any, error) {
 
 // Stale lists what makes f stale against the configuration cfg, loaded
 // again, and the database db it is about to be applied to: a different
-// database, a configuration that changed, a secret that is not the one the
-// plan was made with. It is empty when the plan may be applied; the rows
-// themselves are checked by the applier under its lock.
+// database, a configuration that changed. It is empty when the plan may be
+// made again and compared; the secrets are checked then, on the new plan
+// (Secrets). It costs one key derivation, of the strength roster writes,
+// whatever the file says.
 func (f *File) Stale(cfg *schema.Config, db Database) []string {
 	var out []string
 	out = append(out, f.Database.Differs(db)...)
 	salt, err := hex.DecodeString(f.Config.Salt)
-	if err != nil || f.Config.KDF != KDF || f.Config.Iterations <= 0 {
-		return append(out, "the plan file's configuration hash cannot be checked (unknown salt or key derivation)")
+	if err != nil || len(salt) != saltSize || f.Config.KDF != KDF || f.Config.Iterations != Iterations {
+		return append(out, "the plan file's configuration hash cannot be checked (its salt or key derivation is not the one roster writes)")
 	}
-	if configHash(cfg, salt, f.Config.Iterations) != f.Config.Hash {
+	if configHash(cfg, salt, Iterations) != f.Config.Hash {
 		out = append(out, "the configuration changed since the plan was made (a *.hcl file, a file it reads, or a variable value)")
 	}
-	now := map[string]string{}
-	for _, d := range digests(f.Plan, cfg, salt, f.Config.Iterations) {
-		now[d.Address+"\x00"+d.Attribute] = d.Digest
+	return out
+}
+
+// Secrets lists the secrets of p, a plan made again that writes what the
+// saved one says, that are not the ones the saved plan was made with; it
+// says nothing of a file whose key derivation Stale refuses. It
+// digests the secrets p relies on, not those the file lists, so that a
+// file cannot make roster derive keys without end.
+func (f *File) Secrets(p *planner.Plan, cfg *schema.Config) []string {
+	salt, err := hex.DecodeString(f.Config.Salt)
+	if err != nil || len(salt) != saltSize || f.Config.KDF != KDF || f.Config.Iterations != Iterations {
+		return nil // Stale refuses the file already
 	}
+	saved := map[string]string{}
 	for _, d := range f.Config.Secrets {
-		switch got, ok := now[d.Address+"\x00"+d.Attribute]; {
+		saved[d.Address+"\x00"+d.Attribute] = d.Digest
+	}
+	var out []string
+	for _, d := range digests(p, cfg, salt, Iterations) {
+		switch got, ok := saved[d.Address+"\x00"+d.Attribute]; {
 		case !ok:
-			out = append(out, fmt.Sprintf("%s: the configuration no longer sets the %s the plan was made with", d.Address, d.Attribute))
+			out = append(out, fmt.Sprintf("%s: the saved plan was made without the %s it now sets", d.Address, d.Attribute))
 		case got != d.Digest:
 			out = append(out, fmt.Sprintf("%s: %s is not the one the plan was made with", d.Address, d.Attribute))
 		}

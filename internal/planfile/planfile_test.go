@@ -224,10 +224,54 @@ func TestStale(t *testing.T) {
 		{"the same database by address", load(t, dir, "root_password="+canaryPassword), withSysID(sampleDB, ""), nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := f.Stale(tc.cfg, tc.db); !reflect.DeepEqual(got, tc.stale) {
+			// The secrets are checked on the plan made again, here the same.
+			got := append(f.Stale(tc.cfg, tc.db), f.Secrets(samplePlan(), tc.cfg)...)
+			if !reflect.DeepEqual(got, tc.stale) {
 				t.Errorf("stale:\n got %q\nwant %q", got, tc.stale)
 			}
 		})
+	}
+}
+
+// TestStaleCostsOneDerivation: a plan file's key derivation is the one
+// roster writes, whatever the file says: another iteration count or salt is
+// refused without deriving anything (a file asking for 10^15 iterations
+// would run for ever), and the secrets are digested for the plan made
+// again, not for the changes the file lists (20,000 copies of a change
+// would cost 20,000 derivations).
+func TestStaleCostsOneDerivation(t *testing.T) {
+	dir := configDir(t, nil)
+	cfg := load(t, dir, "root_password="+canaryPassword)
+	f, err := planfile.New(samplePlan(), cfg, sampleDB, planfile.Options{}, "9.9.9", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const refused = "the plan file's configuration hash cannot be checked (its salt or key derivation is not the one roster writes)"
+	for name, edit := range map[string]func(c *planfile.Config){
+		"iterations":  func(c *planfile.Config) { c.Iterations = 1_000_000_000_000_000 },
+		"fewer":       func(c *planfile.Config) { c.Iterations = 1 },
+		"kdf":         func(c *planfile.Config) { c.KDF = "scrypt" },
+		"a long salt": func(c *planfile.Config) { c.Salt = strings.Repeat("00", 1<<20) },
+	} {
+		g := *f
+		edit(&g.Config)
+		if got := g.Stale(cfg, sampleDB); len(got) != 1 || got[0] != refused {
+			t.Errorf("%s: stale %q, want the refusal", name, got)
+		}
+	}
+	many := *f.Plan
+	for range 20_000 {
+		many.Changes = append(many.Changes, f.Plan.Changes[2])
+	}
+	g := *f
+	g.Plan = &many // what the file lists is not what is digested
+	if got := g.Secrets(samplePlan(), cfg); len(got) != 0 {
+		t.Errorf("the secrets of the plan made again: %q", got)
+	}
+	other := samplePlan()
+	other.Changes = other.Changes[2:] // the invite only
+	if got := g.Secrets(other, load(t, configDir(t, map[string]string{"users.hcl": strings.Replace(config, canaryToken, canaryToken+"x", 1)}), "root_password="+canaryPassword)); len(got) != 1 {
+		t.Errorf("a token changed: %q, want one line", got)
 	}
 }
 
