@@ -77,6 +77,11 @@ func actionAllowed(typ string, a Action) bool {
 // sensitive or computed attribute. It says nothing of whether the plan is
 // one that roster would make; applying compares it with a new plan.
 func (p *Plan) Validate() error {
+	for _, s := range []string{p.FormatVersion, string(p.Server.Flavor), p.Server.URL} {
+		if strings.IndexFunc(s, hiddenRune) >= 0 {
+			return fmt.Errorf("the server's description holds a control character")
+		}
+	}
 	for i := range p.Changes {
 		if err := p.Changes[i].validate(); err != nil {
 			return fmt.Errorf("change %d: %w", i+1, err)
@@ -86,8 +91,13 @@ func (p *Plan) Validate() error {
 }
 
 func (c *Change) validate() error {
-	for _, s := range []string{c.Address, c.Type, c.Nickname, c.ID, string(c.Action)} {
-		if strings.IndexFunc(s, unicode.IsControl) >= 0 {
+	texts := append([]string{c.Address, c.Type, c.Nickname, c.ID, string(c.Action), c.Accounts}, c.Reasons...)
+	texts = append(texts, c.Notes...)
+	for _, a := range c.Attrs {
+		texts = append(texts, a.Name)
+	}
+	for _, s := range texts {
+		if strings.IndexFunc(s, hiddenRune) >= 0 {
 			return fmt.Errorf("%s holds a control character", quote(c.Address))
 		}
 	}
@@ -117,6 +127,10 @@ func (c *Change) validate() error {
 	}
 	return nil
 }
+
+// hiddenRune is a control or format character: roster writes none in a
+// plan but in attribute values (a bio's newlines), which renderers escape.
+func hiddenRune(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }
 
 func kindOf(v any) valueKind {
 	switch v.(type) {

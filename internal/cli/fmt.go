@@ -64,7 +64,7 @@ func (c *fmtCmd) Run(a *app, g *Globals) error {
 			continue
 		}
 		unformatted = true
-		fmt.Fprintln(a.Out, f)
+		fmt.Fprintln(a.Out, view.Visible(f))
 		if c.Diff {
 			unifiedDiff(a.Out, f, string(src), string(out))
 		}
@@ -222,6 +222,7 @@ func unifiedDiff(w io.Writer, name, before, after string) {
 			}
 		}
 	}
+	name = view.Visible(name)
 	fmt.Fprintf(w, "--- old/%s\n+++ new/%s\n", name, name)
 	for start := 0; start < len(lines); {
 		// The next hunk runs from diffContext lines before a change to
@@ -264,10 +265,12 @@ func unifiedDiff(w io.Writer, name, before, after string) {
 		}
 		fmt.Fprintf(w, "@@ -%s +%s @@\n", hunkRange(oldLine, oldN), hunkRange(newLine, newN))
 		for _, l := range lines[from:to] {
-			text := l.text
-			fmt.Fprintf(w, "%c%s", l.op, text)
-			if !strings.HasSuffix(text, "\n") {
-				fmt.Fprint(w, "\n\\ No newline at end of file\n")
+			// A line of the file is the pull request's: its control
+			// characters are shown, not sent to the terminal or log.
+			text, nl := strings.CutSuffix(l.text, "\n")
+			fmt.Fprintf(w, "%c%s\n", l.op, view.Visible(text))
+			if !nl {
+				fmt.Fprint(w, "\\ No newline at end of file\n")
 			}
 		}
 		start = to

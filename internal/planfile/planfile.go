@@ -10,7 +10,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/roster-project/roster/internal/confine"
 	"github.com/roster-project/roster/planner"
@@ -152,7 +155,13 @@ func (e *VersionError) Error() string {
 	if e.FormatVersion != e.WantFormat {
 		return fmt.Sprintf("planfile: %s has format version %q; this roster reads only format version %q", e.Path, e.FormatVersion, e.WantFormat)
 	}
-	return fmt.Sprintf("planfile: %s was made by roster v%s; this is roster v%s, which applies only its own plans", e.Path, e.Roster, e.WantRoster)
+	// Whoever wrote the file chose its version: one with a control
+	// character is quoted.
+	version := "v" + e.Roster
+	if strings.IndexFunc(version, hidden) >= 0 {
+		version = strconv.Quote(version)
+	}
+	return fmt.Sprintf("planfile: %s was made by roster %s; this is roster v%s, which applies only its own plans", e.Path, version, e.WantRoster)
 }
 
 // Read reads the plan file at path. It refuses a file of another format
@@ -210,8 +219,30 @@ func Parse(path string, b []byte, rosterVersion string) (*File, error) {
 	if err := f.Plan.Validate(); err != nil {
 		return nil, fmt.Errorf("planfile: %s: %w: %v", path, ErrNotPlan, err)
 	}
+	if err := f.printable(); err != nil {
+		return nil, fmt.Errorf("planfile: %s: %w: %v", path, ErrNotPlan, err)
+	}
 	return &f, nil
 }
+
+// printable refuses a control or format character in the file's own
+// fields, which show and apply print: roster writes none there.
+func (f *File) printable() error {
+	fields := map[string]string{"roster_version": f.RosterVersion, "created": "", "database.name": f.Database.Name,
+		"database.host": f.Database.Host, "database.system_identifier": f.Database.SystemIdentifier,
+		"database.identified_by": f.Database.IdentifiedBy, "database.why": f.Database.Why}
+	for i, t := range f.Options.Targets {
+		fields[fmt.Sprintf("options.targets[%d]", i)] = t
+	}
+	for name, s := range fields {
+		if strings.IndexFunc(s, hidden) >= 0 {
+			return fmt.Errorf("%s holds a control character", name)
+		}
+	}
+	return nil
+}
+
+func hidden(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }
 
 // value restores an attribute value decoded from JSON to the types a plan
 // holds: string, bool, int64, []string or nil.

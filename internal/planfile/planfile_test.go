@@ -405,10 +405,15 @@ func TestParseRefusesMalformed(t *testing.T) {
 		"an escape in an address":    edit(func(d map[string]any) { changes(d)[0].(map[string]any)["address"] = "user.root\x1b[2J" }),
 		"no address":                 edit(func(d map[string]any) { changes(d)[0].(map[string]any)["address"] = "" }),
 		"no plan":                    edit(func(d map[string]any) { delete(d, "plan") }),
-		"truncated":                  good[:len(good)/2],
-		"two documents":              append(append([]byte{}, good...), good...),
-		"not JSON":                   []byte("\x00\x01\x02"),
-		"empty":                      {},
+		"an escape in the server URL": edit(func(d map[string]any) {
+			d["plan"].(map[string]any)["server"].(map[string]any)["url"] = "https://x\x1b[2J"
+		}),
+		"an escape in the database": edit(func(d map[string]any) { d["database"].(map[string]any)["system_identifier"] = "1\x1b]0;x\x07" }),
+		"an escape in a note":       edit(func(d map[string]any) { changes(d)[0].(map[string]any)["notes"] = []any{"\x1b[31m"} }),
+		"truncated":                 good[:len(good)/2],
+		"two documents":             append(append([]byte{}, good...), good...),
+		"not JSON":                  []byte("\x00\x01\x02"),
+		"empty":                     {},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := planfile.Parse("plan.json", b, "9.9.9")

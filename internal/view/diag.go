@@ -107,7 +107,7 @@ func snippet(w io.Writer, r hcl.Range, src *sources, s Style) {
 			ctx = ", in " + blockHeader(f.Bytes, b.DefRange)
 		}
 	}
-	fmt.Fprintf(w, "  on %s line %d%s:\n", r.Filename, r.Start.Line, ctx)
+	fmt.Fprintf(w, "  on %s line %d%s:\n", Visible(r.Filename), r.Start.Line, ctx)
 	line, start, ok := src.line(r.Filename, r.Start.Line)
 	if !ok {
 		return

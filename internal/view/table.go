@@ -177,5 +177,25 @@ func graphemeWidth(g []byte) int {
 	return 1
 }
 
+// Visible is text that came from outside (a file name, a line of a file)
+// with each control or format character but the tab shown as its Go
+// escape, as sanitize does: no escape sequence reaches a terminal or a CI
+// log.
+func Visible(text string) string {
+	if strings.IndexFunc(text, func(r rune) bool { return r != '\t' && unsafeRune(r) }) < 0 {
+		return text
+	}
+	var b strings.Builder
+	for _, r := range text {
+		if r != '\t' && unsafeRune(r) {
+			q := fmt.Sprintf("%+q", r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
 // unsafeRune reports a control (Cc) or format (Cf) character.
 func unsafeRune(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }
