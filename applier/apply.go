@@ -121,6 +121,11 @@ func Apply(ctx context.Context, db Beginner, want *planner.Plan, cfg *schema.Con
 	if err != nil {
 		return Result{}, err
 	}
+	// The new plan changes the rows want does, but for an account whose
+	// only change ends sessions (not compared): lock it too.
+	if err := lockMore(ctx, tx, p, live); err != nil {
+		return Result{}, err
+	}
 	info, err := server.Detect(ctx, tx)
 	if err != nil {
 		return Result{}, err
@@ -136,6 +141,31 @@ func Apply(ctx context.Context, db Beginner, want *planner.Plan, cfg *schema.Con
 	committed = true
 	add, change, destroy := p.Counts()
 	return Result{Added: add, Changed: change, Destroyed: destroy, Plan: p, InviteURLs: urls}, nil
+}
+
+// lockMore locks the accounts p changes that live, the rows locked
+// before p was made, lacks, and adds them to it.
+func lockMore(ctx context.Context, tx pgx.Tx, p *planner.Plan, live map[string]*planner.LiveUser) error {
+	var ids []string
+	for _, c := range p.Changes {
+		if c.Type == planner.TypeUser && c.ID != "" && live[c.ID] == nil {
+			ids = append(ids, c.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	more, err := planner.LockUsers(ctx, tx, ids)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if more[id] == nil {
+			return &StaleError{Moved: []string{"account " + id + ": deleted while the plan was made again"}}
+		}
+		live[id] = more[id]
+	}
+	return nil
 }
 
 // planAgain makes the plan of cfg in tx, under the lock, and returns it

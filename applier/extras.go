@@ -103,6 +103,13 @@ func (w *writer) localUsers(ctx context.Context, c *planner.Change, cfg *schema.
 	if n := int64(len(ids)); n != planned(c) {
 		return &StaleError{Moved: []string{fmt.Sprintf("%s: %s to change now, the plan counted %d", c.Address, accounts(n), planned(c))}}
 	}
+	var set planner.AccountSet
+	for _, id := range ids {
+		set.Add(id)
+	}
+	if set.Digest() != c.Accounts {
+		return &StaleError{Moved: []string{fmt.Sprintf("%s: the accounts to change are not the ones the plan counted", c.Address)}}
+	}
 	if want {
 		_, err = w.tx.Exec(ctx, `UPDATE users SET is_confirmed = true, confirmation_token = NULL, updated_at = $2 WHERE id = ANY($1::uuid[])`, ids, w.now)
 	} else {

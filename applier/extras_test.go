@@ -201,7 +201,7 @@ func TestRemoteInstanceDeactivated(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err = applier.Apply(ctx, conn, p, cfg, applier.Options{})
-			if !errors.As(err, &stale) || !strings.Contains(strings.Join(stale.Moved, "\n"), "remote_instance.spam.example: the remote accounts to change are not the ones the plan shown counted") {
+			if !errors.As(err, &stale) || !strings.Contains(strings.Join(stale.Moved, "\n"), "remote_instance.spam.example: the accounts to change are not the ones the plan shown counted") {
 				t.Fatalf("apply after a swap = %v, want stale", err)
 			}
 		})
@@ -349,4 +349,31 @@ func TestMFAMovedIsStale(t *testing.T) {
 	if !errors.As(err, &stale) || strings.Join(stale.Moved, "\n") != "user.alice: mfa: not changed in the plan shown, true → false now" {
 		t.Fatalf("apply = %v, want stale on mfa", err)
 	}
+}
+
+// TestLocalUsersOtherAccountsAreStale: a plan's local_users change records
+// which accounts it changes, not only how many: another account in the
+// wrong state in place of one the plan counted makes it stale, as many as
+// they are, and nothing is written.
+func TestLocalUsersOtherAccountsAreStale(t *testing.T) {
+	conn := pgtest.Connect(t, pgtest.New(t, pgtest.Pleroma))
+	ctx := context.Background()
+	insert(t, conn, seed{nick: "dave"})
+	insert(t, conn, seed{nick: "erin"})
+	if _, err := conn.Exec(ctx, `UPDATE users SET is_confirmed = (nickname = 'erin')`); err != nil {
+		t.Fatal(err)
+	}
+	cfg := config(t, "local_users {\n  confirmed = true\n}\n")
+	p := makePlan(t, conn, cfg)
+	if _, err := conn.Exec(ctx, `UPDATE users SET is_confirmed = NOT is_confirmed`); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, conn)
+	_, err := applier.Apply(ctx, conn, p, cfg, applier.Options{})
+	var stale *applier.StaleError
+	if !errors.As(err, &stale) || strings.Join(stale.Moved, "\n") != "local_users: the accounts to change are not the ones the plan shown counted" {
+		t.Fatalf("apply after a swap = %v, want stale", err)
+	}
+	sameSnapshot(t, before, snapshot(t, conn))
+	applyConverged(t, conn, cfg)
 }

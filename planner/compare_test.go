@@ -67,7 +67,7 @@ func TestDifferences(t *testing.T) {
 		"an invite row retargeted": {func(p *planner.Plan) { p.Changes[4].InviteID = 1 },
 			[]string{"invite.spring: invite row 1 in the saved plan, 7 now"}},
 		"other remote accounts": {func(p *planner.Plan) { p.Changes[5].Accounts = "ffff" },
-			[]string{"remote_instance.spam.example: the remote accounts to change are not the ones the saved plan counted"}},
+			[]string{"remote_instance.spam.example: the accounts to change are not the ones the saved plan counted"}},
 		"a deletion's values": {func(p *planner.Plan) { p.Changes[2].Attrs[1].Before = "x@example.org" },
 			[]string{`user.mallory: email: "x@example.org" in the saved plan, "m@example.org" now`}},
 		"a computed value given": {func(p *planner.Plan) { p.Changes[1].Attrs[1] = planner.Attr{Name: "id", After: "00000199"} },

@@ -3,6 +3,7 @@ package planner
 import (
 	"context"
 	"crypto/md5"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"strings"
@@ -83,6 +84,30 @@ func AccountsDigest(ids []string) string {
 	sum := md5.Sum([]byte(strings.Join(ids, ",")))
 	return hex.EncodeToString(sum[:])
 }
+
+// AccountSet digests a set of accounts as it is built, in constant
+// memory, whatever the order: the XOR of 16 bytes of SHA-256 of each id.
+// A plan's local_users change records the accounts it changes so; apply
+// refuses when they are other ones, even as many.
+type AccountSet struct {
+	n   int64
+	sum [16]byte
+}
+
+// Add adds the account of id (uuid text); each is added once.
+func (s *AccountSet) Add(id string) {
+	h := sha256.Sum256([]byte(id))
+	for i := range s.sum {
+		s.sum[i] ^= h[i]
+	}
+	s.n++
+}
+
+// Len is how many accounts were added.
+func (s *AccountSet) Len() int64 { return s.n }
+
+// Digest is the set's digest, in hex.
+func (s *AccountSet) Digest() string { return hex.EncodeToString(s.sum[:]) }
 
 // DomainOf is the SQL of the domain of a remote account's nickname
 // (user@domain), lower-cased, compared exactly.
@@ -227,7 +252,7 @@ func afterPlan(lu *LiveUser, c *Change) *LiveUser {
 // localUsers plans the local_users block: the accounts it covers whose
 // confirmation differs, counted over the rows the planner did not keep
 // (as read) and the ones it kept (as the plan leaves them).
-func (st *planning) localUsers(p *Plan, unkept int64) *Change {
+func (st *planning) localUsers(p *Plan, unkept AccountSet) *Change {
 	l := st.cfg.LocalUsers
 	if l == nil || l.Confirmed == nil {
 		return nil
@@ -238,14 +263,15 @@ func (st *planning) localUsers(p *Plan, unkept int64) *Change {
 			byID[c.ID] = c
 		}
 	}
-	n := unkept
+	set := unkept
 	for _, m := range []map[string]*LiveUser{st.managed, st.other} {
 		for _, lu := range m {
 			if u := afterPlan(lu, byID[lu.ID]); LocalUsersCovers(st.cfg, u) && u.Confirmed != *l.Confirmed {
-				n++
+				set.Add(lu.ID)
 			}
 		}
 	}
+	n := set.Len()
 	if n == 0 {
 		return nil
 	}
@@ -253,7 +279,7 @@ func (st *planning) localUsers(p *Plan, unkept int64) *Change {
 	if !*l.Confirmed {
 		name, note = "confirmed_accounts", "unconfirmed as the server's unconfirm_all does, each with a new confirmation token and no e-mail"
 	}
-	return &Change{Address: TypeLocalUsers, Type: TypeLocalUsers, Action: Update,
+	return &Change{Address: TypeLocalUsers, Type: TypeLocalUsers, Action: Update, Accounts: set.Digest(),
 		Attrs:  []Attr{{Name: name, Before: n, After: int64(0)}},
 		Notes:  []string{plural(n, "account", "accounts") + " " + note + "; admins, moderators, internal actors, deleted accounts and users whose block sets confirmed are left alone"},
 		Source: source(l.DeclRange)}

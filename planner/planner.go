@@ -65,12 +65,12 @@ func MakeIn(ctx context.Context, q Querier, cfg *schema.Config, opts Options) (*
 	keep := keeper(cfg)
 	var live []*LiveUser
 	var oldest *LiveUser
-	var unconfirmed int64 // accounts local_users changes that are not kept
+	var unconfirmed AccountSet // accounts local_users changes that are not kept
 	read, err := ScanLocalUsers(ctx, q, func(u *LiveUser) {
 		if keep(u) {
 			live = append(live, u)
 		} else if l := cfg.LocalUsers; l != nil && l.Confirmed != nil && LocalUsersCovers(cfg, u) && u.Confirmed != *l.Confirmed {
-			unconfirmed++
+			unconfirmed.Add(u.ID)
 		}
 		if u.ActorType == "Person" && cfg.Server.Limits.ValidNickname(u.Nickname) &&
 			server.BaseURLFromAPID(u.APID, u.Nickname) != "" && (oldest == nil || u.ID < oldest.ID) {
@@ -134,9 +134,9 @@ type state struct {
 	sessions map[string]Sessions
 	// instances counts the accounts of each remote_instance domain.
 	instances map[string]Instance
-	// unconfirmed counts the accounts local_users changes among the rows
-	// not kept.
-	unconfirmed int64
+	// unconfirmed are the accounts local_users changes among the rows not
+	// kept.
+	unconfirmed AccountSet
 }
 
 // keeper decides which local accounts the planner keeps in memory: those

@@ -55,7 +55,7 @@ func watchMemory(errOut io.Writer, exit func(int), environ []string) (stop func(
 			}
 			metrics.Read(sample)
 			if int64(sample[0].Value.Uint64()) > limit {
-				fmt.Fprintf(errOut, "\nError: Memory limit reached\n\nroster used more than %s of memory and stopped. The configuration builds values too large to handle (a template that repeats a large value, locals that double one, range() of millions of numbers), or the work needs more than this limit allows: raise it with %s (e.g. %s=8GiB). An apply that had not committed is rolled back by the database when roster's connection closes.\n",
+				fmt.Fprintf(errOut, "\nError: Memory limit reached\n\nroster used more than %s of memory and stopped. The configuration builds values too large to handle (a template that repeats a large value, locals that double one, range() of millions of numbers), or the work needs more than this limit allows: raise it with %s (e.g. %s=8GiB). An apply that had not sent its COMMIT is rolled back by the database when roster's connection closes; one that had may or may not have been written: run roster plan to see.\n",
 					confine.Size(limit), memoryLimitEnv, memoryLimitEnv)
 				exit(1)
 				return
