@@ -85,14 +85,22 @@ func (ev *evaluator) refersToSensitive(e hcl.Expression) bool {
 // hideSensitive replaces the diagnostics about sensitive values with one
 // error without a place (when any of them is an error), unless show.
 func (ev *evaluator) hideSensitive(diags hcl.Diagnostics, files map[string]*hcl.File, show bool) hcl.Diagnostics {
-	if show {
-		return diags
-	}
 	var ranges []hcl.Range
 	for _, f := range files {
 		if body, ok := f.Body.(*hclsyntax.Body); ok {
 			ranges = ev.sensitiveRanges(body, ranges)
 		}
+	}
+	if show {
+		// HCL's own messages of evaluation may quote a value (a duplicate
+		// key of a for expression, an attribute name in a type): theirs
+		// are replaced; roster's own show no sensitive value.
+		for _, d := range diags {
+			if (d.Expression != nil || d.EvalContext != nil) && ev.aboutSensitive(d, ranges) {
+				d.Detail = "The details are not shown: the expression uses a value of a sensitive variable, and they may quote it."
+			}
+		}
+		return diags
 	}
 	out := diags[:0:0]
 	failed := false
