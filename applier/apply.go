@@ -11,6 +11,7 @@ import (
 
 	"github.com/roster-project/roster/internal/server"
 	"github.com/roster-project/roster/planner"
+	"github.com/roster-project/roster/plans"
 	"github.com/roster-project/roster/schema"
 )
 
@@ -45,7 +46,7 @@ type Result struct {
 	// Plan is the plan applied: the one made again under the lock, which
 	// writes what the approved plan says; its counts that only describe
 	// (accounts read, sessions ended) are the ones of the moment of apply.
-	Plan *planner.Plan
+	Plan *plans.Plan
 	// InviteURLs are the registration URLs of the created invites, in plan
 	// order. They hold the invites' tokens: print them only to a terminal
 	// or when asked to, never in a log or an error.
@@ -67,7 +68,7 @@ type Beginner interface {
 // fails, and writes nothing. On any error nothing is written, but for a
 // *CommitUnknownError: the connection failed while COMMIT was in flight,
 // and the changes may or may not have been written.
-func Apply(ctx context.Context, db Beginner, want *planner.Plan, cfg *schema.Config, opts Options) (Result, error) {
+func Apply(ctx context.Context, db Beginner, want *plans.Plan, cfg *schema.Config, opts Options) (Result, error) {
 	if opts.LockTimeout == 0 {
 		opts.LockTimeout = 10 * time.Second
 	}
@@ -145,10 +146,10 @@ func Apply(ctx context.Context, db Beginner, want *planner.Plan, cfg *schema.Con
 
 // lockMore locks the accounts p changes that live, the rows locked
 // before p was made, lacks, and adds them to it.
-func lockMore(ctx context.Context, tx pgx.Tx, p *planner.Plan, live map[string]*planner.LiveUser) error {
+func lockMore(ctx context.Context, tx pgx.Tx, p *plans.Plan, live map[string]*planner.LiveUser) error {
 	var ids []string
 	for _, c := range p.Changes {
-		if c.Type == planner.TypeUser && c.ID != "" && live[c.ID] == nil {
+		if c.Type == plans.TypeUser && c.ID != "" && live[c.ID] == nil {
 			ids = append(ids, c.ID)
 		}
 	}
@@ -170,7 +171,7 @@ func lockMore(ctx context.Context, tx pgx.Tx, p *planner.Plan, live map[string]*
 
 // planAgain makes the plan of cfg in tx, under the lock, and returns it
 // when it writes what want says.
-func planAgain(ctx context.Context, tx pgx.Tx, want *planner.Plan, cfg *schema.Config, opts Options) (*planner.Plan, error) {
+func planAgain(ctx context.Context, tx pgx.Tx, want *plans.Plan, cfg *schema.Config, opts Options) (*plans.Plan, error) {
 	p, diags := planner.MakeIn(ctx, tx, cfg, opts.Plan)
 	if diags.HasErrors() {
 		if err := ctx.Err(); err != nil {
@@ -178,7 +179,7 @@ func planAgain(ctx context.Context, tx pgx.Tx, want *planner.Plan, cfg *schema.C
 		}
 		return nil, &PlanError{Diags: diags}
 	}
-	if d := planner.Differences(want, p, opts.Approved); len(d) > 0 {
+	if d := plans.Differences(want, p, opts.Approved); len(d) > 0 {
 		return nil, &StaleError{Moved: d}
 	}
 	return p, nil
@@ -186,10 +187,10 @@ func planAgain(ctx context.Context, tx pgx.Tx, want *planner.Plan, cfg *schema.C
 
 // bind points the prepared accounts at the changes of p that create them:
 // the same addresses as the plan they were prepared for.
-func bind(creates []*newUser, p *planner.Plan) []*newUser {
+func bind(creates []*newUser, p *plans.Plan) []*newUser {
 	for _, n := range creates {
 		for i := range p.Changes {
-			if c := &p.Changes[i]; c.Address == n.change.Address && c.Action == planner.Create {
+			if c := &p.Changes[i]; c.Address == n.change.Address && c.Action == plans.Create {
 				n.change = c
 			}
 		}
@@ -201,7 +202,7 @@ func bind(creates []*newUser, p *planner.Plan) []*newUser {
 // new accounts, invites and updates, then deletions, then remote instances
 // and local_users on the accounts as those left them. It returns the
 // registration URLs of the invites it creates.
-func write(ctx context.Context, w *writer, p *planner.Plan, cfg *schema.Config, creates []*newUser, secrets map[string]string,
+func write(ctx context.Context, w *writer, p *plans.Plan, cfg *schema.Config, creates []*newUser, secrets map[string]string,
 	live map[string]*planner.LiveUser, invites map[int64]*planner.LiveInvite) ([]string, error) {
 	if err := w.insertUsers(ctx, creates); err != nil {
 		return nil, err
@@ -210,17 +211,17 @@ func write(ctx context.Context, w *writer, p *planner.Plan, cfg *schema.Config, 
 	for i := range p.Changes {
 		c := &p.Changes[i]
 		switch {
-		case c.Type == planner.TypeInvite && c.Action == planner.Create:
+		case c.Type == plans.TypeInvite && c.Action == plans.Create:
 			url, err := w.createInvite(c, cfg)
 			if err != nil {
 				return nil, err
 			}
 			urls = append(urls, url)
-		case c.Type == planner.TypeInvite && c.Action == planner.Update:
+		case c.Type == plans.TypeInvite && c.Action == plans.Update:
 			if err := w.updateInvite(c, invites[c.InviteID]); err != nil {
 				return nil, err
 			}
-		case c.Type == planner.TypeUser && c.Action == planner.Update:
+		case c.Type == plans.TypeUser && c.Action == plans.Update:
 			if err := w.updateUser(ctx, c, cfg.User(c.Nickname), live[c.ID], secrets[c.Address]); err != nil {
 				return nil, err
 			}
@@ -233,7 +234,7 @@ func write(ctx context.Context, w *writer, p *planner.Plan, cfg *schema.Config, 
 	var del *deleter
 	for i := range p.Changes {
 		c := &p.Changes[i]
-		if c.Type != planner.TypeUser || c.Action != planner.Delete {
+		if c.Type != plans.TypeUser || c.Action != plans.Delete {
 			continue
 		}
 		if del == nil {
@@ -250,14 +251,14 @@ func write(ctx context.Context, w *writer, p *planner.Plan, cfg *schema.Config, 
 		return nil, err
 	}
 	for i := range p.Changes {
-		if c := &p.Changes[i]; c.Type == planner.TypeRemoteInstance {
+		if c := &p.Changes[i]; c.Type == plans.TypeRemoteInstance {
 			if err := w.remoteInstance(ctx, c, cfg); err != nil {
 				return nil, err
 			}
 		}
 	}
 	for i := range p.Changes {
-		if c := &p.Changes[i]; c.Type == planner.TypeLocalUsers {
+		if c := &p.Changes[i]; c.Type == plans.TypeLocalUsers {
 			if err := w.localUsers(ctx, c, cfg); err != nil {
 				return nil, err
 			}
@@ -338,14 +339,14 @@ func readHolders(ctx context.Context, conn *pgx.Conn, sql string, args ...any) [
 // invites that want changes: a new plan that writes what want says changes
 // the same rows, so that what it read of them cannot move before the
 // writes. It returns them by id.
-func lockRows(ctx context.Context, tx pgx.Tx, want *planner.Plan) (map[string]*planner.LiveUser, map[int64]*planner.LiveInvite, error) {
+func lockRows(ctx context.Context, tx pgx.Tx, want *plans.Plan) (map[string]*planner.LiveUser, map[int64]*planner.LiveInvite, error) {
 	var ids []string
 	var inviteIDs []int64
 	for _, c := range want.Changes {
 		switch {
-		case c.Type == planner.TypeInvite && c.Action == planner.Update:
+		case c.Type == plans.TypeInvite && c.Action == plans.Update:
 			inviteIDs = append(inviteIDs, c.InviteID)
-		case c.Type == planner.TypeUser && (c.Action == planner.Update || c.Action == planner.Delete):
+		case c.Type == plans.TypeUser && (c.Action == plans.Update || c.Action == plans.Delete):
 			ids = append(ids, c.ID)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/roster-project/roster/internal/flake"
 	"github.com/roster-project/roster/internal/server"
 	"github.com/roster-project/roster/planner"
+	"github.com/roster-project/roster/plans"
 )
 
 // deleter carries out the plan's user deletions as the server's rm does
@@ -35,7 +36,7 @@ func newDeleter(w *writer, federating bool) (*deleter, error) {
 // activated as the server's activate does (the server's rm refuses one);
 // that runs at once, after what is queued so far, so that each account sees
 // the rows the deletions before it left, as with one command after another.
-func (d *deleter) deleteUser(ctx context.Context, c *planner.Change, lu *planner.LiveUser) error {
+func (d *deleter) deleteUser(ctx context.Context, c *plans.Change, lu *planner.LiveUser) error {
 	w := d.w
 	uid, err := flake.ParseUUID(c.ID)
 	if err != nil {

@@ -18,7 +18,7 @@ import (
 	"github.com/roster-project/roster/internal/flake"
 	"github.com/roster-project/roster/internal/pgtest"
 	"github.com/roster-project/roster/internal/server"
-	"github.com/roster-project/roster/planner"
+	"github.com/roster-project/roster/plans"
 )
 
 // profile fills the columns of an account that the purge clears, so that
@@ -366,7 +366,7 @@ user "bob" {
   state = "absent"
 }`)
 			p := makePlan(t, conn, cfg)
-			if len(p.Changes) != 1 || p.Changes[0].Action != planner.Delete || p.Server.Version != version {
+			if len(p.Changes) != 1 || p.Changes[0].Action != plans.Delete || p.Server.Version != version {
 				t.Fatalf("plan = %+v, want bob's deletion on schema %d", p, version)
 			}
 			start := time.Now().UTC().Truncate(time.Second)
@@ -417,7 +417,7 @@ prune {
 }
 `)
 			p := makePlan(t, conn, cfg)
-			if len(p.Changes) != 1 || p.Changes[0].Action != planner.Delete || !p.Changes[0].Reactivate {
+			if len(p.Changes) != 1 || p.Changes[0].Action != plans.Delete || !p.Changes[0].Reactivate {
 				t.Fatalf("plan = %+v, want bob's deletion with reactivation", p.Changes)
 			}
 			start := time.Now().UTC().Truncate(time.Second)

@@ -8,12 +8,13 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/roster-project/roster/planner"
+	"github.com/roster-project/roster/plans"
 	"github.com/roster-project/roster/schema"
 )
 
 // signOut queues the server's sign_out limited to what was issued before
 // the instant: the account's OAuth tokens and authorizations older than it.
-func (w *writer) signOut(c *planner.Change, after time.Time) {
+func (w *writer) signOut(c *plans.Change, after time.Time) {
 	at := after.UTC().Format(planner.TimestampLayout)
 	for _, table := range []string{"oauth_tokens", "oauth_authorizations"} {
 		w.queue(label{address: c.Address, statement: "DELETE FROM " + table},
@@ -23,7 +24,7 @@ func (w *writer) signOut(c *planner.Change, after time.Time) {
 
 // planned is the count a remote_instance or local_users change was planned
 // with.
-func planned(c *planner.Change) int64 {
+func planned(c *plans.Change) int64 {
 	if len(c.Attrs) == 1 {
 		if n, ok := c.Attrs[0].Before.(int64); ok { // planfile.Read restores int64
 			return n
@@ -37,7 +38,7 @@ func planned(c *planner.Change) int64 {
 // deactivate_all_from_instance does, each with the follow bookkeeping of
 // set_activation. It locks the accounts first and refuses when their number
 // moved since the plan.
-func (w *writer) remoteInstance(ctx context.Context, c *planner.Change, cfg *schema.Config) error {
+func (w *writer) remoteInstance(ctx context.Context, c *plans.Change, cfg *schema.Config) error {
 	var want *bool
 	for _, r := range cfg.RemoteInstances {
 		if r.Domain == c.Nickname {
@@ -79,7 +80,7 @@ func (w *writer) remoteInstance(ctx context.Context, c *planner.Change, cfg *sch
 // unconfirm_all do (set_confirmation on each: a new confirmation token for
 // each unconfirmed account). It runs after the users' changes and refuses
 // when the number of accounts differs from the plan's.
-func (w *writer) localUsers(ctx context.Context, c *planner.Change, cfg *schema.Config) error {
+func (w *writer) localUsers(ctx context.Context, c *plans.Change, cfg *schema.Config) error {
 	want := *cfg.LocalUsers.Confirmed
 	own := []string{} // accounts whose user block sets confirmed (nil would be NULL)
 	for _, u := range cfg.Users {

@@ -16,6 +16,7 @@ import (
 	"github.com/roster-project/roster/applier"
 	"github.com/roster-project/roster/internal/pgtest"
 	"github.com/roster-project/roster/planner"
+	"github.com/roster-project/roster/plans"
 )
 
 // addSession inserts an OAuth token or authorization issued at the given
@@ -244,16 +245,16 @@ user "newbie" {
   email = "newbie@x.example"
 }`)
 			p := applyConverged(t, conn, cfg)
-			var lu *planner.Change
+			var lu *plans.Change
 			for i := range p.Changes {
-				if p.Changes[i].Type == planner.TypeLocalUsers {
+				if p.Changes[i].Type == plans.TypeLocalUsers {
 					lu = &p.Changes[i]
 				}
 			}
 			if lu == nil || lu.Attr("unconfirmed_accounts").Before != int64(3) {
 				t.Fatalf("local_users change = %+v, want 3 accounts (amy, ben, demoted)", lu)
 			}
-			if p.Changes[len(p.Changes)-1].Type != planner.TypeLocalUsers {
+			if p.Changes[len(p.Changes)-1].Type != plans.TypeLocalUsers {
 				t.Errorf("local_users is not the plan's last change")
 			}
 			var state string

@@ -17,6 +17,7 @@ import (
 	"github.com/roster-project/roster/internal/flake"
 	"github.com/roster-project/roster/internal/pgtest"
 	"github.com/roster-project/roster/planner"
+	"github.com/roster-project/roster/plans"
 	"github.com/roster-project/roster/schema"
 )
 
@@ -48,7 +49,7 @@ func config(t *testing.T, src string, vars ...string) *schema.Config {
 	return load(t, map[string]string{"users.hcl": src}, vars...)
 }
 
-func makePlan(t *testing.T, conn *pgx.Conn, cfg *schema.Config) *planner.Plan {
+func makePlan(t *testing.T, conn *pgx.Conn, cfg *schema.Config) *plans.Plan {
 	t.Helper()
 	p, diags := planner.Make(context.Background(), conn, cfg, planner.Options{})
 	if diags.HasErrors() {
@@ -59,7 +60,7 @@ func makePlan(t *testing.T, conn *pgx.Conn, cfg *schema.Config) *planner.Plan {
 
 // applyConverged plans, applies, and checks the convergence invariant: a new
 // plan right after the apply is empty.
-func applyConverged(t *testing.T, conn *pgx.Conn, cfg *schema.Config) *planner.Plan {
+func applyConverged(t *testing.T, conn *pgx.Conn, cfg *schema.Config) *plans.Plan {
 	t.Helper()
 	p := makePlan(t, conn, cfg)
 	if _, err := applier.Apply(context.Background(), conn, p, cfg, applier.Options{}); err != nil {
@@ -182,7 +183,7 @@ func row(t *testing.T, conn *pgx.Conn, sql string, args []any, dest ...any) {
 	}
 }
 
-func planner_Make(t *testing.T, conn *pgx.Conn, cfg *schema.Config) (*planner.Plan, hcl.Diagnostics) {
+func planner_Make(t *testing.T, conn *pgx.Conn, cfg *schema.Config) (*plans.Plan, hcl.Diagnostics) {
 	t.Helper()
 	p, diags := planner.Make(context.Background(), conn, cfg, planner.Options{})
 	if diags.HasErrors() {

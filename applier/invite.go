@@ -7,6 +7,7 @@ import (
 
 	"github.com/roster-project/roster/internal/server"
 	"github.com/roster-project/roster/planner"
+	"github.com/roster-project/roster/plans"
 	"github.com/roster-project/roster/schema"
 )
 
@@ -49,7 +50,7 @@ func planString(v any) (*string, bool) {
 
 // apply applies the change's max_use and expires_at to the given values and
 // reports which of them the change sets.
-func (iv *inviteValues) apply(c *planner.Change) (maxUse, expiresAt bool, err error) {
+func (iv *inviteValues) apply(c *plans.Change) (maxUse, expiresAt bool, err error) {
 	if a := c.Attr("max_use"); a != nil {
 		v, ok := planInt(a.After)
 		if !ok {
@@ -69,7 +70,7 @@ func (iv *inviteValues) apply(c *planner.Change) (maxUse, expiresAt bool, err er
 
 // typeFor returns the invite_type to write for the values, refusing a plan
 // whose invite_type says otherwise.
-func (iv *inviteValues) typeFor(c *planner.Change) (string, error) {
+func (iv *inviteValues) typeFor(c *plans.Change) (string, error) {
 	want := planner.InviteType(iv.maxUse, iv.expiresAt)
 	if a := c.Attr("invite_type"); a != nil {
 		if s, ok := a.After.(string); !ok || s != want {
@@ -79,7 +80,7 @@ func (iv *inviteValues) typeFor(c *planner.Change) (string, error) {
 	return want, nil
 }
 
-func revokes(c *planner.Change) bool {
+func revokes(c *plans.Change) bool {
 	a := c.Attr("revoked")
 	if a == nil {
 		return false
@@ -90,7 +91,7 @@ func revokes(c *planner.Change) bool {
 
 // createInvite queues the INSERT of the server's invite command and returns
 // the invite's registration URL.
-func (w *writer) createInvite(c *planner.Change, cfg *schema.Config) (string, error) {
+func (w *writer) createInvite(c *plans.Change, cfg *schema.Config) (string, error) {
 	inv := configInvite(cfg, c.Nickname)
 	if inv == nil || inv.Token.Reveal() == "" {
 		return "", fmt.Errorf("applier: %s is in the plan but not in the configuration", c.Address)
@@ -116,7 +117,7 @@ func (w *writer) createInvite(c *planner.Change, cfg *schema.Config) (string, er
 // updateInvite queues the UPDATE of an existing invite: its changed limits,
 // the invite_type they imply, and, for a revocation, what revoke_invite
 // writes (used = true; never back to false).
-func (w *writer) updateInvite(c *planner.Change, li *planner.LiveInvite) error {
+func (w *writer) updateInvite(c *plans.Change, li *planner.LiveInvite) error {
 	iv := inviteValues{maxUse: li.MaxUse, expiresAt: li.ExpiresAt}
 	setMax, setExp, err := iv.apply(c)
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 
 	"github.com/roster-project/roster/applier"
 	"github.com/roster-project/roster/internal/pgtest"
-	"github.com/roster-project/roster/planner"
+	"github.com/roster-project/roster/plans"
 	"github.com/roster-project/roster/schema"
 )
 
@@ -276,20 +276,20 @@ invite "new" {
   expires_at = "2027-01-01"
 }`, "tok=the-new-token")
 	real := makePlan(t, conn, cfg)
-	forge := func(edit func(p *planner.Plan)) *planner.Plan {
+	forge := func(edit func(p *plans.Plan)) *plans.Plan {
 		p := makePlan(t, conn, cfg)
 		edit(p)
 		return p
 	}
 	for name, tc := range map[string]struct {
-		plan *planner.Plan
+		plan *plans.Plan
 		want []string
 	}{
-		"invite_type disagrees with the limits": {forge(func(p *planner.Plan) { p.Changes[0].Attr("invite_type").After = "one_time" }),
+		"invite_type disagrees with the limits": {forge(func(p *plans.Plan) { p.Changes[0].Attr("invite_type").After = "one_time" }),
 			[]string{`invite.new: invite_type: null → "one_time" in the plan shown, null → "date_limited" now`}},
-		"a used invite reopened": {forge(func(p *planner.Plan) {
-			p.Changes = append(p.Changes, planner.Change{Address: "invite.#1", Type: "invite", Nickname: "#1", Action: planner.Update, InviteID: id,
-				Attrs: []planner.Attr{{Name: "max_use", Before: int64(5), After: nil}, {Name: "revoked", Before: true, After: false}}})
+		"a used invite reopened": {forge(func(p *plans.Plan) {
+			p.Changes = append(p.Changes, plans.Change{Address: "invite.#1", Type: "invite", Nickname: "#1", Action: plans.Update, InviteID: id,
+				Attrs: []plans.Attr{{Name: "max_use", Before: int64(5), After: nil}, {Name: "revoked", Before: true, After: false}}})
 		}), []string{"invite.#1: the plan shown changes it, a new plan does not"}},
 	} {
 		t.Run(name, func(t *testing.T) {

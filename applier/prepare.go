@@ -10,13 +10,13 @@ import (
 	"github.com/roster-project/roster/internal/panics"
 	"github.com/roster-project/roster/internal/password"
 	"github.com/roster-project/roster/internal/server"
-	"github.com/roster-project/roster/planner"
+	"github.com/roster-project/roster/plans"
 	"github.com/roster-project/roster/schema"
 )
 
 // newUser is an account to insert, with its slow material ready.
 type newUser struct {
-	change *planner.Change
+	change *plans.Change
 	user   *schema.User
 	keys   keys.Pair
 	hash   string
@@ -35,11 +35,11 @@ func nativeHash(f server.Flavor, pw string) (string, error) {
 // prepareCreates generates the keys and password hashes of new accounts on
 // all cores. A user without a password attribute gets a random password
 // nobody knows, as the server's CLI does.
-func prepareCreates(ctx context.Context, p *planner.Plan, cfg *schema.Config, parallelism int) ([]*newUser, error) {
+func prepareCreates(ctx context.Context, p *plans.Plan, cfg *schema.Config, parallelism int) ([]*newUser, error) {
 	var out []*newUser
 	for i := range p.Changes {
 		c := &p.Changes[i]
-		if c.Action != planner.Create || c.Type != planner.TypeUser {
+		if c.Action != plans.Create || c.Type != plans.TypeUser {
 			continue
 		}
 		u := cfg.User(c.Nickname)
@@ -81,12 +81,12 @@ func prepareOne(f server.Flavor, n *newUser) error {
 
 // prepareSecrets hashes, on all cores, the passwords that updates rewrite,
 // by address.
-func prepareSecrets(ctx context.Context, p *planner.Plan, cfg *schema.Config, parallelism int) (map[string]string, error) {
+func prepareSecrets(ctx context.Context, p *plans.Plan, cfg *schema.Config, parallelism int) (map[string]string, error) {
 	type job struct{ address, password string }
 	var jobs []job
 	out := map[string]string{}
 	for _, c := range p.Changes {
-		if c.Action != planner.Update || c.Type != planner.TypeUser {
+		if c.Action != plans.Update || c.Type != plans.TypeUser {
 			continue
 		}
 		// An account changed by a group block or by pruning has no user

@@ -15,6 +15,7 @@ import (
 	"github.com/roster-project/roster/internal/keys"
 	"github.com/roster-project/roster/internal/server"
 	"github.com/roster-project/roster/planner"
+	"github.com/roster-project/roster/plans"
 	"github.com/roster-project/roster/schema"
 )
 
@@ -203,11 +204,11 @@ func insertSQL(table string, cols []string) string {
 
 // updateUser writes one account's changed attributes in one UPDATE, with
 // the side effects of the server's command for each.
-func (w *writer) updateUser(ctx context.Context, c *planner.Change, u *schema.User, lu *planner.LiveUser, secret string) error {
+func (w *writer) updateUser(ctx context.Context, c *plans.Change, u *schema.User, lu *planner.LiveUser, secret string) error {
 	// Values come from the plan; only sensitive ones, which the plan does
 	// not hold, come from the configuration it was made from. Accounts
 	// changed by a group block or by pruning have no user block.
-	v := func(a planner.Attr) (any, error) {
+	v := func(a plans.Attr) (any, error) {
 		if !a.Sensitive {
 			return a.After, nil
 		}
@@ -328,7 +329,7 @@ func sensitiveValue(u *schema.User, name string) any {
 	return nil
 }
 
-func (w *writer) queueUpdate(c *planner.Change, sets []string, args []any, revokeTokens, demoted bool) {
+func (w *writer) queueUpdate(c *plans.Change, sets []string, args []any, revokeTokens, demoted bool) {
 	set := func(col string, v any) {
 		args = append(args, v)
 		sets = append(sets, fmt.Sprintf("%s = $%d", col, len(args)))

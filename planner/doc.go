@@ -1,9 +1,7 @@
 // Package planner reads the live state of a Pleroma or Akkoma database and
-// diffs it against a schema.Config, producing a [Plan].
+// diffs it against a schema.Config, producing a plans.Plan.
 //
-// The plan is plain, serializable data: addresses, actions, attribute values
-// before and after, and a fingerprint of every row it read. It holds no
-// database handle, no cty value and no secret: a password appears only as
+// The plan is plain data (package plans): a password appears in it only as
 // "sensitive, changes", and the applier takes the secret from the
 // configuration the plan was built from. Rendering a plan is the job of the
 // view package; carrying it out is the applier's.

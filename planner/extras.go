@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/roster-project/roster/plans"
 	"github.com/roster-project/roster/schema"
 )
 
@@ -166,8 +167,8 @@ func ReadInstances(ctx context.Context, q Querier, domains []string) (map[string
 
 // remoteInstances plans the remote_instance blocks: one change for each
 // domain with accounts in the wrong state.
-func (st *planning) remoteInstances(counts map[string]Instance) []*Change {
-	var out []*Change
+func (st *planning) remoteInstances(counts map[string]Instance) []*plans.Change {
+	var out []*plans.Change
 	for _, r := range st.cfg.RemoteInstances {
 		if r.Active == nil {
 			continue
@@ -180,8 +181,8 @@ func (st *planning) remoteInstances(counts map[string]Instance) []*Change {
 		if wrong == 0 {
 			continue
 		}
-		c := &Change{Address: r.Address(), Type: TypeRemoteInstance, Nickname: r.Domain, Action: Update,
-			Attrs:    []Attr{{Name: name, Before: wrong, After: int64(0)}},
+		c := &plans.Change{Address: r.Address(), Type: plans.TypeRemoteInstance, Nickname: r.Domain, Action: plans.Update,
+			Attrs:    []plans.Attr{{Name: name, Before: wrong, After: int64(0)}},
 			Accounts: ids,
 			Source:   source(r.DeclRange)}
 		note := fmt.Sprintf("%s of %s %s, but matching the domain exactly", plural(wrong, "account", "accounts"), r.Domain, verb)
@@ -225,12 +226,12 @@ func localUsersMayCover(u *LiveUser, d *schema.User) bool {
 
 // afterPlan is an account as the plan leaves it: its roles and
 // confirmation after the change, and deleted when the plan deletes it.
-func afterPlan(lu *LiveUser, c *Change) *LiveUser {
+func afterPlan(lu *LiveUser, c *plans.Change) *LiveUser {
 	if c == nil {
 		return lu
 	}
 	after := *lu
-	if c.Action == Delete {
+	if c.Action == plans.Delete {
 		after.Active, after.PasswordHash, after.Email, after.Name = false, nil, nil, nil
 		return &after
 	}
@@ -252,14 +253,14 @@ func afterPlan(lu *LiveUser, c *Change) *LiveUser {
 // localUsers plans the local_users block: the accounts it covers whose
 // confirmation differs, counted over the rows the planner did not keep
 // (as read) and the ones it kept (as the plan leaves them).
-func (st *planning) localUsers(p *Plan, unkept AccountSet) *Change {
+func (st *planning) localUsers(p *plans.Plan, unkept AccountSet) *plans.Change {
 	l := st.cfg.LocalUsers
 	if l == nil || l.Confirmed == nil {
 		return nil
 	}
-	byID := map[string]*Change{}
+	byID := map[string]*plans.Change{}
 	for i := range p.Changes {
-		if c := &p.Changes[i]; c.Type == TypeUser && c.ID != "" {
+		if c := &p.Changes[i]; c.Type == plans.TypeUser && c.ID != "" {
 			byID[c.ID] = c
 		}
 	}
@@ -279,16 +280,8 @@ func (st *planning) localUsers(p *Plan, unkept AccountSet) *Change {
 	if !*l.Confirmed {
 		name, note = "confirmed_accounts", "unconfirmed as the server's unconfirm_all does, each with a new confirmation token and no e-mail"
 	}
-	return &Change{Address: TypeLocalUsers, Type: TypeLocalUsers, Action: Update, Accounts: set.Digest(),
-		Attrs:  []Attr{{Name: name, Before: n, After: int64(0)}},
+	return &plans.Change{Address: string(plans.TypeLocalUsers), Type: plans.TypeLocalUsers, Action: plans.Update, Accounts: set.Digest(),
+		Attrs:  []plans.Attr{{Name: name, Before: n, After: int64(0)}},
 		Notes:  []string{plural(n, "account", "accounts") + " " + note + "; admins, moderators, internal actors, deleted accounts and users whose block sets confirmed are left alone"},
 		Source: source(l.DeclRange)}
 }
-
-// The types of change.
-const (
-	TypeUser           = "user"
-	TypeInvite         = "invite"
-	TypeRemoteInstance = "remote_instance"
-	TypeLocalUsers     = "local_users"
-)

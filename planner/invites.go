@@ -5,6 +5,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/roster-project/roster/plans"
 	"github.com/roster-project/roster/schema"
 )
 
@@ -39,13 +40,13 @@ func strValue(p *string) any {
 
 // invites plans the declared invites, matched to the database by token,
 // and the revocation of undeclared ones when prune.invites = "revoke".
-func (st *planning) invites(live []*LiveInvite) []*Change {
+func (st *planning) invites(live []*LiveInvite) []*plans.Change {
 	byToken := map[string][]*LiveInvite{}
 	for _, li := range live { // ordered by id
 		byToken[li.Token] = append(byToken[li.Token], li)
 	}
 	declared := map[int64]bool{}
-	var out []*Change
+	var out []*plans.Change
 	for _, inv := range st.cfg.Invites {
 		var li *LiveInvite
 		if rows := byToken[inv.Token.Reveal()]; len(rows) > 0 {
@@ -70,9 +71,9 @@ func (st *planning) invites(live []*LiveInvite) []*Change {
 			}
 			st.pruned++
 			name := fmt.Sprintf("#%d", li.ID)
-			out = append(out, &Change{Address: "invite." + name, Type: "invite", Nickname: name, Action: Update,
+			out = append(out, &plans.Change{Address: "invite." + name, Type: plans.TypeInvite, Nickname: name, Action: plans.Update,
 				InviteID: li.ID,
-				Attrs:    []Attr{{Name: "revoked", Before: false, After: true}},
+				Attrs:    []plans.Attr{{Name: "revoked", Before: false, After: true}},
 				Reasons:  []string{fmt.Sprintf("because invite #%d is not in the configuration and prune.invites = \"revoke\"", li.ID)},
 				Notes:    []string{usesNote(li)}})
 		}
@@ -87,25 +88,25 @@ func usesNote(li *LiveInvite) string {
 	return fmt.Sprintf("used %d times (%s)", li.Uses, li.InviteType)
 }
 
-func (st *planning) invite(inv *schema.Invite, li *LiveInvite) *Change {
+func (st *planning) invite(inv *schema.Invite, li *LiveInvite) *plans.Change {
 	typ := InviteType(inv.MaxUse, inv.ExpiresAt)
-	c := &Change{Address: inv.Address(), Type: "invite", Nickname: inv.Name, Source: source(inv.DeclRange)}
+	c := &plans.Change{Address: inv.Address(), Type: plans.TypeInvite, Nickname: inv.Name, Source: source(inv.DeclRange)}
 	if li == nil {
 		if inv.Revoked {
 			return nil // nothing to revoke: it was never created
 		}
-		c.Action = Create
-		c.Attrs = []Attr{{Name: "invite_type", After: typ}, {Name: "token", Sensitive: true}}
+		c.Action = plans.Create
+		c.Attrs = []plans.Attr{{Name: "invite_type", After: typ}, {Name: "token", Sensitive: true}}
 		if inv.MaxUse != nil {
-			c.Attrs = append(c.Attrs, Attr{Name: "max_use", After: *inv.MaxUse})
+			c.Attrs = append(c.Attrs, plans.Attr{Name: "max_use", After: *inv.MaxUse})
 		}
 		if inv.ExpiresAt != nil {
-			c.Attrs = append(c.Attrs, Attr{Name: "expires_at", After: *inv.ExpiresAt})
+			c.Attrs = append(c.Attrs, plans.Attr{Name: "expires_at", After: *inv.ExpiresAt})
 		}
 		sortAttrs(c.Attrs)
 		return c
 	}
-	c.Action, c.InviteID = Update, li.ID
+	c.Action, c.InviteID = plans.Update, li.ID
 	if li.Used {
 		if !inv.Revoked {
 			st.diags = append(st.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Invite used up or revoked",
@@ -116,16 +117,16 @@ func (st *planning) invite(inv *schema.Invite, li *LiveInvite) *Change {
 		return nil // a used invite stays as it is: the server would never accept it again
 	}
 	if !equalPtr(li.MaxUse, inv.MaxUse) {
-		c.Attrs = append(c.Attrs, Attr{Name: "max_use", Before: int64Value(li.MaxUse), After: int64Value(inv.MaxUse)})
+		c.Attrs = append(c.Attrs, plans.Attr{Name: "max_use", Before: int64Value(li.MaxUse), After: int64Value(inv.MaxUse)})
 	}
 	if !equalPtr(li.ExpiresAt, inv.ExpiresAt) {
-		c.Attrs = append(c.Attrs, Attr{Name: "expires_at", Before: strValue(li.ExpiresAt), After: strValue(inv.ExpiresAt)})
+		c.Attrs = append(c.Attrs, plans.Attr{Name: "expires_at", Before: strValue(li.ExpiresAt), After: strValue(inv.ExpiresAt)})
 	}
 	if li.InviteType != typ {
-		c.Attrs = append(c.Attrs, Attr{Name: "invite_type", Before: li.InviteType, After: typ})
+		c.Attrs = append(c.Attrs, plans.Attr{Name: "invite_type", Before: li.InviteType, After: typ})
 	}
 	if inv.Revoked {
-		c.Attrs = append(c.Attrs, Attr{Name: "revoked", Before: false, After: true})
+		c.Attrs = append(c.Attrs, plans.Attr{Name: "revoked", Before: false, After: true})
 	}
 	if len(c.Attrs) == 0 {
 		return nil

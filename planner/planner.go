@@ -17,6 +17,7 @@ import (
 	"github.com/roster-project/roster/internal/panics"
 	"github.com/roster-project/roster/internal/password"
 	"github.com/roster-project/roster/internal/server"
+	"github.com/roster-project/roster/plans"
 	"github.com/roster-project/roster/schema"
 )
 
@@ -44,7 +45,7 @@ type Beginner interface {
 // Make reads the live state in one read-only, repeatable-read transaction
 // and diffs it against cfg. Diagnostics carry the configuration's source
 // ranges; a plan is returned only when there is no error.
-func Make(ctx context.Context, db Beginner, cfg *schema.Config, opts Options) (*Plan, hcl.Diagnostics) {
+func Make(ctx context.Context, db Beginner, cfg *schema.Config, opts Options) (*plans.Plan, hcl.Diagnostics) {
 	tx, err := db.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return nil, errDiag("Cannot read the database", err.Error())
@@ -55,7 +56,7 @@ func Make(ctx context.Context, db Beginner, cfg *schema.Config, opts Options) (*
 
 // MakeIn is Make in a transaction the caller opened: the applier plans
 // again under its lock, in its own transaction, before it writes.
-func MakeIn(ctx context.Context, q Querier, cfg *schema.Config, opts Options) (*Plan, hcl.Diagnostics) {
+func MakeIn(ctx context.Context, q Querier, cfg *schema.Config, opts Options) (*plans.Plan, hcl.Diagnostics) {
 	info, err := server.Detect(ctx, q)
 	if err != nil {
 		return nil, errDiag("Unsupported database", "This is "+strings.TrimPrefix(strings.TrimPrefix(err.Error(), "server: "), "the database is ")+". roster manages the databases of Pleroma 2.7 and Akkoma 2025.10; check that --database-url names the server's database.")
@@ -205,7 +206,7 @@ type verifyCheck struct {
 	hash     string
 }
 
-func diff(ctx context.Context, cfg *schema.Config, info server.Info, in state, opts Options) (*Plan, hcl.Diagnostics) {
+func diff(ctx context.Context, cfg *schema.Config, info server.Info, in state, opts Options) (*plans.Plan, hcl.Diagnostics) {
 	st := &planning{cfg: cfg, opts: opts, info: info, managed: map[string]*LiveUser{}, other: map[string]*LiveUser{}, taken: in.taken, sessions: in.sessions}
 	read, derived := in.read, in.derived
 	for _, u := range in.live {
@@ -215,8 +216,8 @@ func diff(ctx context.Context, cfg *schema.Config, info server.Info, in state, o
 			st.other[strings.ToLower(u.Nickname)] = u
 		}
 	}
-	p := &Plan{FormatVersion: FormatVersion, Read: read,
-		Server: Server{Flavor: info.Flavor, Version: info.Version, Known: info.Known(), URL: st.baseURL(derived)}}
+	p := &plans.Plan{FormatVersion: plans.FormatVersion, Read: read,
+		Server: plans.Server{Flavor: info.Flavor, Version: info.Version, Known: info.Known(), URL: st.baseURL(derived)}}
 	if f := cfg.Server.Flavor; f != server.Auto && f != info.Flavor {
 		st.diags = append(st.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Wrong server flavor",
 			Detail:  fmt.Sprintf("The configuration says flavor = %q, but the database is %s. Correct the flavor, or set it to \"auto\".", f, info),
@@ -228,7 +229,7 @@ func diff(ctx context.Context, cfg *schema.Config, info server.Info, in state, o
 				info, info.Flavor.Title(), info.Newest())})
 	}
 	st.checkMembers()
-	add := func(c *Change) {
+	add := func(c *plans.Change) {
 		if c == nil {
 			return
 		}
@@ -258,7 +259,7 @@ func diff(ctx context.Context, cfg *schema.Config, info server.Info, in state, o
 	// Drop updates that turned out to change nothing once passwords verified.
 	kept := p.Changes[:0]
 	for _, c := range p.Changes {
-		if c.Action == Create || len(c.Attrs) > 0 {
+		if c.Action == plans.Create || len(c.Attrs) > 0 {
 			kept = append(kept, c)
 		}
 	}
@@ -328,9 +329,9 @@ func describe(t *Taken) string {
 	return fmt.Sprintf("the remote account %q", t.Nickname)
 }
 
-func source(r hcl.Range) Source { return Source{Filename: r.Filename, Line: r.Start.Line} }
+func source(r hcl.Range) plans.Source { return plans.Source{Filename: r.Filename, Line: r.Start.Line} }
 
-func (st *planning) create(u *schema.User, baseURL string) *Change {
+func (st *planning) create(u *schema.User, baseURL string) *plans.Change {
 	for i, t := range st.taken {
 		if strings.EqualFold(t.Nickname, u.Nickname) {
 			what := describe(&st.taken[i])
@@ -353,9 +354,9 @@ func (st *planning) create(u *schema.User, baseURL string) *Change {
 	if len(server.AddressesFor(baseURL, u.Nickname).Featured) > server.MaxAddressLength {
 		st.errAt(u, "", "Nickname too long", fmt.Sprintf("With the server URL %s the account's addresses would exceed %d characters. Choose a shorter nickname.", baseURL, server.MaxAddressLength))
 	}
-	c := &Change{Address: u.Address(), Type: "user", Nickname: u.Nickname, Action: Create, Source: source(u.DeclRange)}
-	c.Attrs = append(c.Attrs, Attr{Name: "ap_id", After: server.AddressesFor(baseURL, u.Nickname).APID})
-	c.Attrs = append(c.Attrs, Attr{Name: "id", Computed: true})
+	c := &plans.Change{Address: u.Address(), Type: plans.TypeUser, Nickname: u.Nickname, Action: plans.Create, Source: source(u.DeclRange)}
+	c.Attrs = append(c.Attrs, plans.Attr{Name: "ap_id", After: server.AddressesFor(baseURL, u.Nickname).APID})
+	c.Attrs = append(c.Attrs, plans.Attr{Name: "id", Computed: true})
 	for _, d := range st.effective(u, nil) {
 		if d.name == "confirmed" && d.value == nil {
 			d.value = true // as the server's own `user new`
@@ -366,14 +367,14 @@ func (st *planning) create(u *schema.User, baseURL string) *Change {
 		if d.value == nil || (d.reason != "" && isDefault(d.value)) {
 			continue // a group's "not a member" on a new account is the server's default
 		}
-		a := Attr{Name: d.name, After: d.value}
+		a := plans.Attr{Name: d.name, After: d.value}
 		if u.Sensitive[d.name] {
-			a = Attr{Name: d.name, Sensitive: true}
+			a = plans.Attr{Name: d.name, Sensitive: true}
 		}
 		c.Attrs = append(c.Attrs, a)
 	}
 	if u.PasswordMode != schema.PasswordUnmanaged {
-		c.Attrs = append(c.Attrs, Attr{Name: u.PasswordMode.Attribute(), Sensitive: true})
+		c.Attrs = append(c.Attrs, plans.Attr{Name: u.PasswordMode.Attribute(), Sensitive: true})
 	}
 	if u.Active != nil && !*u.Active {
 		c.Notes = append(c.Notes, "created deactivated")
@@ -480,8 +481,8 @@ func equal(name string, a, b any) bool {
 	return a == b
 }
 
-func (st *planning) update(u *schema.User, lu *LiveUser) *Change {
-	c := &Change{Address: u.Address(), Type: "user", Nickname: lu.Nickname, Action: Update, ID: lu.ID,
+func (st *planning) update(u *schema.User, lu *LiveUser) *plans.Change {
+	c := &plans.Change{Address: u.Address(), Type: plans.TypeUser, Nickname: lu.Nickname, Action: plans.Update, ID: lu.ID,
 		Source: source(u.DeclRange)}
 	for _, d := range st.effective(u, lu) {
 		if d.value == nil {
@@ -492,9 +493,9 @@ func (st *planning) update(u *schema.User, lu *LiveUser) *Change {
 			c.Unchanged++
 			continue
 		}
-		a := Attr{Name: d.name, Before: before, After: d.value}
+		a := plans.Attr{Name: d.name, Before: before, After: d.value}
 		if u.Sensitive[d.name] {
-			a = Attr{Name: d.name, Sensitive: true}
+			a = plans.Attr{Name: d.name, Sensitive: true}
 		}
 		c.Attrs = append(c.Attrs, a)
 		if d.reason != "" {
@@ -533,10 +534,10 @@ func (st *planning) update(u *schema.User, lu *LiveUser) *Change {
 }
 
 // sessionsAndMFA plans sessions_valid_after and mfa = false.
-func (st *planning) sessionsAndMFA(c *Change, u *schema.User, lu *LiveUser) {
+func (st *planning) sessionsAndMFA(c *plans.Change, u *schema.User, lu *LiveUser) {
 	if u.MFA != nil {
 		if lu.MFA {
-			c.Attrs = append(c.Attrs, Attr{Name: "mfa", Before: true, After: false})
+			c.Attrs = append(c.Attrs, plans.Attr{Name: "mfa", Before: true, After: false})
 			c.Notes = append(c.Notes, "multi-factor authentication turned off as the server's reset_mfa does: TOTP cleared, backup codes kept")
 		} else {
 			c.Unchanged++
@@ -548,7 +549,7 @@ func (st *planning) sessionsAndMFA(c *Change, u *schema.User, lu *LiveUser) {
 			c.Unchanged++
 			return
 		}
-		c.Attrs = append(c.Attrs, Attr{Name: "sessions", Before: s.Total(), After: int64(0)})
+		c.Attrs = append(c.Attrs, plans.Attr{Name: "sessions", Before: s.Total(), After: int64(0)})
 		c.Notes = append(c.Notes, fmt.Sprintf("%s revoked: %s and %s issued before %s deleted, as the server's sign_out does",
 			plural(s.Total(), "session", "sessions"), plural(s.Tokens, "OAuth token", "OAuth tokens"),
 			plural(s.Authorizations, "authorization", "authorizations"), u.SessionsValidAfter.Format(time.RFC3339)))
@@ -566,10 +567,10 @@ func (st *planning) staff(u *schema.User) bool {
 	return false
 }
 
-func passwordAttr() Attr { return Attr{Name: "password", Sensitive: true} }
+func passwordAttr() plans.Attr { return plans.Attr{Name: "password", Sensitive: true} }
 
 // annotate adds the notes that explain the server-side effects of a change.
-func (st *planning) annotate(c *Change, u *schema.User, lu *LiveUser) {
+func (st *planning) annotate(c *plans.Change, u *schema.User, lu *LiveUser) {
 	if a := c.Attr("active"); a != nil && !a.Sensitive {
 		if a.After == false {
 			c.Notes = append(c.Notes, "deactivated as the server's deactivate does: its follows of active local accounts are removed, follow counts recomputed, nothing federated")
@@ -608,12 +609,14 @@ func Demotes(lu *LiveUser, admin, moderator *bool) bool {
 	return false
 }
 
-func sortAttrs(as []Attr) { sort.Slice(as, func(i, j int) bool { return as[i].Name < as[j].Name }) }
+func sortAttrs(as []plans.Attr) {
+	sort.Slice(as, func(i, j int) bool { return as[i].Name < as[j].Name })
+}
 
 // verifyPasswords checks enforced passwords against the stored hashes in
 // parallel, bounded by CPU and by memory (argon2id needs 64 MiB per check),
 // and adds a password change where one does not verify.
-func (st *planning) verifyPasswords(ctx context.Context, p *Plan, opts Options) error {
+func (st *planning) verifyPasswords(ctx context.Context, p *plans.Plan, opts Options) error {
 	if len(st.checks) == 0 {
 		return nil
 	}
@@ -712,7 +715,7 @@ func isDefault(v any) bool {
 
 // attrBool is a boolean attribute's planned value: the change's, else the
 // configured one (for a sensitive value the plan does not hold), else nil.
-func attrBool(c *Change, name string, configured *bool) *bool {
+func attrBool(c *plans.Change, name string, configured *bool) *bool {
 	if a := c.Attr(name); a != nil {
 		if b, ok := a.After.(bool); ok {
 			return &b

@@ -13,17 +13,18 @@ import (
 	"github.com/roster-project/roster/internal/pgtest"
 	"github.com/roster-project/roster/internal/server"
 	"github.com/roster-project/roster/planner"
+	"github.com/roster-project/roster/plans"
 	"github.com/roster-project/roster/schema"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
-func plan(t *testing.T, url, src string) (*planner.Plan, hcl.Diagnostics) {
+func plan(t *testing.T, url, src string) (*plans.Plan, hcl.Diagnostics) {
 	t.Helper()
 	return planWith(t, url, src, planner.Options{})
 }
 
-func planWith(t *testing.T, url, src string, opts planner.Options) (*planner.Plan, hcl.Diagnostics) {
+func planWith(t *testing.T, url, src string, opts planner.Options) (*plans.Plan, hcl.Diagnostics) {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "users.hcl"), []byte(src), 0o644); err != nil {
@@ -74,7 +75,7 @@ func TestSampleServer(t *testing.T) {
 	})
 	t.Run("matches case-insensitively and keeps the stored case", func(t *testing.T) {
 		p, _ := plan(t, url, `user "BOB" { locked = true }`)
-		if len(p.Changes) != 1 || p.Changes[0].Action != planner.Update || p.Changes[0].Nickname != "bob" {
+		if len(p.Changes) != 1 || p.Changes[0].Action != plans.Update || p.Changes[0].Nickname != "bob" {
 			t.Fatalf("changes = %+v, want an update of the stored bob", p.Changes)
 		}
 	})
@@ -155,7 +156,7 @@ func TestGroupAccountsAreManaged(t *testing.T) {
 	url := pgtest.New(t, pgtest.PleromaSample)
 	pgtest.Exec(t, url, `UPDATE users SET actor_type = 'Group' WHERE nickname = 'dave'`)
 	p, diags := plan(t, url, `user "dave" { locked = true }`)
-	if diags.HasErrors() || len(p.Changes) != 1 || p.Changes[0].Action != planner.Update {
+	if diags.HasErrors() || len(p.Changes) != 1 || p.Changes[0].Action != plans.Update {
 		t.Fatalf("a Pleroma Group account (users may choose the type) is not managed: %v %s", p, diags.Error())
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/roster-project/roster/internal/server"
+	"github.com/roster-project/roster/plans"
 	"github.com/roster-project/roster/schema"
 )
 
@@ -114,7 +115,7 @@ func (st *planning) checkMembers() {
 }
 
 // declaredUser plans the account of a user block.
-func (st *planning) declaredUser(u *schema.User, baseURL string) *Change {
+func (st *planning) declaredUser(u *schema.User, baseURL string) *plans.Change {
 	lu := st.managed[strings.ToLower(u.Nickname)]
 	switch {
 	case u.Absent:
@@ -151,12 +152,12 @@ func (st *planning) undeclared() []*LiveUser {
 // undeclaredUser plans an account without a user block: what the group
 // blocks say of it and, unless a members list or protect names it, the
 // prune policy.
-func (st *planning) undeclaredUser(lu *LiveUser) *Change {
+func (st *planning) undeclaredUser(lu *LiveUser) *plans.Change {
 	address := "user." + lu.Nickname
 	named := st.cfg.Declared(lu.Nickname)
 	if !named && st.cfg.Prune.Users == "delete" {
 		st.pruned++
-		return st.deletion(lu, address, fmt.Sprintf("because %s is not in the configuration and prune.users = \"delete\"", lu.Nickname), Source{})
+		return st.deletion(lu, address, fmt.Sprintf("because %s is not in the configuration and prune.users = \"delete\"", lu.Nickname), plans.Source{})
 	}
 	stand := &schema.User{Nickname: lu.Nickname, Ranges: map[string]hcl.Range{}, Sensitive: map[string]bool{}}
 	if !named && st.cfg.Prune.Users == "deactivate" && lu.Active {
@@ -177,12 +178,12 @@ func (st *planning) undeclaredUser(lu *LiveUser) *Change {
 }
 
 // deletion plans the server's rm of an account.
-func (st *planning) deletion(lu *LiveUser, address, reason string, src Source) *Change {
-	c := &Change{Address: address, Type: "user", Nickname: lu.Nickname, Action: Delete, ID: lu.ID,
+func (st *planning) deletion(lu *LiveUser, address, reason string, src plans.Source) *plans.Change {
+	c := &plans.Change{Address: address, Type: plans.TypeUser, Nickname: lu.Nickname, Action: plans.Delete, ID: lu.ID,
 		Reactivate: !lu.Active, Reasons: []string{reason}, Source: src}
 	for _, name := range []string{"active", "admin", "email", "moderator", "name", "tags"} {
 		if v := liveValue(lu, name); v != nil && (name == "active" || !isDefault(v)) {
-			c.Attrs = append(c.Attrs, Attr{Name: name, Before: v})
+			c.Attrs = append(c.Attrs, plans.Attr{Name: name, Before: v})
 		}
 	}
 	if c.Reactivate {
@@ -215,8 +216,8 @@ func (st *planning) checkPruneMax() {
 
 // sortChanges orders the plan: users by nickname, then declared invites by
 // name, then undeclared invites by id.
-func sortChanges(cs []Change) {
-	pruned := func(c Change) bool { return c.Type == "invite" && strings.HasPrefix(c.Nickname, "#") }
+func sortChanges(cs []plans.Change) {
+	pruned := func(c plans.Change) bool { return c.Type == plans.TypeInvite && strings.HasPrefix(c.Nickname, "#") }
 	sort.SliceStable(cs, func(i, j int) bool {
 		a, b := cs[i], cs[j]
 		switch {
@@ -234,13 +235,13 @@ func sortChanges(cs []Change) {
 // typeRank orders a plan's changes by type: users, invites, remote
 // instances, then local_users, which the applier runs after the users'
 // changes, on the accounts as those leave them.
-func typeRank(t string) int {
+func typeRank(t plans.Type) int {
 	switch t {
-	case TypeUser:
+	case plans.TypeUser:
 		return 0
-	case TypeInvite:
+	case plans.TypeInvite:
 		return 1
-	case TypeRemoteInstance:
+	case plans.TypeRemoteInstance:
 		return 2
 	}
 	return 3

@@ -6,12 +6,13 @@ import (
 
 	"github.com/roster-project/roster/internal/pgtest"
 	"github.com/roster-project/roster/planner"
+	"github.com/roster-project/roster/plans"
 	"github.com/roster-project/roster/schema"
 )
 
 // describe renders a plan compactly: one line per change with its action,
 // attributes and reasons.
-func describe(p *planner.Plan) string {
+func describe(p *plans.Plan) string {
 	var out []string
 	for _, c := range p.Changes {
 		var attrs []string
@@ -45,7 +46,7 @@ update user.root [admin] because root is not a member of role.admin`
 	if got := describe(p); got != want {
 		t.Errorf("plan:\n%s\nwant:\n%s", got, want)
 	}
-	if got := p.Privileges(); got != (planner.Privileges{AdminsGranted: 1, AdminsRevoked: 1}) {
+	if got := p.Privileges(); got != (plans.Privileges{AdminsGranted: 1, AdminsRevoked: 1}) {
 		t.Errorf("privileges = %+v", got)
 	}
 }
@@ -200,7 +201,7 @@ invite "e" {
 	}
 	types := map[string]any{}
 	for _, c := range p.Changes {
-		if c.Action != planner.Create || c.Attr("token") == nil || !c.Attr("token").Sensitive {
+		if c.Action != plans.Create || c.Attr("token") == nil || !c.Attr("token").Sensitive {
 			t.Errorf("%s: %+v", c.Address, c)
 		}
 		types[c.Nickname] = c.Attr("invite_type").After

@@ -12,9 +12,10 @@ import (
 
 	"github.com/roster-project/roster/applier"
 	"github.com/roster-project/roster/internal/panics"
-	"github.com/roster-project/roster/internal/planfile"
 	"github.com/roster-project/roster/internal/view"
 	"github.com/roster-project/roster/planner"
+	"github.com/roster-project/roster/plans"
+	"github.com/roster-project/roster/plans/planfile"
 	"github.com/roster-project/roster/schema"
 )
 
@@ -69,7 +70,7 @@ func (c *applyCmd) Run(a *app, g *Globals) error {
 }
 
 // applied reports a committed apply, and runs after_apply.
-func (c *applyCmd) applied(a *app, g *Globals, cfg *schema.Config, p *planner.Plan, res applier.Result) error {
+func (c *applyCmd) applied(a *app, g *Globals, cfg *schema.Config, p *plans.Plan, res applier.Result) error {
 	out := a.style(g, a.OutTerm)
 	users, invites := countByType(p)
 	fmt.Fprintf(a.Out, "\n%s Users: %d added, %d changed, %d destroyed.\n", out.Green(out.Bold("Apply complete!")), users[0], users[1], users[2])
@@ -77,7 +78,7 @@ func (c *applyCmd) applied(a *app, g *Globals, cfg *schema.Config, p *planner.Pl
 		fmt.Fprintf(a.Out, "Invites: %d added, %d changed.\n", invites[0], invites[1])
 	}
 	for _, c := range p.Changes {
-		if c.Type == planner.TypeRemoteInstance || c.Type == planner.TypeLocalUsers {
+		if c.Type == plans.TypeRemoteInstance || c.Type == plans.TypeLocalUsers {
 			fmt.Fprintf(a.Out, "%s: %s.\n", c.Address, strings.Join(c.Notes, "; "))
 		}
 	}
@@ -86,7 +87,7 @@ func (c *applyCmd) applied(a *app, g *Globals, cfg *schema.Config, p *planner.Pl
 	if urls := res.InviteURLs; a.OutTerm || c.ShowInviteURLs {
 		var created []string // the applier returns the URLs in plan order
 		for _, c := range p.Changes {
-			if c.Type == "invite" && c.Action == planner.Create {
+			if c.Type == plans.TypeInvite && c.Action == plans.Create {
 				created = append(created, c.Address)
 			}
 		}
@@ -265,23 +266,23 @@ func sensitiveArg(s schema.Server, i int) bool {
 
 // countByType counts the applied plan's adds, changes and destroys of users
 // and of invites.
-func countByType(p *planner.Plan) (users, invites [3]int) {
+func countByType(p *plans.Plan) (users, invites [3]int) {
 	for _, c := range p.Changes {
 		var n *[3]int
 		switch c.Type {
-		case planner.TypeUser:
+		case plans.TypeUser:
 			n = &users
-		case planner.TypeInvite:
+		case plans.TypeInvite:
 			n = &invites
 		default:
 			continue
 		}
 		switch c.Action {
-		case planner.Create:
+		case plans.Create:
 			n[0]++
-		case planner.Update:
+		case plans.Update:
 			n[1]++
-		case planner.Delete:
+		case plans.Delete:
 			n[2]++
 		}
 	}
@@ -327,7 +328,7 @@ func (c *applyCmd) applySaved(a *app, g *Globals) error {
 	// A configuration that changed is stale whatever the new plan says;
 	// which secret changed, if one did, is worth saying.
 	if len(stale) == 0 {
-		stale = planner.Differences(f.Plan, p, "the saved plan")
+		stale = plans.Differences(f.Plan, p, "the saved plan")
 	}
 	if stale = append(stale, f.Secrets(p, cfg)...); len(stale) > 0 {
 		a.diags(g, cfg, staleDiags(c.PlanFile, stale))

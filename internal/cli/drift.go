@@ -16,6 +16,7 @@ import (
 	"github.com/roster-project/roster/internal/confine"
 	"github.com/roster-project/roster/internal/view"
 	"github.com/roster-project/roster/planner"
+	"github.com/roster-project/roster/plans"
 	"github.com/roster-project/roster/schema"
 )
 
@@ -117,7 +118,7 @@ func (c *driftCmd) Run(a *app, g *Globals) error {
 
 // readDrift plans and, with unmanaged, lists the undeclared accounts, both
 // in one read-only, repeatable-read transaction (one snapshot).
-func (a *app) readDrift(conn *pgx.Conn, cfg *schema.Config, unmanaged bool) (*planner.Plan, []unmanagedAccount, hcl.Diagnostics) {
+func (a *app) readDrift(conn *pgx.Conn, cfg *schema.Config, unmanaged bool) (*plans.Plan, []unmanagedAccount, hcl.Diagnostics) {
 	ph := a.startPhase("Reading the database", "Checked for drift")
 	defer ph.end()
 	tx, err := conn.BeginTx(a.ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
@@ -172,7 +173,7 @@ func undeclared(ctx context.Context, q planner.Querier, cfg *schema.Config) ([]u
 // driftText prints the drift report in text: a status line that says
 // drift, what was read, the changes that would undo it, and the undeclared
 // accounts.
-func (a *app) driftText(g *Globals, p *planner.Plan, unmanaged []unmanagedAccount, ignored int, ignoreFile string) {
+func (a *app) driftText(g *Globals, p *plans.Plan, unmanaged []unmanagedAccount, ignored int, ignoreFile string) {
 	s := a.style(g, a.OutTerm)
 	n := len(p.Changes)
 	switch {
@@ -228,7 +229,7 @@ func (a *app) driftText(g *Globals, p *planner.Plan, unmanaged []unmanagedAccoun
 }
 
 // printPlanTo is printPlan writing to w.
-func (a *app) printPlanTo(w *bytes.Buffer, g *Globals, f formatFlags, p *planner.Plan) error {
+func (a *app) printPlanTo(w *bytes.Buffer, g *Globals, f formatFlags, p *plans.Plan) error {
 	out := a.Out
 	a.Out = w
 	defer func() { a.Out = out }()
@@ -266,7 +267,7 @@ const unmanagedRows = 50
 
 // driftMarkdown prints the plan as markdown and the undeclared accounts
 // after it, within the size of a comment.
-func (a *app) driftMarkdown(g *Globals, f formatFlags, p *planner.Plan, unmanaged []unmanagedAccount) error {
+func (a *app) driftMarkdown(g *Globals, f formatFlags, p *plans.Plan, unmanaged []unmanagedAccount) error {
 	if len(unmanaged) == 0 {
 		return a.printPlan(g, f, p)
 	}
@@ -298,19 +299,19 @@ type ignoreRule struct {
 // ignorable returns the attributes an ignore rule may name for an object
 // type, and whether the type exists; "*" is every type.
 func ignorable(typ string) ([]string, bool) {
-	switch typ {
-	case planner.TypeUser:
+	switch plans.Type(typ) {
+	case plans.TypeUser:
 		return []string{"active", "admin", "approved", "bio", "confirmed", "email", "locked", "mfa", "moderator", "name", "password", "password_hash", "sessions", "tags"}, true
-	case planner.TypeInvite:
+	case plans.TypeInvite:
 		return []string{"expires_at", "invite_type", "max_use", "revoked", "token"}, true
-	case planner.TypeRemoteInstance:
+	case plans.TypeRemoteInstance:
 		return []string{"active_accounts", "inactive_accounts"}, true
-	case planner.TypeLocalUsers:
+	case plans.TypeLocalUsers:
 		return []string{"confirmed_accounts", "unconfirmed_accounts"}, true
 	case "*":
 		var all []string
-		for _, t := range []string{planner.TypeUser, planner.TypeInvite, planner.TypeRemoteInstance, planner.TypeLocalUsers} {
-			as, _ := ignorable(t)
+		for _, t := range []plans.Type{plans.TypeUser, plans.TypeInvite, plans.TypeRemoteInstance, plans.TypeLocalUsers} {
+			as, _ := ignorable(string(t))
 			all = append(all, as...)
 		}
 		return all, true
@@ -352,7 +353,7 @@ func readIgnoreFile(name string) ([]ignoreRule, hcl.Diagnostics) {
 		}
 		r := ignoreRule{pattern: strings.ToLower(fields[0]), attrs: map[string]bool{}, line: n}
 		typ, _, ok := strings.Cut(r.pattern, ".")
-		if r.pattern == planner.TypeLocalUsers {
+		if r.pattern == string(plans.TypeLocalUsers) {
 			typ, ok = r.pattern, true
 		}
 		if _, err := path.Match(r.pattern, ""); err != nil || !ok {
@@ -394,7 +395,7 @@ func (r ignoreRule) matches(address string) bool {
 // many differences it removed: a rule without attributes removes the whole
 // object (a creation, a deletion, an undeclared account); one with
 // attributes removes them from updates, and the update when none is left.
-func ignore(p *planner.Plan, unmanaged *[]unmanagedAccount, rules []ignoreRule) int {
+func ignore(p *plans.Plan, unmanaged *[]unmanagedAccount, rules []ignoreRule) int {
 	if len(rules) == 0 {
 		return 0
 	}
@@ -417,7 +418,7 @@ func ignore(p *planner.Plan, unmanaged *[]unmanagedAccount, rules []ignoreRule) 
 			n++
 			continue
 		}
-		if c.Action == planner.Update && len(attrs) > 0 {
+		if c.Action == plans.Update && len(attrs) > 0 {
 			left := c.Attrs[:0:0]
 			for _, at := range c.Attrs {
 				if attrs[at.Name] {

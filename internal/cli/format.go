@@ -2,7 +2,7 @@ package cli
 
 import (
 	"github.com/roster-project/roster/internal/view"
-	"github.com/roster-project/roster/planner"
+	"github.com/roster-project/roster/plans"
 )
 
 // formatFlags are --format and its short form --json, embedded in the
@@ -27,7 +27,7 @@ func (f formatFlags) format() string {
 // place a plan is printed in a format other than text. The text form is
 // the plan alone (the caller prints what comes around it); json and
 // markdown are whole documents.
-func (a *app) printPlan(g *Globals, f formatFlags, p *planner.Plan) error {
+func (a *app) printPlan(g *Globals, f formatFlags, p *plans.Plan) error {
 	switch f.format() {
 	case "json":
 		return view.JSON(a.Out, p, Version)

@@ -13,7 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/roster-project/roster/internal/server"
-	"github.com/roster-project/roster/planner"
+	"github.com/roster-project/roster/plans"
 	"github.com/roster-project/roster/schema"
 )
 
@@ -22,7 +22,7 @@ import (
 type listingRead struct {
 	conn *pgx.Conn
 	tx   pgx.Tx
-	srv  planner.Server
+	srv  plans.Server
 	lim  server.Limits
 }
 
@@ -64,7 +64,7 @@ func (a *app) openListing(g *Globals, command string) (*listingRead, error) {
 			return fail("Cannot read the database", userMessage(err)+".")
 		}
 	}
-	r.srv = planner.Server{Flavor: info.Flavor, Version: info.Version, URL: url, Known: info.Known()}
+	r.srv = plans.Server{Flavor: info.Flavor, Version: info.Version, URL: url, Known: info.Known()}
 	return r, nil
 }
 

@@ -9,8 +9,9 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/roster-project/roster/internal/planfile"
 	"github.com/roster-project/roster/planner"
+	"github.com/roster-project/roster/plans"
+	"github.com/roster-project/roster/plans/planfile"
 	"github.com/roster-project/roster/schema"
 )
 
@@ -55,7 +56,7 @@ func (c *planCmd) Run(a *app, g *Globals) error {
 // makePlan loads the configuration, connects, and plans, printing every
 // diagnostic and the line that says what was read. The connection stays
 // open for apply.
-func (a *app) makePlan(g *Globals, opts planner.Options, targets []string) (*schema.Config, *planner.Plan, *pgx.Conn, error) {
+func (a *app) makePlan(g *Globals, opts planner.Options, targets []string) (*schema.Config, *plans.Plan, *pgx.Conn, error) {
 	if diags := checkTargets(targets); diags.HasErrors() {
 		a.diags(g, nil, diags)
 		return nil, nil, nil, exitCode(1)
@@ -78,7 +79,7 @@ func (a *app) makePlan(g *Globals, opts planner.Options, targets []string) (*sch
 }
 
 // readLine says what the plan was made from, before a text plan.
-func (a *app) readLine(p *planner.Plan) {
+func (a *app) readLine(p *plans.Plan) {
 	where := p.Server.URL
 	if where == "" {
 		where = "a server with no local accounts yet"
@@ -91,7 +92,7 @@ func (a *app) readLine(p *planner.Plan) {
 // conn is connected to. A role that may not read the cluster's system
 // identifier gets a warning: the file then identifies the database by
 // address.
-func (a *app) savePlan(g *Globals, cfg *schema.Config, p *planner.Plan, conn *pgx.Conn, path string, opts planfile.Options) error {
+func (a *app) savePlan(g *Globals, cfg *schema.Config, p *plans.Plan, conn *pgx.Conn, path string, opts planfile.Options) error {
 	db, err := planfile.ReadIdentity(a.ctx, conn)
 	if err != nil {
 		return err

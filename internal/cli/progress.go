@@ -16,6 +16,7 @@ import (
 	"github.com/roster-project/roster/applier"
 	"github.com/roster-project/roster/internal/panics"
 	"github.com/roster-project/roster/planner"
+	"github.com/roster-project/roster/plans"
 	"github.com/roster-project/roster/schema"
 )
 
@@ -187,7 +188,7 @@ func onInterrupt(parent context.Context, sigs <-chan os.Signal, w io.Writer, exi
 }
 
 // readAndPlan reads the server and plans, with progress for a large server.
-func (a *app) readAndPlan(conn *pgx.Conn, cfg *schema.Config, opts planner.Options) (*planner.Plan, hcl.Diagnostics) {
+func (a *app) readAndPlan(conn *pgx.Conn, cfg *schema.Config, opts planner.Options) (*plans.Plan, hcl.Diagnostics) {
 	ph := a.startPhase("Reading the database and planning", "Planned")
 	defer ph.end()
 	return planner.Make(a.ctx, conn, cfg, opts)
@@ -195,22 +196,22 @@ func (a *app) readAndPlan(conn *pgx.Conn, cfg *schema.Config, opts planner.Optio
 
 // applyPlan applies p, with progress for the key generation and hashing that
 // come before the writes.
-func (a *app) applyPlan(ctx context.Context, conn *pgx.Conn, p *planner.Plan, cfg *schema.Config, opts applier.Options) (applier.Result, error) {
+func (a *app) applyPlan(ctx context.Context, conn *pgx.Conn, p *plans.Plan, cfg *schema.Config, opts applier.Options) (applier.Result, error) {
 	ph := a.startPhase(applyDoing(p), "Applied")
 	defer ph.end()
 	return applier.Apply(ctx, conn, p, cfg, opts)
 }
 
 // applyDoing says what an apply of p does before its writes.
-func applyDoing(p *planner.Plan) string {
+func applyDoing(p *plans.Plan) string {
 	accounts, passwords := 0, 0
 	for i := range p.Changes {
 		c := &p.Changes[i]
 		switch {
-		case c.Type != planner.TypeUser:
-		case c.Action == planner.Create:
+		case c.Type != plans.TypeUser:
+		case c.Action == plans.Create:
 			accounts++
-		case c.Action == planner.Update && (c.Attr("password") != nil || c.Attr("password_hash") != nil):
+		case c.Action == plans.Update && (c.Attr("password") != nil || c.Attr("password_hash") != nil):
 			passwords++
 		}
 	}

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/roster-project/roster/planner"
+	"github.com/roster-project/roster/plans"
 )
 
 // syncBuffer is a bytes.Buffer that the phase's goroutine and the test may
@@ -86,18 +86,18 @@ func TestPhaseTerminal(t *testing.T) {
 }
 
 func TestApplyDoing(t *testing.T) {
-	p := &planner.Plan{Changes: []planner.Change{
-		{Type: "user", Action: planner.Create},
-		{Type: "user", Action: planner.Create},
-		{Type: "user", Action: planner.Update, Attrs: []planner.Attr{{Name: "password"}}},
-		{Type: "user", Action: planner.Update, Attrs: []planner.Attr{{Name: "locked"}}},
-		{Type: "invite", Action: planner.Create},
+	p := &plans.Plan{Changes: []plans.Change{
+		{Type: "user", Action: plans.Create},
+		{Type: "user", Action: plans.Create},
+		{Type: "user", Action: plans.Update, Attrs: []plans.Attr{{Name: "password"}}},
+		{Type: "user", Action: plans.Update, Attrs: []plans.Attr{{Name: "locked"}}},
+		{Type: "invite", Action: plans.Create},
 	}}
 	want := "Applying: preparing 2 new accounts (keys, password hashes) and 1 password change, then writing"
 	if got := applyDoing(p); got != want {
 		t.Errorf("applyDoing = %q, want %q", got, want)
 	}
-	if got := applyDoing(&planner.Plan{Changes: []planner.Change{{Type: "user", Action: planner.Update}}}); got != "Applying" {
+	if got := applyDoing(&plans.Plan{Changes: []plans.Change{{Type: "user", Action: plans.Update}}}); got != "Applying" {
 		t.Errorf("applyDoing of an update = %q, want Applying", got)
 	}
 }

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/roster-project/roster/internal/panics"
-	"github.com/roster-project/roster/planner"
+	"github.com/roster-project/roster/plans"
 )
 
 const reportLine = "This is a bug in roster: please report it, with the command you ran and what roster version prints.\n"
@@ -29,7 +29,7 @@ func TestRun(t *testing.T) {
 		"kong's exit 0": {func() error { panic(kongExit(0)) }, 0, ""},
 		"a panic":       {func() error { panic("boom") }, 1, "\nError: internal error: boom\n\n" + reportLine},
 		"a runtime error": {func() error {
-			var p *planner.Plan
+			var p *plans.Plan
 			_ = p.Changes
 			return nil
 		}, 1, "\nError: internal error: runtime error: invalid memory address or nil pointer dereference\n\n" + reportLine},

@@ -6,7 +6,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
-	"github.com/roster-project/roster/internal/planfile"
+	"github.com/roster-project/roster/plans/planfile"
 )
 
 // showCmd prints a saved plan again; it needs neither the configuration nor

@@ -7,7 +7,7 @@ import (
 	"encoding/json"
 	"io"
 
-	"github.com/roster-project/roster/planner"
+	"github.com/roster-project/roster/plans"
 )
 
 // JSONFormatVersion is the version of the JSON plan. Its major number
@@ -19,11 +19,11 @@ const JSONFormatVersion = "1.0"
 // jsonPlan follows the shape of Terraform's `show -json`, so tools that
 // read resource_changes read it too.
 type jsonPlan struct {
-	FormatVersion   string         `json:"format_version"`
-	RosterVersion   string         `json:"roster_version"`
-	Server          planner.Server `json:"server"`
-	ResourceChanges []jsonChange   `json:"resource_changes"`
-	Summary         jsonSummary    `json:"summary"`
+	FormatVersion   string       `json:"format_version"`
+	RosterVersion   string       `json:"roster_version"`
+	Server          plans.Server `json:"server"`
+	ResourceChanges []jsonChange `json:"resource_changes"`
+	Summary         jsonSummary  `json:"summary"`
 }
 
 type jsonSummary struct {
@@ -76,13 +76,13 @@ type jsonAttribute struct {
 	Unknown   bool   `json:"unknown,omitempty"`
 }
 
-var jsonActions = map[planner.Action]string{planner.Create: "create", planner.Update: "update", planner.Delete: "delete"}
+var jsonActions = map[plans.Action]string{plans.Create: "create", plans.Update: "update", plans.Delete: "delete"}
 
 // JSON writes p as a JSON document in the shape of Terraform's `show
 // -json`; rosterVersion is the version of roster that prints it. Sensitive
 // values are never written: they are null, with true in the *_sensitive
 // masks, whatever the plan holds.
-func JSON(w io.Writer, p *planner.Plan, rosterVersion string) error {
+func JSON(w io.Writer, p *plans.Plan, rosterVersion string) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(jsonOf(p, rosterVersion))
@@ -90,7 +90,7 @@ func JSON(w io.Writer, p *planner.Plan, rosterVersion string) error {
 
 // Fingerprint is "sha256:" and the hex SHA-256 of the bytes JSON writes
 // for p: `roster show --json FILE | sha256sum` prints the same digest.
-func Fingerprint(p *planner.Plan, rosterVersion string) string {
+func Fingerprint(p *plans.Plan, rosterVersion string) string {
 	var b bytes.Buffer
 	if err := JSON(&b, p, rosterVersion); err != nil {
 		// Every value of a plan is a string, bool, number, list of
@@ -101,27 +101,27 @@ func Fingerprint(p *planner.Plan, rosterVersion string) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-func jsonOf(p *planner.Plan, rosterVersion string) jsonPlan {
+func jsonOf(p *plans.Plan, rosterVersion string) jsonPlan {
 	out := jsonPlan{FormatVersion: JSONFormatVersion, RosterVersion: rosterVersion, Server: p.Server, ResourceChanges: []jsonChange{}}
 	out.Summary.Add, out.Summary.Change, out.Summary.Destroy = p.Counts()
 	pr := p.Privileges()
 	out.Summary.Privileges = jsonPrivileges{pr.AdminsGranted, pr.AdminsRevoked, pr.ModeratorsGranted, pr.ModeratorsRevoked}
 	for _, c := range p.Changes {
-		jc := jsonChange{Address: c.Address, Mode: "managed", Type: c.Type, Name: c.Nickname, Reasons: c.Reasons, Notes: c.Notes}
+		jc := jsonChange{Address: c.Address, Mode: "managed", Type: string(c.Type), Name: c.Nickname, Reasons: c.Reasons, Notes: c.Notes}
 		if len(c.Reasons) > 0 {
 			jc.ActionReason = c.Reasons[0]
 		}
 		d := jsonDetail{Actions: []string{jsonActions[c.Action]}, BeforeSensitive: false, AfterSensitive: false,
 			AfterUnknown: map[string]bool{}, Attributes: []jsonAttribute{}, Unchanged: c.Unchanged}
 		beforeMask, afterMask := map[string]bool{}, map[string]bool{}
-		if c.Action != planner.Create {
+		if c.Action != plans.Create {
 			d.Before, d.BeforeSensitive = map[string]any{}, beforeMask
 		}
-		if c.Action != planner.Delete {
+		if c.Action != plans.Delete {
 			d.After, d.AfterSensitive = map[string]any{}, afterMask
 		}
 		for _, a := range c.Attrs {
-			if c.Action == planner.Delete && !a.Sensitive && a.Before == nil {
+			if c.Action == plans.Delete && !a.Sensitive && a.Before == nil {
 				// A destroy lists the values that go, as the text plan does.
 				continue
 			}

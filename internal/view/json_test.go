@@ -11,7 +11,7 @@ import (
 
 	"github.com/roster-project/roster/internal/server"
 	"github.com/roster-project/roster/internal/view"
-	"github.com/roster-project/roster/planner"
+	"github.com/roster-project/roster/plans"
 )
 
 // reviewPlan has every kind of change a reviewer sees: a create that
@@ -19,20 +19,20 @@ import (
 // deactivation, invites created and changed, and a canary secret in every
 // sensitive attribute (the model never carries one there; the views must
 // not print it even if it did).
-func reviewPlan() *planner.Plan {
+func reviewPlan() *plans.Plan {
 	p := groupsPlan()
-	p.Server = planner.Server{Flavor: server.Pleroma, Version: 20240904142434, URL: "https://social.example.org", Known: true}
+	p.Server = plans.Server{Flavor: server.Pleroma, Version: 20240904142434, URL: "https://social.example.org", Known: true}
 	p.Read = 12
-	p.Changes[0].Attrs = append(p.Changes[0].Attrs, planner.Attr{Name: "id", Computed: true})
-	p.Changes[1].Attrs = append(p.Changes[1].Attrs, planner.Attr{Name: "password", Sensitive: true, Before: secret, After: secret + "-new"})
-	p.Changes = append(p.Changes, planner.Change{Address: "user.carol", Type: "user", Nickname: "carol", Action: planner.Update, Unchanged: 7,
+	p.Changes[0].Attrs = append(p.Changes[0].Attrs, plans.Attr{Name: "id", Computed: true})
+	p.Changes[1].Attrs = append(p.Changes[1].Attrs, plans.Attr{Name: "password", Sensitive: true, Before: secret, After: secret + "-new"})
+	p.Changes = append(p.Changes, plans.Change{Address: "user.carol", Type: "user", Nickname: "carol", Action: plans.Update, Unchanged: 7,
 		Reasons: []string{"because carol is not a member of group.staff"},
 		Notes:   []string{"deactivated as the server's deactivate does"},
-		Attrs:   []planner.Attr{{Name: "active", Before: true, After: false}}})
+		Attrs:   []plans.Attr{{Name: "active", Before: true, After: false}}})
 	return p
 }
 
-func jsonOf(t *testing.T, p *planner.Plan) []byte {
+func jsonOf(t *testing.T, p *plans.Plan) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	if err := view.JSON(&b, p, "1.2.3"); err != nil {
@@ -159,7 +159,7 @@ func TestPlanJSONShape(t *testing.T) {
 }
 
 func TestPlanJSONEmpty(t *testing.T) {
-	out := string(jsonOf(t, &planner.Plan{}))
+	out := string(jsonOf(t, &plans.Plan{}))
 	for _, want := range []string{`"resource_changes": []`, `"add": 0`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("no %s in an empty plan's JSON:\n%s", want, out)
@@ -185,7 +185,7 @@ func TestFingerprintIsTheJSONsDigest(t *testing.T) {
 // destroyed) appear in none.
 func TestNoFormatPrintsASecret(t *testing.T) {
 	p := reviewPlan()
-	p.Changes[4].Attrs = append(p.Changes[4].Attrs, planner.Attr{Name: "token", Sensitive: true, Before: secret, After: secret})
+	p.Changes[4].Attrs = append(p.Changes[4].Attrs, plans.Attr{Name: "token", Sensitive: true, Before: secret, After: secret})
 	outputs := map[string]*bytes.Buffer{"text": {}, "json": {}, "markdown": {}, "markdown-truncated": {}}
 	view.Plan(outputs["text"], p, view.Style{})
 	if err := view.JSON(outputs["json"], p, "1.2.3"); err != nil {

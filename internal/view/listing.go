@@ -11,7 +11,7 @@ import (
 
 	"github.com/roster-project/roster/internal/listing"
 	"github.com/roster-project/roster/internal/server"
-	"github.com/roster-project/roster/planner"
+	"github.com/roster-project/roster/plans"
 )
 
 // ListingFormatVersion is the version of the JSON documents of roster users
@@ -149,9 +149,9 @@ type jsonList struct {
 
 // listHead is what the listings' documents start with.
 type listHead struct {
-	FormatVersion string         `json:"format_version"`
-	RosterVersion string         `json:"roster_version"`
-	Server        planner.Server `json:"server"`
+	FormatVersion string       `json:"format_version"`
+	RosterVersion string       `json:"roster_version"`
+	Server        plans.Server `json:"server"`
 }
 
 func newJSONList(w io.Writer, head listHead, key string) *jsonList {
@@ -202,7 +202,7 @@ func (l *jsonList) close() error {
 type UsersJSON struct{ l *jsonList }
 
 // NewUsersJSON starts the document of the server srv, by roster version.
-func NewUsersJSON(w io.Writer, srv planner.Server, version string) *UsersJSON {
+func NewUsersJSON(w io.Writer, srv plans.Server, version string) *UsersJSON {
 	return &UsersJSON{newJSONList(w, listHead{ListingFormatVersion, version, srv}, "users")}
 }
 
@@ -249,7 +249,7 @@ type InvitesJSON struct {
 // NewInvitesJSON starts the document of the server srv, by roster version.
 // With show, each invite has its token and registration URL (null when the
 // server's URL is not known); without, neither key is written.
-func NewInvitesJSON(w io.Writer, srv planner.Server, version string, show bool) *InvitesJSON {
+func NewInvitesJSON(w io.Writer, srv plans.Server, version string, show bool) *InvitesJSON {
 	return &InvitesJSON{l: newJSONList(w, listHead{ListingFormatVersion, version, srv}, "invites"), show: show, baseURL: srv.URL}
 }
 

@@ -9,7 +9,7 @@ import (
 
 	"github.com/roster-project/roster/internal/listing"
 	"github.com/roster-project/roster/internal/view"
-	"github.com/roster-project/roster/planner"
+	"github.com/roster-project/roster/plans"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -138,7 +138,7 @@ func TestInvitesTable(t *testing.T) {
 	}
 }
 
-var sampleServer = planner.Server{Flavor: "pleroma", Version: 20240904142434, URL: "https://social.example.org", Known: true}
+var sampleServer = plans.Server{Flavor: "pleroma", Version: 20240904142434, URL: "https://social.example.org", Known: true}
 
 func TestUsersJSON(t *testing.T) {
 	var b bytes.Buffer
@@ -176,7 +176,7 @@ func TestUsersJSON(t *testing.T) {
 }
 
 func TestInvitesJSON(t *testing.T) {
-	render := func(show bool, srv planner.Server) []byte {
+	render := func(show bool, srv plans.Server) []byte {
 		var b bytes.Buffer
 		doc := view.NewInvitesJSON(&b, srv, "0.1.0", show)
 		for _, i := range sampleInvites() {

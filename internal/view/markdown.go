@@ -7,7 +7,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/roster-project/roster/planner"
+	"github.com/roster-project/roster/plans"
 )
 
 // CommentLimit is GitHub's limit on the size of a pull-request comment:
@@ -26,7 +26,7 @@ const cautionItems = 20
 // (CommentLimit): a status line, the summary, a caution callout for
 // deletions, deactivations and privilege changes, a table of the changes,
 // the whole text plan folded in a diff block, and the plan's fingerprint.
-func Markdown(w io.Writer, p *planner.Plan, rosterVersion string) error {
+func Markdown(w io.Writer, p *plans.Plan, rosterVersion string) error {
 	return MarkdownWithin(w, p, rosterVersion, CommentLimit)
 }
 
@@ -35,7 +35,7 @@ func Markdown(w io.Writer, p *planner.Plan, rosterVersion string) error {
 // out, detail first: the folded text plan, then the last rows of the table,
 // which are replaced by a line that counts them. The status line, the
 // summary, the callout and the fingerprint are always written.
-func MarkdownWithin(w io.Writer, p *planner.Plan, rosterVersion string, limit int) error {
+func MarkdownWithin(w io.Writer, p *plans.Plan, rosterVersion string, limit int) error {
 	_, err := io.WriteString(w, markdown(p, rosterVersion, limit))
 	return err
 }
@@ -63,15 +63,15 @@ func (f flag) String() string {
 	return strings.Join(append(parts, f.roles...), ", ")
 }
 
-func flagOf(c *planner.Change) flag {
+func flagOf(c *plans.Change) flag {
 	var f flag
-	f.deleted = c.Action == planner.Delete
-	if a := c.Attr("active_accounts"); c.Type == planner.TypeRemoteInstance && a != nil {
+	f.deleted = c.Action == plans.Delete
+	if a := c.Attr("active_accounts"); c.Type == plans.TypeRemoteInstance && a != nil {
 		n, _ := a.Before.(int64) // a plan holds whole numbers as int64
 		f.deactivated, f.accounts = true, int(n)
 		return f
 	}
-	if c.Type != planner.TypeUser {
+	if c.Type != plans.TypeUser {
 		return f
 	}
 	f.accounts = 1
@@ -83,9 +83,9 @@ func flagOf(c *planner.Change) flag {
 		after, _ := a.After.(bool)
 		switch a.Name {
 		case "active":
-			f.deactivated = c.Action == planner.Update && before && a.After == false
+			f.deactivated = c.Action == plans.Update && before && a.After == false
 		case "admin", "moderator":
-			if c.Action == planner.Delete {
+			if c.Action == plans.Delete {
 				after = false
 			}
 			if !before && after {
@@ -99,7 +99,7 @@ func flagOf(c *planner.Change) flag {
 	return f
 }
 
-func markdown(p *planner.Plan, rosterVersion string, limit int) string {
+func markdown(p *plans.Plan, rosterVersion string, limit int) string {
 	var head strings.Builder
 	head.WriteString(MarkdownMarker + "\n")
 	flags := make([]flag, len(p.Changes))
@@ -183,11 +183,11 @@ func markdown(p *planner.Plan, rosterVersion string, limit int) string {
 
 // caution writes the callout: counts of everything that needs care, then
 // the first changes that do.
-func caution(b *strings.Builder, p *planner.Plan, flags []flag) {
+func caution(b *strings.Builder, p *plans.Plan, flags []flag) {
 	var deletedUsers, deletedInvites, deactivated int
 	for i, f := range flags {
 		switch {
-		case f.deleted && p.Changes[i].Type == "user":
+		case f.deleted && p.Changes[i].Type == plans.TypeUser:
 			deletedUsers++
 		case f.deleted:
 			deletedInvites++
@@ -230,7 +230,7 @@ func caution(b *strings.Builder, p *planner.Plan, flags []flag) {
 
 // tableRows are the table's rows: the changes that need care first, then
 // the others, each group in plan order.
-func tableRows(p *planner.Plan, flags []flag) []string {
+func tableRows(p *plans.Plan, flags []flag) []string {
 	var first, rest []string
 	for i := range p.Changes {
 		c := &p.Changes[i]
@@ -240,7 +240,7 @@ func tableRows(p *planner.Plan, flags []flag) []string {
 		}
 		var changed []string
 		for _, a := range c.Attrs {
-			if a.Computed || c.Action == planner.Delete && !a.Sensitive && a.Before == nil {
+			if a.Computed || c.Action == plans.Delete && !a.Sensitive && a.Before == nil {
 				continue
 			}
 			name := a.Name
@@ -265,7 +265,7 @@ func tableRows(p *planner.Plan, flags []flag) []string {
 // detailsOf is the whole text plan, folded, in a diff block whose symbols
 // are in column 0 (GitHub colours + and - lines; ~ becomes !, which it
 // marks as changed).
-func detailsOf(p *planner.Plan) string {
+func detailsOf(p *plans.Plan) string {
 	var text bytes.Buffer
 	Plan(&text, p, Style{})
 	diff := symbolLine.ReplaceAllStringFunc(text.String(), func(line string) string {

@@ -10,10 +10,10 @@ import (
 
 	"github.com/roster-project/roster/internal/server"
 	"github.com/roster-project/roster/internal/view"
-	"github.com/roster-project/roster/planner"
+	"github.com/roster-project/roster/plans"
 )
 
-func markdownOf(t *testing.T, p *planner.Plan, limit int) string {
+func markdownOf(t *testing.T, p *plans.Plan, limit int) string {
 	t.Helper()
 	var b bytes.Buffer
 	if err := view.MarkdownWithin(&b, p, "1.2.3", limit); err != nil {
@@ -27,7 +27,7 @@ func TestPlanMarkdownGolden(t *testing.T) {
 }
 
 func TestPlanMarkdownNoChanges(t *testing.T) {
-	p := &planner.Plan{Server: planner.Server{Flavor: server.Akkoma, Version: 20251001, URL: "https://a.example", Known: true}, Read: 3}
+	p := &plans.Plan{Server: plans.Server{Flavor: server.Akkoma, Version: 20251001, URL: "https://a.example", Known: true}, Read: 3}
 	golden(t, "nochanges.md", []byte(markdownOf(t, p, view.CommentLimit)))
 }
 
@@ -72,7 +72,7 @@ func TestPlanMarkdownParts(t *testing.T) {
 }
 
 func TestPlanMarkdownNoCalloutForHarmlessChanges(t *testing.T) {
-	p := &planner.Plan{Changes: []planner.Change{reviewPlan().Changes[3]}}
+	p := &plans.Plan{Changes: []plans.Change{reviewPlan().Changes[3]}}
 	md := markdownOf(t, p, view.CommentLimit)
 	if strings.Contains(md, "CAUTION") || strings.Contains(md, ":warning:") || strings.Contains(md, "Privileges") {
 		t.Errorf("a callout for an invite's creation:\n%s", md)
@@ -85,10 +85,10 @@ func TestPlanMarkdownNoCalloutForHarmlessChanges(t *testing.T) {
 // A bio with a fence in it must not close the diff block, and a name with
 // a pipe or a backtick must not break the table.
 func TestPlanMarkdownEscapes(t *testing.T) {
-	p := &planner.Plan{Changes: []planner.Change{
-		{Address: "invite.a|b`c", Type: "invite", Nickname: "a|b`c", Action: planner.Create, Attrs: []planner.Attr{{Name: "max_use", After: int64(1)}}},
-		{Address: "user.dora", Type: "user", Nickname: "dora", Action: planner.Update,
-			Attrs: []planner.Attr{{Name: "bio", Before: "one\n```\ntwo", After: "one\n````\ntwo"}}},
+	p := &plans.Plan{Changes: []plans.Change{
+		{Address: "invite.a|b`c", Type: "invite", Nickname: "a|b`c", Action: plans.Create, Attrs: []plans.Attr{{Name: "max_use", After: int64(1)}}},
+		{Address: "user.dora", Type: "user", Nickname: "dora", Action: plans.Update,
+			Attrs: []plans.Attr{{Name: "bio", Before: "one\n```\ntwo", After: "one\n````\ntwo"}}},
 	}}
 	md := markdownOf(t, p, view.CommentLimit)
 	if !strings.Contains(md, "| create | ``invite.a\\|b`c`` | max_use |\n") {
@@ -101,28 +101,28 @@ func TestPlanMarkdownEscapes(t *testing.T) {
 
 // manyChanges is a plan with n changed accounts of every kind, as a large
 // server's first plan might be.
-func manyChanges(n int) *planner.Plan {
-	p := &planner.Plan{Server: planner.Server{Flavor: server.Pleroma, Version: 20240904142434, URL: "https://social.example.org", Known: true}, Read: n}
+func manyChanges(n int) *plans.Plan {
+	p := &plans.Plan{Server: plans.Server{Flavor: server.Pleroma, Version: 20240904142434, URL: "https://social.example.org", Known: true}, Read: n}
 	for i := range n {
 		nick := fmt.Sprintf("member%05d", i)
-		c := planner.Change{Address: "user." + nick, Type: "user", Nickname: nick}
+		c := plans.Change{Address: "user." + nick, Type: "user", Nickname: nick}
 		switch i % 5 {
 		case 0:
-			c.Action = planner.Create
-			c.Attrs = []planner.Attr{{Name: "email", After: nick + "@example.org"}, {Name: "password", Sensitive: true, After: secret},
+			c.Action = plans.Create
+			c.Attrs = []plans.Attr{{Name: "email", After: nick + "@example.org"}, {Name: "password", Sensitive: true, After: secret},
 				{Name: "bio", After: "A longer biography\nover two lines for " + nick}}
 		case 1:
-			c.Action = planner.Update
-			c.Attrs = []planner.Attr{{Name: "active", Before: true, After: false}}
+			c.Action = plans.Update
+			c.Attrs = []plans.Attr{{Name: "active", Before: true, After: false}}
 		case 2:
-			c.Action = planner.Delete
-			c.Attrs = []planner.Attr{{Name: "admin", Before: true}, {Name: "email", Before: nick + "@example.org"}}
+			c.Action = plans.Delete
+			c.Attrs = []plans.Attr{{Name: "admin", Before: true}, {Name: "email", Before: nick + "@example.org"}}
 		case 3:
-			c.Action = planner.Update
-			c.Attrs = []planner.Attr{{Name: "moderator", Before: false, After: true}, {Name: "tags", Before: []string{"a"}, After: []string{"b"}}}
+			c.Action = plans.Update
+			c.Attrs = []plans.Attr{{Name: "moderator", Before: false, After: true}, {Name: "tags", Before: []string{"a"}, After: []string{"b"}}}
 		default:
-			c.Action = planner.Update
-			c.Attrs = []planner.Attr{{Name: "name", Before: "Old " + nick, After: "New " + nick}}
+			c.Action = plans.Update
+			c.Attrs = []plans.Attr{{Name: "name", Before: "Old " + nick, After: "New " + nick}}
 		}
 		p.Changes = append(p.Changes, c)
 	}

@@ -6,31 +6,30 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/roster-project/roster/plans"
 	"github.com/sergi/go-diff/diffmatchpatch"
-
-	"github.com/roster-project/roster/planner"
 )
 
 // Plan renders p in Terraform's human plan grammar: a legend of the symbols
 // used, one block per object in plan order, and the summary line.
-func Plan(w io.Writer, p *planner.Plan, s Style) {
+func Plan(w io.Writer, p *plans.Plan, s Style) {
 	if p.Empty() {
 		NoChanges(w, s)
 		return
 	}
-	syms := map[planner.Action]bool{}
+	syms := map[plans.Action]bool{}
 	for _, c := range p.Changes {
 		syms[c.Action] = true
 	}
 	fmt.Fprintln(w, "roster compared the configuration with the live database and built the")
 	fmt.Fprintln(w, "following plan. Actions are indicated with the following symbols:")
-	if syms[planner.Create] {
+	if syms[plans.Create] {
 		fmt.Fprintf(w, "  %s create\n", s.Green("+"))
 	}
-	if syms[planner.Update] {
+	if syms[plans.Update] {
 		fmt.Fprintf(w, "  %s update in-place\n", s.Yellow("~"))
 	}
-	if syms[planner.Delete] {
+	if syms[plans.Delete] {
 		fmt.Fprintf(w, "  %s destroy\n", s.Red("-"))
 	}
 	fmt.Fprintln(w)
@@ -53,7 +52,7 @@ func NoChanges(w io.Writer, s Style) {
 
 // Summary prints the closing line of a plan, and the call-out of the
 // privileges it grants and revokes.
-func Summary(w io.Writer, p *planner.Plan, s Style) {
+func Summary(w io.Writer, p *plans.Plan, s Style) {
 	add, change, destroy := p.Counts()
 	fmt.Fprintf(w, "%s %d to add, %d to change, %d to destroy.\n", s.Bold("Plan:"), add, change, destroy)
 	if pr := p.Privileges(); pr.Any() {
@@ -64,7 +63,7 @@ func Summary(w io.Writer, p *planner.Plan, s Style) {
 // PrivilegesLine says which roles a plan grants and revokes, e.g.
 // "Privileges: 1 admin granted, 2 moderators revoked.", naming only the
 // counts that are not zero.
-func PrivilegesLine(pr planner.Privileges) string {
+func PrivilegesLine(pr plans.Privileges) string {
 	var parts []string
 	for _, p := range []struct {
 		n          int
@@ -87,27 +86,27 @@ func PrivilegesLine(pr planner.Privileges) string {
 	return "Privileges: " + strings.Join(parts, ", ") + "."
 }
 
-func symbol(a planner.Action, s Style) string {
+func symbol(a plans.Action, s Style) string {
 	switch a {
-	case planner.Create:
+	case plans.Create:
 		return s.Green("+")
-	case planner.Delete:
+	case plans.Delete:
 		return s.Red("-")
 	}
 	return s.Yellow("~")
 }
 
-func verb(a planner.Action) string {
+func verb(a plans.Action) string {
 	switch a {
-	case planner.Create:
+	case plans.Create:
 		return "will be created"
-	case planner.Delete:
+	case plans.Delete:
 		return "will be destroyed"
 	}
 	return "will be updated in-place"
 }
 
-func change(w io.Writer, c *planner.Change, s Style) {
+func change(w io.Writer, c *plans.Change, s Style) {
 	fmt.Fprintf(w, "  %s\n", s.Bold(fmt.Sprintf("# %s %s", sanitize(c.Address), verb(c.Action))))
 	for _, r := range c.Reasons {
 		fmt.Fprintf(w, "  # (%s)\n", sanitize(r))
@@ -115,13 +114,13 @@ func change(w io.Writer, c *planner.Change, s Style) {
 	for _, n := range c.Notes {
 		fmt.Fprintf(w, "  # (%s)\n", sanitize(n))
 	}
-	if c.Type == planner.TypeLocalUsers { // a block without a label
+	if c.Type == plans.TypeLocalUsers { // a block without a label
 		fmt.Fprintf(w, "  %s %s {\n", symbol(c.Action, s), c.Type)
 	} else {
 		fmt.Fprintf(w, "  %s %s %s {\n", symbol(c.Action, s), c.Type, strconv.Quote(c.Nickname))
 	}
 	attrs := c.Attrs
-	if c.Action == planner.Delete {
+	if c.Action == plans.Delete {
 		// A destroy lists the values the object had, as Terraform does;
 		// attributes that had none are left out.
 		attrs = nil
@@ -150,13 +149,13 @@ func change(w io.Writer, c *planner.Change, s Style) {
 
 const attrIndent = "      "
 
-func attr(w io.Writer, action planner.Action, a planner.Attr, width int, s Style) {
+func attr(w io.Writer, action plans.Action, a plans.Attr, width int, s Style) {
 	name := a.Name + strings.Repeat(" ", width-len(a.Name))
 	sym := symbol(action, s)
 	// Within an update, a value that appears is added and one that becomes
 	// null is removed (Terraform's "+ a = new" and "- a = old -> null").
-	removed := action == planner.Delete
-	if action == planner.Update && !a.Sensitive && !a.Computed {
+	removed := action == plans.Delete
+	if action == plans.Update && !a.Sensitive && !a.Computed {
 		switch {
 		case a.Before == nil:
 			sym = s.Green("+")
@@ -186,7 +185,7 @@ func attr(w io.Writer, action planner.Action, a planner.Attr, width int, s Style
 		fmt.Fprintln(w, attrIndent+"  EOT"+null)
 	case removed:
 		fmt.Fprintf(w, "%s%s -> null\n", prefix, literal(a.Before))
-	case action == planner.Update && a.Before != nil:
+	case action == plans.Update && a.Before != nil:
 		fmt.Fprintf(w, "%s%s -> %s\n", prefix, literal(a.Before), literal(a.After))
 	default:
 		fmt.Fprintln(w, prefix+literal(a.After))

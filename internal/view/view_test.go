@@ -15,7 +15,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclparse"
 
 	"github.com/roster-project/roster/internal/view"
-	"github.com/roster-project/roster/planner"
+	"github.com/roster-project/roster/plans"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -39,9 +39,9 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
-func samplePlan() *planner.Plan {
-	return &planner.Plan{FormatVersion: planner.FormatVersion, Changes: []planner.Change{
-		{Address: "user.alice", Type: "user", Nickname: "alice", Action: planner.Create, Attrs: []planner.Attr{
+func samplePlan() *plans.Plan {
+	return &plans.Plan{FormatVersion: plans.FormatVersion, Changes: []plans.Change{
+		{Address: "user.alice", Type: "user", Nickname: "alice", Action: plans.Create, Attrs: []plans.Attr{
 			{Name: "admin", After: true},
 			{Name: "ap_id", After: "https://social.example.org/users/alice"},
 			{Name: "bio", After: "line one\nline two"},
@@ -49,9 +49,9 @@ func samplePlan() *planner.Plan {
 			{Name: "password", Sensitive: true},
 			{Name: "tags", After: []string{"staff"}},
 		}},
-		{Address: "user.bob", Type: "user", Nickname: "bob", Action: planner.Update, Unchanged: 1,
+		{Address: "user.bob", Type: "user", Nickname: "bob", Action: plans.Update, Unchanged: 1,
 			Notes: []string{"deactivated as the server's deactivate does"},
-			Attrs: []planner.Attr{
+			Attrs: []plans.Attr{
 				{Name: "active", Before: true, After: false},
 				{Name: "bio", Before: "line one\nline two\nline three", After: "line one\nline 2\nline three\n"},
 				{Name: "email", Before: nil, After: "bob@example.org"},
@@ -80,14 +80,14 @@ func TestPlanColour(t *testing.T) {
 
 func TestNoChanges(t *testing.T) {
 	var b bytes.Buffer
-	view.Plan(&b, &planner.Plan{}, view.Style{})
+	view.Plan(&b, &plans.Plan{}, view.Style{})
 	golden(t, "nochanges.txt", b.Bytes())
 }
 
 func TestSingularUnchanged(t *testing.T) {
 	var b bytes.Buffer
-	p := &planner.Plan{Changes: []planner.Change{{Address: "user.a", Type: "user", Nickname: "a", Action: planner.Update, Unchanged: 1,
-		Attrs: []planner.Attr{{Name: "admin", Before: false, After: true}}}}}
+	p := &plans.Plan{Changes: []plans.Change{{Address: "user.a", Type: "user", Nickname: "a", Action: plans.Update, Unchanged: 1,
+		Attrs: []plans.Attr{{Name: "admin", Before: false, After: true}}}}}
 	view.Plan(&b, p, view.Style{})
 	if !strings.Contains(b.String(), "# (1 unchanged attribute hidden)") {
 		t.Errorf("singular form missing:\n%s", b.String())
@@ -136,27 +136,27 @@ func TestDiagnosticsHidePasswordLines(t *testing.T) {
 // if it did.
 const secret = "tok-3f9a-hunter2"
 
-func groupsPlan() *planner.Plan {
-	return &planner.Plan{FormatVersion: planner.FormatVersion, Changes: []planner.Change{
-		{Address: "user.alice", Type: "user", Nickname: "alice", Action: planner.Create, Attrs: []planner.Attr{
+func groupsPlan() *plans.Plan {
+	return &plans.Plan{FormatVersion: plans.FormatVersion, Changes: []plans.Change{
+		{Address: "user.alice", Type: "user", Nickname: "alice", Action: plans.Create, Attrs: []plans.Attr{
 			{Name: "admin", After: true},
 			{Name: "email", After: "alice@example.org"},
 			{Name: "password", Sensitive: true, After: secret},
 			{Name: "tags", After: []string{"verified"}},
 		}},
-		{Address: "user.bob", Type: "user", Nickname: "bob", Action: planner.Update, Unchanged: 6,
+		{Address: "user.bob", Type: "user", Nickname: "bob", Action: plans.Update, Unchanged: 6,
 			Reasons: []string{"because bob is not a member of role.moderator"},
-			Attrs: []planner.Attr{
+			Attrs: []plans.Attr{
 				{Name: "moderator", Before: true, After: false},
 				{Name: "tags", Before: []string{"verified"}, After: []string{}},
 			}},
-		{Address: "user.mallory", Type: "user", Nickname: "mallory", Action: planner.Delete, Reactivate: true,
+		{Address: "user.mallory", Type: "user", Nickname: "mallory", Action: plans.Delete, Reactivate: true,
 			Reasons: []string{`because user.mallory is not in the configuration and prune.users = "delete"`},
 			Notes: []string{
 				"activated first: the server's rm refuses a deactivated account",
 				"the server finishes the deletion when it runs its jobs; a deletion cannot be undone",
 			},
-			Attrs: []planner.Attr{
+			Attrs: []plans.Attr{
 				{Name: "active", Before: false},
 				{Name: "admin", Before: true},
 				{Name: "bio", Before: "spam\nmore spam"},
@@ -165,22 +165,22 @@ func groupsPlan() *planner.Plan {
 				{Name: "password", Sensitive: true, Before: secret},
 				{Name: "tags", Before: []string{"x", "y"}},
 			}},
-		{Address: "invite.spring-2027", Type: "invite", Nickname: "spring-2027", Action: planner.Create, Attrs: []planner.Attr{
+		{Address: "invite.spring-2027", Type: "invite", Nickname: "spring-2027", Action: plans.Create, Attrs: []plans.Attr{
 			{Name: "expires_at", After: "2027-03-31"},
 			{Name: "invite_type", After: "reusable_date_limited"},
 			{Name: "max_use", After: int64(25)},
 			{Name: "revoked", After: false},
 			{Name: "token", Sensitive: true, After: secret},
 		}},
-		{Address: "invite.summer-2026", Type: "invite", Nickname: "summer-2026", Action: planner.Update, InviteID: 7, Unchanged: 3,
-			Attrs: []planner.Attr{
+		{Address: "invite.summer-2026", Type: "invite", Nickname: "summer-2026", Action: plans.Update, InviteID: 7, Unchanged: 3,
+			Attrs: []plans.Attr{
 				{Name: "expires_at", Before: "2026-08-31", After: nil},
 				{Name: "invite_type", Before: "reusable_date_limited", After: "reusable"},
 				{Name: "max_use", Before: int64(10), After: int64(20)},
 			}},
-		{Address: "invite.winter-2026", Type: "invite", Nickname: "winter-2026", Action: planner.Update, InviteID: 3, Unchanged: 5,
+		{Address: "invite.winter-2026", Type: "invite", Nickname: "winter-2026", Action: plans.Update, InviteID: 3, Unchanged: 5,
 			Reasons: []string{`because invite.winter-2026 is not in the configuration and prune.invites = "revoke"`},
-			Attrs: []planner.Attr{
+			Attrs: []plans.Attr{
 				{Name: "revoked", Before: false, After: true},
 			}},
 	}}
@@ -195,8 +195,8 @@ func TestPlanGroupsInvitesDestroy(t *testing.T) {
 func TestPlanNeverPrintsSecrets(t *testing.T) {
 	p := groupsPlan()
 	// A sensitive attribute in every position: created, updated, destroyed.
-	p.Changes[1].Attrs = append(p.Changes[1].Attrs, planner.Attr{Name: "password", Sensitive: true, Before: secret, After: secret + "-new"})
-	p.Changes[4].Attrs = append(p.Changes[4].Attrs, planner.Attr{Name: "token", Sensitive: true, Before: secret, After: secret})
+	p.Changes[1].Attrs = append(p.Changes[1].Attrs, plans.Attr{Name: "password", Sensitive: true, Before: secret, After: secret + "-new"})
+	p.Changes[4].Attrs = append(p.Changes[4].Attrs, plans.Attr{Name: "token", Sensitive: true, Before: secret, After: secret})
 	for _, color := range []bool{false, true} {
 		var b bytes.Buffer
 		view.Plan(&b, p, view.Style{Color: color})
@@ -231,7 +231,7 @@ func TestPlanLegendOnlyUsedSymbols(t *testing.T) {
 		t.Errorf("the legend lists destroy for a plan without one:\n%s", b.String())
 	}
 	b.Reset()
-	p := &planner.Plan{Changes: []planner.Change{groupsPlan().Changes[2]}}
+	p := &plans.Plan{Changes: []plans.Change{groupsPlan().Changes[2]}}
 	view.Plan(&b, p, view.Style{})
 	if !strings.Contains(b.String(), "symbols:\n  - destroy\n\n") {
 		t.Errorf("the legend of a destroy-only plan is not just destroy:\n%s", b.String())
@@ -243,15 +243,15 @@ func TestPlanLegendOnlyUsedSymbols(t *testing.T) {
 
 func TestPrivilegesLine(t *testing.T) {
 	for _, tc := range []struct {
-		pr   planner.Privileges
+		pr   plans.Privileges
 		want string
 	}{
-		{planner.Privileges{AdminsGranted: 1}, "Privileges: 1 admin granted."},
-		{planner.Privileges{ModeratorsRevoked: 1}, "Privileges: 1 moderator revoked."},
-		{planner.Privileges{AdminsGranted: 1, ModeratorsRevoked: 1}, "Privileges: 1 admin granted, 1 moderator revoked."},
-		{planner.Privileges{AdminsGranted: 2, AdminsRevoked: 1, ModeratorsGranted: 3, ModeratorsRevoked: 10},
+		{plans.Privileges{AdminsGranted: 1}, "Privileges: 1 admin granted."},
+		{plans.Privileges{ModeratorsRevoked: 1}, "Privileges: 1 moderator revoked."},
+		{plans.Privileges{AdminsGranted: 1, ModeratorsRevoked: 1}, "Privileges: 1 admin granted, 1 moderator revoked."},
+		{plans.Privileges{AdminsGranted: 2, AdminsRevoked: 1, ModeratorsGranted: 3, ModeratorsRevoked: 10},
 			"Privileges: 2 admins granted, 1 admin revoked, 3 moderators granted, 10 moderators revoked."},
-		{planner.Privileges{AdminsRevoked: 2, ModeratorsGranted: 1}, "Privileges: 2 admins revoked, 1 moderator granted."},
+		{plans.Privileges{AdminsRevoked: 2, ModeratorsGranted: 1}, "Privileges: 2 admins revoked, 1 moderator granted."},
 	} {
 		if got := view.PrivilegesLine(tc.pr); got != tc.want {
 			t.Errorf("PrivilegesLine(%+v) = %q, want %q", tc.pr, got, tc.want)
@@ -261,7 +261,7 @@ func TestPrivilegesLine(t *testing.T) {
 
 func TestNoPrivilegesLineWithoutRoleChanges(t *testing.T) {
 	var b bytes.Buffer
-	p := &planner.Plan{Changes: []planner.Change{groupsPlan().Changes[3]}}
+	p := &plans.Plan{Changes: []plans.Change{groupsPlan().Changes[3]}}
 	view.Plan(&b, p, view.Style{})
 	if strings.Contains(b.String(), "Privileges") {
 		t.Errorf("a privileges line for a plan without role changes:\n%s", b.String())
@@ -307,12 +307,12 @@ func TestDiagnosticsHideEverySecretLine(t *testing.T) {
 // a terminal or a CI log. Without colour the text plan holds no control
 // character but newlines; each is shown as its Go escape.
 func TestPlanShowsNoControlCharacters(t *testing.T) {
-	p := &planner.Plan{Changes: []planner.Change{
-		{Address: "user.bob", Type: "user", Nickname: "bob", Action: planner.Update, ID: "x",
-			Attrs:   []planner.Attr{{Name: "bio", Before: "line one\nline two", After: "line one\n\x1b[2K\x1b[1ANo changes.\u202e"}},
+	p := &plans.Plan{Changes: []plans.Change{
+		{Address: "user.bob", Type: "user", Nickname: "bob", Action: plans.Update, ID: "x",
+			Attrs:   []plans.Attr{{Name: "bio", Before: "line one\nline two", After: "line one\n\x1b[2K\x1b[1ANo changes.\u202e"}},
 			Reasons: []string{"because \x1b[31m"}, Notes: []string{"note \x07"}},
-		{Address: "invite.spring\x1b[8m", Type: "invite", Nickname: "spring\x1b[8m", Action: planner.Create,
-			Attrs: []planner.Attr{{Name: "invite_type", After: "one_time"}, {Name: "token", Sensitive: true}}},
+		{Address: "invite.spring\x1b[8m", Type: "invite", Nickname: "spring\x1b[8m", Action: plans.Create,
+			Attrs: []plans.Attr{{Name: "invite_type", After: "one_time"}, {Name: "token", Sensitive: true}}},
 	}}
 	var b bytes.Buffer
 	view.Plan(&b, p, view.Style{})

@@ -1,4 +1,4 @@
-package planner
+package plans
 
 import (
 	"fmt"
@@ -114,7 +114,7 @@ func changeDifferences(w, g *Change, name string) []string {
 			out = append(out, fmt.Sprintf("%s: %s %s in %s, %s now", at, field, want, name, got))
 		}
 	}
-	field("type", quote(w.Type), quote(g.Type))
+	field("type", quote(string(w.Type)), quote(string(g.Type)))
 	field("nickname", quote(w.Nickname), quote(g.Nickname))
 	if w.Action != g.Action {
 		out = append(out, fmt.Sprintf("%s: %s %s it, a new plan %s it", at, name, verb(w.Action), verb(g.Action)))

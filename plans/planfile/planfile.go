@@ -16,7 +16,7 @@ import (
 	"unicode"
 
 	"github.com/roster-project/roster/internal/confine"
-	"github.com/roster-project/roster/planner"
+	"github.com/roster-project/roster/plans"
 	"github.com/roster-project/roster/schema"
 )
 
@@ -50,8 +50,8 @@ type File struct {
 	// Options are the options the plan was made with, so that apply can
 	// say which to give it: apply plans again with its own options, and
 	// refuses targets other than these.
-	Options Options       `json:"options"`
-	Plan    *planner.Plan `json:"plan"`
+	Options Options     `json:"options"`
+	Plan    *plans.Plan `json:"plan"`
 }
 
 // Options are the plan options a saved plan was made with.
@@ -86,7 +86,7 @@ type SecretDigest struct {
 }
 
 // New makes the file of plan p, made from cfg against the database db.
-func New(p *planner.Plan, cfg *schema.Config, db Database, opts Options, rosterVersion string, now time.Time) (*File, error) {
+func New(p *plans.Plan, cfg *schema.Config, db Database, opts Options, rosterVersion string, now time.Time) (*File, error) {
 	salt := make([]byte, saltSize)
 	if _, err := rand.Read(salt); err != nil {
 		return nil, fmt.Errorf("planfile: making a salt: %w", err)
@@ -294,7 +294,7 @@ func (f *File) Stale(cfg *schema.Config, db Database) []string {
 // says nothing of a file whose key derivation Stale refuses. It
 // digests the secrets p relies on, not those the file lists, so that a
 // file cannot make roster derive keys without end.
-func (f *File) Secrets(p *planner.Plan, cfg *schema.Config) []string {
+func (f *File) Secrets(p *plans.Plan, cfg *schema.Config) []string {
 	salt, err := hex.DecodeString(f.Config.Salt)
 	if err != nil || len(salt) != saltSize || f.Config.KDF != KDF || f.Config.Iterations != Iterations {
 		return nil // Stale refuses the file already

@@ -17,9 +17,9 @@ import (
 
 	"github.com/roster-project/roster/internal/confine"
 	"github.com/roster-project/roster/internal/pgtest"
-	"github.com/roster-project/roster/internal/planfile"
 	"github.com/roster-project/roster/internal/server"
-	"github.com/roster-project/roster/planner"
+	"github.com/roster-project/roster/plans"
+	"github.com/roster-project/roster/plans/planfile"
 	"github.com/roster-project/roster/schema"
 )
 
@@ -87,20 +87,20 @@ func configDir(t *testing.T, files map[string]string) string {
 
 // samplePlan is a plan of every value type: strings, bools, whole numbers,
 // lists, nulls and sensitive attributes.
-func samplePlan() *planner.Plan {
-	return &planner.Plan{FormatVersion: planner.FormatVersion, Read: 6,
-		Server: planner.Server{Flavor: server.Pleroma, Version: 20240904142434, URL: "https://social.example.org", Known: true},
-		Changes: []planner.Change{
-			{Address: "user.root", Type: "user", Nickname: "root", Action: planner.Update, ID: "00000199-0000-0000-0000-000000000001",
-				Attrs: []planner.Attr{{Name: "admin", Before: false, After: true}, {Name: "password", Sensitive: true},
+func samplePlan() *plans.Plan {
+	return &plans.Plan{FormatVersion: plans.FormatVersion, Read: 6,
+		Server: plans.Server{Flavor: server.Pleroma, Version: 20240904142434, URL: "https://social.example.org", Known: true},
+		Changes: []plans.Change{
+			{Address: "user.root", Type: "user", Nickname: "root", Action: plans.Update, ID: "00000199-0000-0000-0000-000000000001",
+				Attrs: []plans.Attr{{Name: "admin", Before: false, After: true}, {Name: "password", Sensitive: true},
 					{Name: "tags", Before: []string{}, After: []string{"staff"}}},
-				Unchanged: 1, Notes: []string{"the password does not verify"}, Source: planner.Source{Filename: "users.hcl", Line: 11}},
-			{Address: "user.hatter", Type: "user", Nickname: "hatter", Action: planner.Create,
-				Attrs: []planner.Attr{{Name: "tags", Before: nil, After: []string{"verified"}}, {Name: "email", Before: nil, After: nil, Computed: true},
+				Unchanged: 1, Notes: []string{"the password does not verify"}, Source: plans.Source{Filename: "users.hcl", Line: 11}},
+			{Address: "user.hatter", Type: "user", Nickname: "hatter", Action: plans.Create,
+				Attrs: []plans.Attr{{Name: "tags", Before: nil, After: []string{"verified"}}, {Name: "email", Before: nil, After: nil, Computed: true},
 					{Name: "initial_password", Sensitive: true}},
-				Source: planner.Source{Filename: "users.hcl", Line: 17}},
-			{Address: "invite.spring", Type: "invite", Nickname: "spring", Action: planner.Create,
-				Attrs: []planner.Attr{{Name: "max_use", After: int64(5)}, {Name: "token", Sensitive: true}}},
+				Source: plans.Source{Filename: "users.hcl", Line: 17}},
+			{Address: "invite.spring", Type: "invite", Nickname: "spring", Action: plans.Create,
+				Attrs: []plans.Attr{{Name: "max_use", After: int64(5)}, {Name: "token", Sensitive: true}}},
 		}}
 }
 

@@ -11,7 +11,7 @@ import (
 	"sync"
 
 	"github.com/roster-project/roster/internal/panics"
-	"github.com/roster-project/roster/planner"
+	"github.com/roster-project/roster/plans"
 	"github.com/roster-project/roster/schema"
 )
 
@@ -70,24 +70,24 @@ type secretUse struct {
 // the password attribute of each user created, or whose password or
 // password_hash is rewritten, and the token of each invite created or
 // updated (an invite is matched to its row by token).
-func secretsOf(p *planner.Plan, cfg *schema.Config) []secretUse {
+func secretsOf(p *plans.Plan, cfg *schema.Config) []secretUse {
 	var out []secretUse
 	for i := range p.Changes {
 		c := &p.Changes[i]
 		switch {
-		case c.Type == "invite":
+		case c.Type == plans.TypeInvite:
 			for _, inv := range cfg.Invites {
-				if inv.Name == c.Nickname && (c.Action == planner.Create || c.Action == planner.Update) {
+				if inv.Name == c.Nickname && (c.Action == plans.Create || c.Action == plans.Update) {
 					out = append(out, secretUse{c.Address, "token", inv.Token.Reveal()})
 				}
 			}
-		case c.Type != planner.TypeUser:
-		case c.Action == planner.Create || c.Action == planner.Update:
+		case c.Type != plans.TypeUser:
+		case c.Action == plans.Create || c.Action == plans.Update:
 			u := cfg.User(c.Nickname)
 			if u == nil || u.PasswordMode == schema.PasswordUnmanaged {
 				continue
 			}
-			if c.Action == planner.Create || c.Attr("password") != nil || c.Attr("password_hash") != nil {
+			if c.Action == plans.Create || c.Attr("password") != nil || c.Attr("password_hash") != nil {
 				out = append(out, secretUse{c.Address, u.PasswordMode.Attribute(), u.Password.Reveal()})
 			}
 		}
@@ -96,7 +96,7 @@ func secretsOf(p *planner.Plan, cfg *schema.Config) []secretUse {
 }
 
 // digests digests the secrets the plan relies on, on every core.
-func digests(p *planner.Plan, cfg *schema.Config, salt []byte, iterations int) []SecretDigest {
+func digests(p *plans.Plan, cfg *schema.Config, salt []byte, iterations int) []SecretDigest {
 	uses := secretsOf(p, cfg)
 	out := make([]SecretDigest, len(uses))
 	failed := make([]error, len(uses)) // a panic, as an error

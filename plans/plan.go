@@ -1,4 +1,4 @@
-package planner
+package plans
 
 import (
 	"github.com/roster-project/roster/internal/server"
@@ -7,6 +7,17 @@ import (
 // FormatVersion is the version of the Plan's serialized form. It changes
 // when a consumer of the JSON must change to keep reading it.
 const FormatVersion = "0.2"
+
+// Type is what kind of object a change is about.
+type Type string
+
+// The types of change.
+const (
+	TypeUser           Type = "user"
+	TypeInvite         Type = "invite"
+	TypeRemoteInstance Type = "remote_instance"
+	TypeLocalUsers     Type = "local_users"
+)
 
 // Action is what a change does to an object.
 type Action string
@@ -42,7 +53,7 @@ type Server struct {
 type Change struct {
 	// Address is e.g. user.alice.
 	Address  string `json:"address"`
-	Type     string `json:"type"`
+	Type     Type   `json:"type"`
 	Nickname string `json:"nickname"`
 	Action   Action `json:"action"`
 	// ID is the row's id (uuid text) for updates and deletions.
@@ -132,7 +143,7 @@ func (p Privileges) Any() bool {
 func (p *Plan) Privileges() Privileges {
 	var out Privileges
 	for _, c := range p.Changes {
-		if c.Type != "user" {
+		if c.Type != TypeUser {
 			continue
 		}
 		for _, a := range c.Attrs {

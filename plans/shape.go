@@ -1,4 +1,4 @@
-package planner
+package plans
 
 import (
 	"fmt"
@@ -23,7 +23,7 @@ func (k valueKind) String() string {
 
 // attrKind is the kind of values an attribute of a change of type typ
 // holds; false for an attribute such a change never has.
-func attrKind(typ, name string) (valueKind, bool) {
+func attrKind(typ Type, name string) (valueKind, bool) {
 	switch typ {
 	case TypeUser:
 		switch name {
@@ -58,7 +58,7 @@ func attrKind(typ, name string) (valueKind, bool) {
 }
 
 // actionAllowed reports whether a change of type typ may have action a.
-func actionAllowed(typ string, a Action) bool {
+func actionAllowed(typ Type, a Action) bool {
 	switch typ {
 	case TypeUser:
 		return a == Create || a == Update || a == Delete
@@ -91,7 +91,7 @@ func (p *Plan) Validate() error {
 }
 
 func (c *Change) validate() error {
-	texts := append([]string{c.Address, c.Type, c.Nickname, c.ID, string(c.Action), c.Accounts}, c.Reasons...)
+	texts := append([]string{c.Address, string(c.Type), c.Nickname, c.ID, string(c.Action), c.Accounts}, c.Reasons...)
 	texts = append(texts, c.Notes...)
 	for _, a := range c.Attrs {
 		texts = append(texts, a.Name)
@@ -105,7 +105,7 @@ func (c *Change) validate() error {
 		return fmt.Errorf("no address")
 	}
 	if !actionAllowed(c.Type, c.Action) {
-		return fmt.Errorf("%s: a change of type %s cannot be %s", quote(c.Address), quote(c.Type), quote(string(c.Action)))
+		return fmt.Errorf("%s: a change of type %s cannot be %s", quote(c.Address), quote(string(c.Type)), quote(string(c.Action)))
 	}
 	for i := range c.Attrs {
 		a := &c.Attrs[i]
