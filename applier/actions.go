@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/internal/server"
 )
 
@@ -47,7 +48,7 @@ func (e *RefusedError) Error() string { return "applier: " + e.Summary + ": " + 
 
 // readAction runs read in a read-only, repeatable-read transaction, with
 // the server's flavor and schema version.
-func readAction(ctx context.Context, db Beginner, read func(tx pgx.Tx, info server.Info) error) error {
+func readAction(ctx context.Context, db live.Beginner, read func(tx pgx.Tx, info server.Info) error) error {
 	tx, err := db.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return fmt.Errorf("applier: cannot read the database: %w", err)
@@ -65,7 +66,7 @@ func readAction(ctx context.Context, db Beginner, read func(tx pgx.Tx, info serv
 // was planned against, and commits. On any error nothing is written, except
 // on a *CommitUnknownError, whose Check is check: how to find out whether
 // the action was committed.
-func runAction(ctx context.Context, db Beginner, planned server.Info, opts Options, check string, write func(tx pgx.Tx, now time.Time) error) error {
+func runAction(ctx context.Context, db live.Beginner, planned server.Info, opts Options, check string, write func(tx pgx.Tx, now time.Time) error) error {
 	if opts.LockTimeout == 0 {
 		opts.LockTimeout = 10 * time.Second
 	}
@@ -110,7 +111,7 @@ const accountColumns = `id::text, nickname::text, ap_id, local, is_active`
 // findAccount reads the account with that nickname, compared
 // case-insensitively as the server's citext column does; nil when there is
 // none.
-func findAccount(ctx context.Context, q server.Querier, nick string) (*Account, error) {
+func findAccount(ctx context.Context, q live.Querier, nick string) (*Account, error) {
 	var a Account
 	err := q.QueryRow(ctx, `SELECT `+accountColumns+` FROM users WHERE nickname = $1::citext`, nick).
 		Scan(&a.ID, &a.Nickname, &a.APID, &a.Local, &a.Active)
@@ -126,7 +127,7 @@ func findAccount(ctx context.Context, q server.Querier, nick string) (*Account, 
 // localAccount reads the local account with that nickname, as the server's
 // user commands look it up (User.get_cached_by_nickname, then a match on
 // %User{local: true}), or refuses.
-func localAccount(ctx context.Context, q server.Querier, nick, command string) (*Account, error) {
+func localAccount(ctx context.Context, q live.Querier, nick, command string) (*Account, error) {
 	a, err := findAccount(ctx, q, nick)
 	switch {
 	case err != nil:
@@ -173,7 +174,7 @@ func (p *SignOutPlan) Empty() bool { return p.Tokens == 0 && p.Authorizations ==
 // PlanSignOut reads what the server's sign_out would delete for the local
 // account nick: its OAuth tokens and authorizations (User.global_sign_out,
 // PL user.ex:2675-2678, AK user.ex:2517-2520).
-func PlanSignOut(ctx context.Context, db Beginner, nick string) (*SignOutPlan, error) {
+func PlanSignOut(ctx context.Context, db live.Beginner, nick string) (*SignOutPlan, error) {
 	var p *SignOutPlan
 	err := readAction(ctx, db, func(tx pgx.Tx, info server.Info) error {
 		a, err := localAccount(ctx, tx, nick, "sign_out")
@@ -201,7 +202,7 @@ type SignOutResult struct {
 // oauth_tokens, as the server's sign_out does, and nothing else (the
 // database cascades to the MFA tokens of those authorizations and the push
 // subscriptions of those tokens, as it does for the server).
-func SignOut(ctx context.Context, db Beginner, p *SignOutPlan, opts Options) (SignOutResult, error) {
+func SignOut(ctx context.Context, db live.Beginner, p *SignOutPlan, opts Options) (SignOutResult, error) {
 	var res SignOutResult
 	check := fmt.Sprintf("Run roster sign-out %s again: if it finds no OAuth tokens or authorizations, the sign-out was committed; if it finds some, approving it signs %s out.", p.Account.Nickname, p.Account.Nickname)
 	err := runAction(ctx, db, p.Server, opts, check, func(tx pgx.Tx, _ time.Time) error {
@@ -236,7 +237,7 @@ type ResetPlan struct {
 
 // PlanResetPassword reads the local account nick, for which the server's
 // reset_password would create a token.
-func PlanResetPassword(ctx context.Context, db Beginner, nick string) (*ResetPlan, error) {
+func PlanResetPassword(ctx context.Context, db live.Beginner, nick string) (*ResetPlan, error) {
 	var p *ResetPlan
 	err := readAction(ctx, db, func(tx pgx.Tx, info server.Info) error {
 		a, err := localAccount(ctx, tx, nick, "reset_password")
@@ -266,7 +267,7 @@ type ResetResult struct {
 // padding (44 characters), used = false, and the timestamps in whole UTC
 // seconds. The password, password_reset_pending and the sessions stay as
 // they are until the link is used.
-func ResetPassword(ctx context.Context, db Beginner, p *ResetPlan, opts Options) (ResetResult, error) {
+func ResetPassword(ctx context.Context, db live.Beginner, p *ResetPlan, opts Options) (ResetResult, error) {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
 		return ResetResult{}, err
@@ -304,7 +305,7 @@ type ActivitiesPlan struct {
 
 // PlanDeleteActivities counts the activities of the local account nick.
 // roster does not delete them: see docs/delete-activities.md.
-func PlanDeleteActivities(ctx context.Context, db Beginner, nick string) (*ActivitiesPlan, error) {
+func PlanDeleteActivities(ctx context.Context, db live.Beginner, nick string) (*ActivitiesPlan, error) {
 	var p *ActivitiesPlan
 	err := readAction(ctx, db, func(tx pgx.Tx, info server.Info) error {
 		a, err := localAccount(ctx, tx, nick, "delete_activities")

@@ -6,11 +6,12 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/internal/server"
-	"github.com/roster-project/roster/planner"
 	"github.com/roster-project/roster/plans"
 	"github.com/roster-project/roster/schema"
 )
@@ -32,9 +33,10 @@ type Options struct {
 	// FixFollowState) write to a schema newer than roster knows; Apply
 	// takes it from the configuration's server block instead.
 	AllowUnknownVersion bool
-	// Plan are the options the plan to apply was made with (targets,
-	// --allow-mass-prune): Apply plans again with them under its lock.
-	Plan planner.Options
+	// Replan makes the plan of cfg again, in the transaction q, under the
+	// lock: the planner, with the options the plan to apply was made with
+	// (targets, --allow-mass-prune). Apply needs it.
+	Replan func(ctx context.Context, q live.Querier, cfg *schema.Config) (*plans.Plan, hcl.Diagnostics)
 	// Approved names the plan Apply is given in the lines of a
 	// *StaleError; default "the plan shown".
 	Approved string
@@ -53,22 +55,17 @@ type Result struct {
 	InviteURLs []string
 }
 
-// Beginner starts transactions; *pgx.Conn satisfies it.
-type Beginner interface {
-	BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error)
-}
-
 // Apply makes the database match cfg in one transaction, writing exactly
 // what the approved plan want says or nothing at all. want is evidence, not
 // instructions: under roster's lock, with the rows want changes locked,
 // Apply plans again from cfg and the live rows and proceeds only when the
 // new plan equals want in everything it would write
-// (planner.Differences); then it writes the new plan. Otherwise it returns
+// (plans.Differences); then it writes the new plan. Otherwise it returns
 // a *StaleError listing the differences, or a *PlanError when the new plan
 // fails, and writes nothing. On any error nothing is written, but for a
 // *CommitUnknownError: the connection failed while COMMIT was in flight,
 // and the changes may or may not have been written.
-func Apply(ctx context.Context, db Beginner, want *plans.Plan, cfg *schema.Config, opts Options) (Result, error) {
+func Apply(ctx context.Context, db live.Beginner, want *plans.Plan, cfg *schema.Config, opts Options) (Result, error) {
 	if opts.LockTimeout == 0 {
 		opts.LockTimeout = 10 * time.Second
 	}
@@ -106,7 +103,7 @@ func Apply(ctx context.Context, db Beginner, want *plans.Plan, cfg *schema.Confi
 	if err := Lock(ctx, tx, opts.LockTimeout); err != nil {
 		return Result{}, err
 	}
-	live, invites, err := lockRows(ctx, tx, want)
+	locked, invites, err := lockRows(ctx, tx, want)
 	if isLockTimeout(err) {
 		tx.Rollback(context.WithoutCancel(ctx))
 		committed = true
@@ -124,7 +121,7 @@ func Apply(ctx context.Context, db Beginner, want *plans.Plan, cfg *schema.Confi
 	}
 	// The new plan changes the rows want does, but for an account whose
 	// only change ends sessions (not compared): lock it too.
-	if err := lockMore(ctx, tx, p, live); err != nil {
+	if err := lockMore(ctx, tx, p, locked); err != nil {
 		return Result{}, err
 	}
 	info, err := server.Detect(ctx, tx)
@@ -132,7 +129,7 @@ func Apply(ctx context.Context, db Beginner, want *plans.Plan, cfg *schema.Confi
 		return Result{}, err
 	}
 	urls, err := write(ctx, &writer{tx: tx, info: info, now: opts.Now().UTC().Truncate(time.Second), baseURL: p.Server.URL},
-		p, cfg, bind(creates, p), secrets, live, invites)
+		p, cfg, bind(creates, p), secrets, locked, invites)
 	if err != nil {
 		return Result{}, err
 	}
@@ -144,19 +141,19 @@ func Apply(ctx context.Context, db Beginner, want *plans.Plan, cfg *schema.Confi
 	return Result{Added: add, Changed: change, Destroyed: destroy, Plan: p, InviteURLs: urls}, nil
 }
 
-// lockMore locks the accounts p changes that live, the rows locked
-// before p was made, lacks, and adds them to it.
-func lockMore(ctx context.Context, tx pgx.Tx, p *plans.Plan, live map[string]*planner.LiveUser) error {
+// lockMore locks the accounts p changes that locked, the rows locked
+// before p was made, lacks, and adds them to locked.
+func lockMore(ctx context.Context, tx pgx.Tx, p *plans.Plan, locked map[string]*live.User) error {
 	var ids []string
 	for _, c := range p.Changes {
-		if c.Type == plans.TypeUser && c.ID != "" && live[c.ID] == nil {
+		if c.Type == plans.TypeUser && c.ID != "" && locked[c.ID] == nil {
 			ids = append(ids, c.ID)
 		}
 	}
 	if len(ids) == 0 {
 		return nil
 	}
-	more, err := planner.LockUsers(ctx, tx, ids)
+	more, err := live.LockUsers(ctx, tx, ids)
 	if err != nil {
 		return err
 	}
@@ -164,7 +161,7 @@ func lockMore(ctx context.Context, tx pgx.Tx, p *plans.Plan, live map[string]*pl
 		if more[id] == nil {
 			return &StaleError{Moved: []string{"account " + id + ": deleted while the plan was made again"}}
 		}
-		live[id] = more[id]
+		locked[id] = more[id]
 	}
 	return nil
 }
@@ -172,7 +169,10 @@ func lockMore(ctx context.Context, tx pgx.Tx, p *plans.Plan, live map[string]*pl
 // planAgain makes the plan of cfg in tx, under the lock, and returns it
 // when it writes what want says.
 func planAgain(ctx context.Context, tx pgx.Tx, want *plans.Plan, cfg *schema.Config, opts Options) (*plans.Plan, error) {
-	p, diags := planner.MakeIn(ctx, tx, cfg, opts.Plan)
+	if opts.Replan == nil {
+		return nil, errors.New("applier: Options.Replan is not set: Apply cannot plan again")
+	}
+	p, diags := opts.Replan(ctx, tx, cfg)
 	if diags.HasErrors() {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -203,7 +203,7 @@ func bind(creates []*newUser, p *plans.Plan) []*newUser {
 // and local_users on the accounts as those left them. It returns the
 // registration URLs of the invites it creates.
 func write(ctx context.Context, w *writer, p *plans.Plan, cfg *schema.Config, creates []*newUser, secrets map[string]string,
-	live map[string]*planner.LiveUser, invites map[int64]*planner.LiveInvite) ([]string, error) {
+	locked map[string]*live.User, invites map[int64]*live.Invite) ([]string, error) {
 	if err := w.insertUsers(ctx, creates); err != nil {
 		return nil, err
 	}
@@ -222,7 +222,7 @@ func write(ctx context.Context, w *writer, p *plans.Plan, cfg *schema.Config, cr
 				return nil, err
 			}
 		case c.Type == plans.TypeUser && c.Action == plans.Update:
-			if err := w.updateUser(ctx, c, cfg.User(c.Nickname), live[c.ID], secrets[c.Address]); err != nil {
+			if err := w.updateUser(ctx, c, cfg.User(c.Nickname), locked[c.ID], secrets[c.Address]); err != nil {
 				return nil, err
 			}
 		}
@@ -243,7 +243,7 @@ func write(ctx context.Context, w *writer, p *plans.Plan, cfg *schema.Config, cr
 				return nil, err
 			}
 		}
-		if err := del.deleteUser(ctx, c, live[c.ID]); err != nil {
+		if err := del.deleteUser(ctx, c, locked[c.ID]); err != nil {
 			return nil, err
 		}
 	}
@@ -339,7 +339,7 @@ func readHolders(ctx context.Context, conn *pgx.Conn, sql string, args ...any) [
 // invites that want changes: a new plan that writes what want says changes
 // the same rows, so that what it read of them cannot move before the
 // writes. It returns them by id.
-func lockRows(ctx context.Context, tx pgx.Tx, want *plans.Plan) (map[string]*planner.LiveUser, map[int64]*planner.LiveInvite, error) {
+func lockRows(ctx context.Context, tx pgx.Tx, want *plans.Plan) (map[string]*live.User, map[int64]*live.Invite, error) {
 	var ids []string
 	var inviteIDs []int64
 	for _, c := range want.Changes {
@@ -350,15 +350,15 @@ func lockRows(ctx context.Context, tx pgx.Tx, want *plans.Plan) (map[string]*pla
 			ids = append(ids, c.ID)
 		}
 	}
-	live, err := planner.LockUsers(ctx, tx, ids)
+	locked, err := live.LockUsers(ctx, tx, ids)
 	if err != nil {
 		return nil, nil, err
 	}
-	invites, err := planner.LockInvites(ctx, tx, inviteIDs)
+	invites, err := live.LockInvites(ctx, tx, inviteIDs)
 	if err != nil {
 		return nil, nil, err
 	}
-	return live, invites, nil
+	return locked, invites, nil
 }
 
 // configInvite returns the configuration's invite of that name, or nil.

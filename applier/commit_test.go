@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/roster-project/roster/applier"
+	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/internal/pgtest"
 	"github.com/roster-project/roster/schema"
 )
@@ -78,7 +79,7 @@ func TestApplyCommitAnswerLost(t *testing.T) {
 			proxy := pgtest.NewCommitProxy(t, url, true)
 			through := pgtest.Connect(t, proxy.URL)
 
-			_, err := applier.Apply(context.Background(), through, p, cfg, applier.Options{})
+			_, err := applier.Apply(context.Background(), through, p, cfg, replan(applier.Options{}))
 			unknown := commitUnknown(t, err)
 			if answer := <-proxy.Answered; answer != "COMMIT" {
 				t.Fatalf("the server answered the COMMIT with %q", answer)
@@ -117,7 +118,7 @@ func TestApplyInterruptedDuringCommit(t *testing.T) {
 			defer cancel()
 			done := make(chan error, 1)
 			go func() {
-				_, err := applier.Apply(ctx, through, p, cfg, applier.Options{})
+				_, err := applier.Apply(ctx, through, p, cfg, replan(applier.Options{}))
 				done <- err
 			}()
 			var err error
@@ -157,7 +158,7 @@ func TestApplyCommitRefused(t *testing.T) {
 			p := makePlan(t, conn, cfg)
 			before := snapshot(t, conn)
 
-			_, err := applier.Apply(context.Background(), conn, p, cfg, applier.Options{})
+			_, err := applier.Apply(context.Background(), conn, p, cfg, replan(applier.Options{}))
 			var unknown *applier.CommitUnknownError
 			var pgErr *pgconn.PgError
 			switch {
@@ -204,25 +205,25 @@ func TestActionCommitAnswerLost(t *testing.T) {
 			}
 			actions := []struct {
 				name, hint string
-				run        func(applier.Beginner) error
+				run        func(live.Beginner) error
 				done       string // true once the action was written
 				args       []any
 			}{
 				{"sign-out", "roster sign-out alice again",
-					func(db applier.Beginner) error {
+					func(db live.Beginner) error {
 						_, err := applier.SignOut(ctx, db, signOut, applier.Options{})
 						return err
 					},
 					`SELECT NOT EXISTS (SELECT FROM oauth_tokens WHERE user_id = $1) AND NOT EXISTS (SELECT FROM oauth_authorizations WHERE user_id = $1)`,
 					[]any{alice}},
 				{"reset-password", "roster reset-password alice again",
-					func(db applier.Beginner) error {
+					func(db live.Beginner) error {
 						_, err := applier.ResetPassword(ctx, db, reset, applier.Options{})
 						return err
 					},
 					`SELECT count(*) = 1 FROM password_reset_tokens WHERE user_id = $1`, []any{alice}},
 				{"fix-follow-state", "roster fix-follow-state alice carol@remote.example again",
-					func(db applier.Beginner) error {
+					func(db live.Beginner) error {
 						_, err := applier.FixFollowState(ctx, db, fix, applier.Options{})
 						return err
 					},

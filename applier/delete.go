@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/roster-project/roster/internal/flake"
+	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/internal/server"
-	"github.com/roster-project/roster/planner"
 	"github.com/roster-project/roster/plans"
 )
 
@@ -36,7 +36,7 @@ func newDeleter(w *writer, federating bool) (*deleter, error) {
 // activated as the server's activate does (the server's rm refuses one);
 // that runs at once, after what is queued so far, so that each account sees
 // the rows the deletions before it left, as with one command after another.
-func (d *deleter) deleteUser(ctx context.Context, c *plans.Change, lu *planner.LiveUser) error {
+func (d *deleter) deleteUser(ctx context.Context, c *plans.Change, lu *live.User) error {
 	w := d.w
 	uid, err := flake.ParseUUID(c.ID)
 	if err != nil {

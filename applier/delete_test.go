@@ -300,7 +300,7 @@ user "alice" {}
 				t.Fatalf("counts = %d/%d/%d, want 0/0/1", add, change, destroy)
 			}
 			start := time.Now().UTC().Truncate(time.Second)
-			res, err := applier.Apply(context.Background(), conn, p, cfg, applier.Options{})
+			res, err := applier.Apply(context.Background(), conn, p, cfg, replan(applier.Options{}))
 			end := time.Now().UTC()
 			if err != nil {
 				t.Fatal(err)
@@ -370,7 +370,7 @@ user "bob" {
 				t.Fatalf("plan = %+v, want bob's deletion on schema %d", p, version)
 			}
 			start := time.Now().UTC().Truncate(time.Second)
-			res, err := applier.Apply(context.Background(), conn, p, cfg, applier.Options{})
+			res, err := applier.Apply(context.Background(), conn, p, cfg, replan(applier.Options{}))
 			end := time.Now().UTC()
 			if err != nil {
 				t.Fatal(err)
@@ -421,7 +421,7 @@ prune {
 				t.Fatalf("plan = %+v, want bob's deletion with reactivation", p.Changes)
 			}
 			start := time.Now().UTC().Truncate(time.Second)
-			if _, err := applier.Apply(context.Background(), conn, p, cfg, applier.Options{}); err != nil {
+			if _, err := applier.Apply(context.Background(), conn, p, cfg, replan(applier.Options{})); err != nil {
 				t.Fatal(err)
 			}
 			end := time.Now().UTC()
@@ -480,7 +480,7 @@ invite "spring" {
 			}
 			pgtest.Exec(t, url, `ALTER TABLE oban_jobs ADD CONSTRAINT no_jobs CHECK (queue <> 'slow' AND queue <> 'background')`)
 			before := snapshot(t, conn)
-			_, err := applier.Apply(context.Background(), conn, p, cfg, applier.Options{})
+			_, err := applier.Apply(context.Background(), conn, p, cfg, replan(applier.Options{}))
 			var stmt *applier.StatementError
 			if !errors.As(err, &stmt) || stmt.Address != "user.bob" || stmt.Statement != "INSERT INTO oban_jobs (delete job)" {
 				t.Fatalf("err = %v, want a StatementError at user.bob's delete job", err)
@@ -503,7 +503,7 @@ func TestDeleteStale(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := snapshot(t, conn)
-	_, err := applier.Apply(context.Background(), conn, p, cfg, applier.Options{})
+	_, err := applier.Apply(context.Background(), conn, p, cfg, replan(applier.Options{}))
 	var stale *applier.StaleError
 	if !errors.As(err, &stale) {
 		t.Fatalf("err = %v, want a StaleError", err)

@@ -1,4 +1,4 @@
-// Package applier carries out a planner.Plan in one transaction.
+// Package applier carries out a plans.Plan in one transaction.
 //
 // It takes a transaction-scoped advisory lock (bounded by a timeout, naming
 // the holder on failure), re-reads under the lock every row the plan touches

@@ -7,7 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/roster-project/roster/planner"
+	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/plans"
 	"github.com/roster-project/roster/schema"
 )
@@ -15,7 +15,7 @@ import (
 // signOut queues the server's sign_out limited to what was issued before
 // the instant: the account's OAuth tokens and authorizations older than it.
 func (w *writer) signOut(c *plans.Change, after time.Time) {
-	at := after.UTC().Format(planner.TimestampLayout)
+	at := after.UTC().Format(live.TimestampLayout)
 	for _, table := range []string{"oauth_tokens", "oauth_authorizations"} {
 		w.queue(label{address: c.Address, statement: "DELETE FROM " + table},
 			`DELETE FROM `+table+` WHERE user_id = $1 AND inserted_at < $2::text::timestamp`, c.ID, at)
@@ -49,7 +49,7 @@ func (w *writer) remoteInstance(ctx context.Context, c *plans.Change, cfg *schem
 		return fmt.Errorf("applier: %s is in the plan but not in the configuration", c.Address)
 	}
 	rows, err := w.tx.Query(ctx, `SELECT id::text FROM users u WHERE NOT u.local AND u.nickname IS NOT NULL
-	  AND `+fmt.Sprintf(planner.DomainOf, "u")+` = $1 AND u.is_active <> $2 ORDER BY u.id FOR UPDATE`, c.Nickname, *want)
+	  AND `+fmt.Sprintf(live.DomainOf, "u")+` = $1 AND u.is_active <> $2 ORDER BY u.id FOR UPDATE`, c.Nickname, *want)
 	if err != nil {
 		return &StatementError{Address: c.Address, Statement: "SELECT FROM users", Err: redact(err)}
 	}
@@ -60,7 +60,7 @@ func (w *writer) remoteInstance(ctx context.Context, c *plans.Change, cfg *schem
 	if n := int64(len(ids)); n != planned(c) {
 		return &StaleError{Moved: []string{fmt.Sprintf("%s: %s to change now, the plan counted %d", c.Address, accounts(n), planned(c))}}
 	}
-	if planner.AccountsDigest(ids) != c.Accounts {
+	if live.AccountsDigest(ids) != c.Accounts {
 		return &StaleError{Moved: []string{fmt.Sprintf("%s: the accounts to change are not the ones the plan counted", c.Address)}}
 	}
 	for _, id := range ids {
@@ -104,7 +104,7 @@ func (w *writer) localUsers(ctx context.Context, c *plans.Change, cfg *schema.Co
 	if n := int64(len(ids)); n != planned(c) {
 		return &StaleError{Moved: []string{fmt.Sprintf("%s: %s to change now, the plan counted %d", c.Address, accounts(n), planned(c))}}
 	}
-	var set planner.AccountSet
+	var set live.AccountSet
 	for _, id := range ids {
 		set.Add(id)
 	}

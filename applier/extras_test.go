@@ -188,7 +188,7 @@ func TestRemoteInstanceDeactivated(t *testing.T) {
 			insert(t, conn, seed{nick: "spam3@spam.example", remote: true})
 			p = makePlan(t, conn, cfg)
 			insert(t, conn, seed{nick: "spam4@spam.example", remote: true})
-			_, err := applier.Apply(ctx, conn, p, cfg, applier.Options{})
+			_, err := applier.Apply(ctx, conn, p, cfg, replan(applier.Options{}))
 			var stale *applier.StaleError
 			if !errors.As(err, &stale) || !strings.Contains(strings.Join(stale.Moved, "\n"), "remote_instance.spam.example: active_accounts: 1 → 0 in the plan shown, 2 → 0 now") {
 				t.Fatalf("apply after a new account = %v, want stale", err)
@@ -201,7 +201,7 @@ func TestRemoteInstanceDeactivated(t *testing.T) {
 			if _, err := conn.Exec(ctx, `UPDATE users SET is_active = NOT is_active WHERE nickname IN ('spam5@spam.example', 'old@spam.example')`); err != nil {
 				t.Fatal(err)
 			}
-			_, err = applier.Apply(ctx, conn, p, cfg, applier.Options{})
+			_, err = applier.Apply(ctx, conn, p, cfg, replan(applier.Options{}))
 			if !errors.As(err, &stale) || !strings.Contains(strings.Join(stale.Moved, "\n"), "remote_instance.spam.example: the accounts to change are not the ones the plan shown counted") {
 				t.Fatalf("apply after a swap = %v, want stale", err)
 			}
@@ -322,7 +322,7 @@ user "demoted" {
 	if len(p.Changes) != 1 || p.Changes[0].Attr("unconfirmed_accounts").Before != int64(1) {
 		t.Fatalf("targeted plan = %+v, want local_users with 1 account (amy)", p.Changes)
 	}
-	if _, err := applier.Apply(ctx, conn, p, cfg, applier.Options{Plan: planner.Options{Targets: []string{"Local_Users"}}}); err != nil {
+	if _, err := applier.Apply(ctx, conn, p, cfg, replan(applier.Options{}, planner.Options{Targets: []string{"Local_Users"}})); err != nil {
 		t.Fatalf("targeted apply: %v", err)
 	}
 	p = applyConverged(t, conn, cfg)
@@ -345,7 +345,7 @@ func TestMFAMovedIsStale(t *testing.T) {
 	if _, err := conn.Exec(ctx, `UPDATE users SET multi_factor_authentication_settings = '{"enabled": true, "backup_codes": [], "totp": {"secret": "S", "delivery_type": "app", "confirmed": true}}'`); err != nil {
 		t.Fatal(err)
 	}
-	_, err := applier.Apply(ctx, conn, p, cfg, applier.Options{})
+	_, err := applier.Apply(ctx, conn, p, cfg, replan(applier.Options{}))
 	var stale *applier.StaleError
 	if !errors.As(err, &stale) || strings.Join(stale.Moved, "\n") != "user.alice: mfa: not changed in the plan shown, true → false now" {
 		t.Fatalf("apply = %v, want stale on mfa", err)
@@ -370,7 +370,7 @@ func TestLocalUsersOtherAccountsAreStale(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := snapshot(t, conn)
-	_, err := applier.Apply(ctx, conn, p, cfg, applier.Options{})
+	_, err := applier.Apply(ctx, conn, p, cfg, replan(applier.Options{}))
 	var stale *applier.StaleError
 	if !errors.As(err, &stale) || strings.Join(stale.Moved, "\n") != "local_users: the accounts to change are not the ones the plan shown counted" {
 		t.Fatalf("apply after a swap = %v, want stale", err)

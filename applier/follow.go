@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/internal/server"
 )
 
@@ -61,7 +62,7 @@ func followsWhere(f server.Flavor) string {
 // *RefusedError, when an account does not exist, when localNick is not a
 // local account or remoteNick not a remote one, and when the state is not
 // the broken one the command repairs.
-func PlanFixFollowState(ctx context.Context, db Beginner, localNick, remoteNick string) (*FollowFixPlan, error) {
+func PlanFixFollowState(ctx context.Context, db live.Beginner, localNick, remoteNick string) (*FollowFixPlan, error) {
 	var p *FollowFixPlan
 	err := readAction(ctx, db, func(tx pgx.Tx, info server.Info) error {
 		var err error
@@ -176,7 +177,7 @@ type FollowFixResult struct {
 // delivered. Remote's follower count is the remote server's to tell: the
 // server fetches it over the network (external_user_synchronization), which
 // roster does not.
-func FixFollowState(ctx context.Context, db Beginner, p *FollowFixPlan, opts Options) (FollowFixResult, error) {
+func FixFollowState(ctx context.Context, db live.Beginner, p *FollowFixPlan, opts Options) (FollowFixResult, error) {
 	var res FollowFixResult
 	check := fmt.Sprintf("Run roster fix-follow-state %s %s again: if it says the follow state is not broken, the repair was committed; otherwise it shows the repair again.", p.Local.Nickname, p.Remote.Nickname)
 	err := runAction(ctx, db, p.Server, opts, check, func(tx pgx.Tx, now time.Time) error {

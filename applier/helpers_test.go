@@ -15,6 +15,7 @@ import (
 
 	"github.com/roster-project/roster/applier"
 	"github.com/roster-project/roster/internal/flake"
+	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/internal/pgtest"
 	"github.com/roster-project/roster/planner"
 	"github.com/roster-project/roster/plans"
@@ -63,7 +64,7 @@ func makePlan(t *testing.T, conn *pgx.Conn, cfg *schema.Config) *plans.Plan {
 func applyConverged(t *testing.T, conn *pgx.Conn, cfg *schema.Config) *plans.Plan {
 	t.Helper()
 	p := makePlan(t, conn, cfg)
-	if _, err := applier.Apply(context.Background(), conn, p, cfg, applier.Options{}); err != nil {
+	if _, err := applier.Apply(context.Background(), conn, p, cfg, replan(applier.Options{})); err != nil {
 		t.Fatalf("apply: %v", err)
 	}
 	if again := makePlan(t, conn, cfg); !again.Empty() {
@@ -205,4 +206,17 @@ func follows(t *testing.T, conn *pgx.Conn) string {
 		t.Fatal(err)
 	}
 	return strings.Join(rels, " ")
+}
+
+// replan gives opts the planner to plan again under the lock, as the
+// command line does, with the given planner options.
+func replan(opts applier.Options, popts ...planner.Options) applier.Options {
+	var po planner.Options
+	if len(popts) > 0 {
+		po = popts[0]
+	}
+	opts.Replan = func(ctx context.Context, q live.Querier, cfg *schema.Config) (*plans.Plan, hcl.Diagnostics) {
+		return planner.MakeIn(ctx, q, cfg, po)
+	}
+	return opts
 }

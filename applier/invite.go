@@ -5,8 +5,8 @@ import (
 	"math"
 	"strings"
 
+	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/internal/server"
-	"github.com/roster-project/roster/planner"
 	"github.com/roster-project/roster/plans"
 	"github.com/roster-project/roster/schema"
 )
@@ -71,7 +71,7 @@ func (iv *inviteValues) apply(c *plans.Change) (maxUse, expiresAt bool, err erro
 // typeFor returns the invite_type to write for the values, refusing a plan
 // whose invite_type says otherwise.
 func (iv *inviteValues) typeFor(c *plans.Change) (string, error) {
-	want := planner.InviteType(iv.maxUse, iv.expiresAt)
+	want := server.InviteType(iv.maxUse, iv.expiresAt)
 	if a := c.Attr("invite_type"); a != nil {
 		if s, ok := a.After.(string); !ok || s != want {
 			return "", fmt.Errorf("applier: %s: the plan's invite_type %v does not follow from max_use and expires_at (%s)", c.Address, a.After, want)
@@ -117,7 +117,7 @@ func (w *writer) createInvite(c *plans.Change, cfg *schema.Config) (string, erro
 // updateInvite queues the UPDATE of an existing invite: its changed limits,
 // the invite_type they imply, and, for a revocation, what revoke_invite
 // writes (used = true; never back to false).
-func (w *writer) updateInvite(c *plans.Change, li *planner.LiveInvite) error {
+func (w *writer) updateInvite(c *plans.Change, li *live.Invite) error {
 	iv := inviteValues{maxUse: li.MaxUse, expiresAt: li.ExpiresAt}
 	setMax, setExp, err := iv.apply(c)
 	if err != nil {

@@ -79,7 +79,7 @@ invite "given" { token = var.given }
 `, "secret="+inviteSecret, "given=given-token-xyz")
 			p := makePlan(t, conn, cfg)
 			start := time.Now().UTC().Truncate(time.Second)
-			res, err := applier.Apply(context.Background(), conn, p, cfg, applier.Options{})
+			res, err := applier.Apply(context.Background(), conn, p, cfg, replan(applier.Options{}))
 			end := time.Now().UTC()
 			if err != nil {
 				t.Fatal(err)
@@ -173,7 +173,7 @@ prune { invites = "revoke" }
 				t.Fatalf("counts = %d/%d, want 0/5: %+v", add, change, p.Changes)
 			}
 			start := time.Now().UTC().Truncate(time.Second)
-			res, err := applier.Apply(context.Background(), conn, p, cfg, applier.Options{})
+			res, err := applier.Apply(context.Background(), conn, p, cfg, replan(applier.Options{}))
 			end := time.Now().UTC()
 			if err != nil {
 				t.Fatal(err)
@@ -239,7 +239,7 @@ invite "summer" {}
 			}
 			seedInvite(t, conn, token("summer"), nil, nil, "one_time", 0, false)
 			before := snapshot(t, conn)
-			_, err := applier.Apply(context.Background(), conn, p, cfg, applier.Options{})
+			_, err := applier.Apply(context.Background(), conn, p, cfg, replan(applier.Options{}))
 			var stale *applier.StaleError
 			if !errors.As(err, &stale) {
 				t.Fatalf("err = %v, want a StaleError", err)
@@ -294,7 +294,7 @@ invite "new" {
 	} {
 		t.Run(name, func(t *testing.T) {
 			before := snapshot(t, conn)
-			_, err := applier.Apply(context.Background(), conn, tc.plan, cfg, applier.Options{})
+			_, err := applier.Apply(context.Background(), conn, tc.plan, cfg, replan(applier.Options{}))
 			var stale *applier.StaleError
 			if !errors.As(err, &stale) || !reflect.DeepEqual(stale.Moved, tc.want) {
 				t.Fatalf("err = %v, want a StaleError with %q", err, tc.want)
@@ -305,7 +305,7 @@ invite "new" {
 			sameSnapshot(t, before, snapshot(t, conn))
 		})
 	}
-	res, err := applier.Apply(context.Background(), conn, real, cfg, applier.Options{})
+	res, err := applier.Apply(context.Background(), conn, real, cfg, replan(applier.Options{}))
 	if err != nil {
 		t.Fatal(err)
 	}

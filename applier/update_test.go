@@ -225,7 +225,7 @@ user "bob" { admin = true }
 user "zed" { name = "Zed" }`)
 			p := makePlan(t, conn, cfg)
 			before := snapshot(t, conn)
-			_, err := applier.Apply(ctx, conn, p, cfg, applier.Options{})
+			_, err := applier.Apply(ctx, conn, p, cfg, replan(applier.Options{}))
 			var stmt *applier.StatementError
 			if !errors.As(err, &stmt) || stmt.Address != "user.zed" || stmt.Statement != "INSERT INTO users" || !strings.Contains(err.Error(), "no_zed") {
 				t.Fatalf("err = %v, want a StatementError naming user.zed, the INSERT and the constraint", err)
@@ -253,7 +253,7 @@ user "bob" { moderator = true }`)
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 			defer cancel()
-			if _, err := applier.Apply(ctx, conn, p, cfg, applier.Options{LockTimeout: time.Minute}); err == nil {
+			if _, err := applier.Apply(ctx, conn, p, cfg, replan(applier.Options{LockTimeout: time.Minute})); err == nil {
 				t.Fatal("apply succeeded although its context was cancelled while waiting")
 			}
 			tx.Rollback(context.Background())
@@ -283,7 +283,7 @@ user "amy" {}`)
 		t.Fatal(err)
 	}
 	before := snapshot(t, conn)
-	_, err := applier.Apply(ctx, conn, p, cfg, applier.Options{})
+	_, err := applier.Apply(ctx, conn, p, cfg, replan(applier.Options{}))
 	var stale *applier.StaleError
 	if !errors.As(err, &stale) {
 		t.Fatalf("err = %v, want a StaleError", err)
@@ -312,7 +312,7 @@ server { url = "https://social.example.org" }
 user "amy" {}`)
 	p := makePlan(t, conn, cfg)
 	start := time.Now()
-	_, err := applier.Apply(ctx, conn, p, cfg, applier.Options{LockTimeout: 300 * time.Millisecond})
+	_, err := applier.Apply(ctx, conn, p, cfg, replan(applier.Options{LockTimeout: 300 * time.Millisecond}))
 	var lock *applier.LockError
 	if !errors.As(err, &lock) {
 		t.Fatalf("err = %v, want a LockError", err)
@@ -349,7 +349,7 @@ user "amy" {}`
 		t.Fatalf("diags = %v, want one warning", diags)
 	}
 	var unknown *applier.UnknownVersionError
-	if _, err := applier.Apply(ctx, conn, p, cfg, applier.Options{}); !errors.As(err, &unknown) {
+	if _, err := applier.Apply(ctx, conn, p, cfg, replan(applier.Options{})); !errors.As(err, &unknown) {
 		t.Fatalf("err = %v, want UnknownVersionError", err)
 	}
 	cfg = config(t, strings.Replace(src, "%s", "allow_unknown_version = true", 1))
@@ -376,7 +376,7 @@ func TestRowLockTimeoutNamesTheHolder(t *testing.T) {
 	if _, err := tx.Exec(ctx, `UPDATE users SET name = 'x' WHERE nickname = 'bob'`); err != nil {
 		t.Fatal(err)
 	}
-	_, err = applier.Apply(ctx, conn, p, cfg, applier.Options{LockTimeout: 300 * time.Millisecond})
+	_, err = applier.Apply(ctx, conn, p, cfg, replan(applier.Options{LockTimeout: 300 * time.Millisecond}))
 	var lock *applier.LockError
 	if !errors.As(err, &lock) || !lock.Rows {
 		t.Fatalf("err = %v, want a row LockError", err)

@@ -13,8 +13,8 @@ import (
 
 	"github.com/roster-project/roster/internal/flake"
 	"github.com/roster-project/roster/internal/keys"
+	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/internal/server"
-	"github.com/roster-project/roster/planner"
 	"github.com/roster-project/roster/plans"
 	"github.com/roster-project/roster/schema"
 )
@@ -204,7 +204,7 @@ func insertSQL(table string, cols []string) string {
 
 // updateUser writes one account's changed attributes in one UPDATE, with
 // the side effects of the server's command for each.
-func (w *writer) updateUser(ctx context.Context, c *plans.Change, u *schema.User, lu *planner.LiveUser, secret string) error {
+func (w *writer) updateUser(ctx context.Context, c *plans.Change, u *schema.User, lu *live.User, secret string) error {
 	// Values come from the plan; only sensitive ones, which the plan does
 	// not hold, come from the configuration it was made from. Accounts
 	// changed by a group block or by pruning have no user block.
@@ -284,7 +284,7 @@ func (w *writer) updateUser(ctx context.Context, c *plans.Change, u *schema.User
 		}
 	}
 	if len(sets) > 0 {
-		w.queueUpdate(c, sets, args, revokeTokens, planner.Demotes(lu, &admin, &moderator))
+		w.queueUpdate(c, sets, args, revokeTokens, server.Demotes(lu.Admin, lu.Moderator, &admin, &moderator))
 	}
 	return nil
 }
@@ -349,16 +349,16 @@ func (w *writer) queueUpdate(c *plans.Change, sets []string, args []any, revokeT
 	}
 }
 
-// mergeTags applies untag then tag as the server does: the live tags minus
+// mergeTags applies untag then tag as the server does: the stored tags minus
 // those no longer wanted, in their order, then the new ones appended.
-func mergeTags(live, want []string) []string {
+func mergeTags(stored, want []string) []string {
 	wanted := map[string]bool{}
 	for _, t := range want {
 		wanted[t] = true
 	}
 	out := []string{}
 	have := map[string]bool{}
-	for _, t := range live {
+	for _, t := range stored {
 		if wanted[t] && !have[t] {
 			out = append(out, t)
 			have[t] = true

@@ -1,8 +1,6 @@
 package bench
 
 import (
-	"github.com/roster-project/roster/planner"
-
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -18,6 +16,7 @@ import (
 
 	"github.com/roster-project/roster/internal/flake"
 	"github.com/roster-project/roster/internal/keys"
+	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/internal/password"
 	"github.com/roster-project/roster/internal/server"
 )
@@ -37,7 +36,7 @@ const (
 )
 
 // plannerColumns are the columns the planner reads, for the psql floor.
-const plannerColumns = planner.LiveColumns
+const plannerColumns = live.Columns
 
 // plannerQuery is the planner's query for all local users.
 const plannerQuery = `SELECT ` + plannerColumns + ` FROM users WHERE local AND nickname IS NOT NULL`

@@ -5,24 +5,11 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/roster-project/roster/internal/live"
+	"github.com/roster-project/roster/internal/server"
 	"github.com/roster-project/roster/plans"
 	"github.com/roster-project/roster/schema"
 )
-
-// InviteType is the server's invite_type for the limits an invite has
-// (user_invite_token.ex): both → reusable_date_limited, only a date →
-// date_limited, only a use count → reusable, neither → one_time.
-func InviteType(maxUse *int64, expiresAt *string) string {
-	switch {
-	case maxUse != nil && expiresAt != nil:
-		return "reusable_date_limited"
-	case expiresAt != nil:
-		return "date_limited"
-	case maxUse != nil:
-		return "reusable"
-	}
-	return "one_time"
-}
 
 func int64Value(p *int64) any {
 	if p == nil {
@@ -40,15 +27,15 @@ func strValue(p *string) any {
 
 // invites plans the declared invites, matched to the database by token,
 // and the revocation of undeclared ones when prune.invites = "revoke".
-func (st *planning) invites(live []*LiveInvite) []*plans.Change {
-	byToken := map[string][]*LiveInvite{}
-	for _, li := range live { // ordered by id
+func (st *planning) invites(rows []*live.Invite) []*plans.Change {
+	byToken := map[string][]*live.Invite{}
+	for _, li := range rows { // ordered by id
 		byToken[li.Token] = append(byToken[li.Token], li)
 	}
 	declared := map[int64]bool{}
 	var out []*plans.Change
 	for _, inv := range st.cfg.Invites {
-		var li *LiveInvite
+		var li *live.Invite
 		if rows := byToken[inv.Token.Reveal()]; len(rows) > 0 {
 			li = rows[0]
 			for _, r := range rows {
@@ -65,7 +52,7 @@ func (st *planning) invites(live []*LiveInvite) []*plans.Change {
 		}
 	}
 	if st.cfg.Prune.Invites == "revoke" {
-		for _, li := range live {
+		for _, li := range rows {
 			if declared[li.ID] || li.Used {
 				continue
 			}
@@ -81,15 +68,15 @@ func (st *planning) invites(live []*LiveInvite) []*plans.Change {
 	return out
 }
 
-func usesNote(li *LiveInvite) string {
+func usesNote(li *live.Invite) string {
 	if li.MaxUse != nil {
 		return fmt.Sprintf("used %d of %d times (%s)", li.Uses, *li.MaxUse, li.InviteType)
 	}
 	return fmt.Sprintf("used %d times (%s)", li.Uses, li.InviteType)
 }
 
-func (st *planning) invite(inv *schema.Invite, li *LiveInvite) *plans.Change {
-	typ := InviteType(inv.MaxUse, inv.ExpiresAt)
+func (st *planning) invite(inv *schema.Invite, li *live.Invite) *plans.Change {
+	typ := server.InviteType(inv.MaxUse, inv.ExpiresAt)
 	c := &plans.Change{Address: inv.Address(), Type: plans.TypeInvite, Nickname: inv.Name, Source: source(inv.DeclRange)}
 	if li == nil {
 		if inv.Revoked {

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/internal/panics"
 	"github.com/roster-project/roster/internal/password"
 	"github.com/roster-project/roster/internal/server"
@@ -37,15 +38,10 @@ type Options struct {
 	Targets []string
 }
 
-// Beginner starts transactions; *pgx.Conn and pgxpool.Pool satisfy it.
-type Beginner interface {
-	BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error)
-}
-
 // Make reads the live state in one read-only, repeatable-read transaction
 // and diffs it against cfg. Diagnostics carry the configuration's source
 // ranges; a plan is returned only when there is no error.
-func Make(ctx context.Context, db Beginner, cfg *schema.Config, opts Options) (*plans.Plan, hcl.Diagnostics) {
+func Make(ctx context.Context, db live.Beginner, cfg *schema.Config, opts Options) (*plans.Plan, hcl.Diagnostics) {
 	tx, err := db.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return nil, errDiag("Cannot read the database", err.Error())
@@ -56,7 +52,7 @@ func Make(ctx context.Context, db Beginner, cfg *schema.Config, opts Options) (*
 
 // MakeIn is Make in a transaction the caller opened: the applier plans
 // again under its lock, in its own transaction, before it writes.
-func MakeIn(ctx context.Context, q Querier, cfg *schema.Config, opts Options) (*plans.Plan, hcl.Diagnostics) {
+func MakeIn(ctx context.Context, q live.Querier, cfg *schema.Config, opts Options) (*plans.Plan, hcl.Diagnostics) {
 	info, err := server.Detect(ctx, q)
 	if err != nil {
 		return nil, errDiag("Unsupported database", "This is "+strings.TrimPrefix(strings.TrimPrefix(err.Error(), "server: "), "the database is ")+". roster manages the databases of Pleroma 2.7 and Akkoma 2025.10; check that --database-url names the server's database.")
@@ -64,12 +60,12 @@ func MakeIn(ctx context.Context, q Querier, cfg *schema.Config, opts Options) (*
 	// Keep only the rows the configuration declares, and the oldest local
 	// person's ap_id for the base URL: memory stays flat at 100,000 users.
 	keep := keeper(cfg)
-	var live []*LiveUser
-	var oldest *LiveUser
-	var unconfirmed AccountSet // accounts local_users changes that are not kept
-	read, err := ScanLocalUsers(ctx, q, func(u *LiveUser) {
+	var kept []*live.User
+	var oldest *live.User
+	var unconfirmed live.AccountSet // accounts local_users changes that are not kept
+	read, err := live.ScanLocalUsers(ctx, q, func(u *live.User) {
 		if keep(u) {
-			live = append(live, u)
+			kept = append(kept, u)
 		} else if l := cfg.LocalUsers; l != nil && l.Confirmed != nil && LocalUsersCovers(cfg, u) && u.Confirmed != *l.Confirmed {
 			unconfirmed.Add(u.ID)
 		}
@@ -88,23 +84,23 @@ func MakeIn(ctx context.Context, q Querier, cfg *schema.Config, opts Options) (*
 			emails = append(emails, *u.Email)
 		}
 	}
-	taken, err := ReadTaken(ctx, q, nicks, emails)
+	taken, err := live.ReadTaken(ctx, q, nicks, emails)
 	if err != nil {
 		return nil, errDiag("Cannot read the database", err.Error())
 	}
-	var invites []*LiveInvite
+	var invites []*live.Invite
 	if len(cfg.Invites) > 0 || cfg.Prune.Invites == "revoke" {
-		if invites, err = ReadInvites(ctx, q); err != nil {
+		if invites, err = live.ReadInvites(ctx, q); err != nil {
 			return nil, errDiag("Cannot read the database", err.Error())
 		}
 	}
 	after := map[string]time.Time{}
-	for _, lu := range live {
+	for _, lu := range kept {
 		if u := cfg.User(lu.Nickname); u != nil && u.SessionsValidAfter != nil {
 			after[lu.ID] = *u.SessionsValidAfter
 		}
 	}
-	sessions, err := ReadSessions(ctx, q, after)
+	sessions, err := live.ReadSessions(ctx, q, after)
 	if err != nil {
 		return nil, errDiag("Cannot read the database", err.Error())
 	}
@@ -112,7 +108,7 @@ func MakeIn(ctx context.Context, q Querier, cfg *schema.Config, opts Options) (*
 	for _, r := range cfg.RemoteInstances {
 		domains = append(domains, r.Domain)
 	}
-	instances, err := ReadInstances(ctx, q, domains)
+	instances, err := live.ReadInstances(ctx, q, domains)
 	if err != nil {
 		return nil, errDiag("Cannot read the database", err.Error())
 	}
@@ -120,30 +116,30 @@ func MakeIn(ctx context.Context, q Querier, cfg *schema.Config, opts Options) (*
 	if oldest != nil {
 		derived = server.BaseURLFromAPID(oldest.APID, oldest.Nickname)
 	}
-	return diff(ctx, cfg, info, state{live: live, read: read, derived: derived, taken: taken, invites: invites,
+	return diff(ctx, cfg, info, state{kept: kept, read: read, derived: derived, taken: taken, invites: invites,
 		sessions: sessions, instances: instances, unconfirmed: unconfirmed}, opts)
 }
 
 // state is what Make read.
 type state struct {
-	live    []*LiveUser
+	kept    []*live.User
 	read    int
 	derived string
-	taken   []Taken
-	invites []*LiveInvite
+	taken   []live.Taken
+	invites []*live.Invite
 	// sessions counts the sessions older than sessions_valid_after, by id.
-	sessions map[string]Sessions
+	sessions map[string]live.Sessions
 	// instances counts the accounts of each remote_instance domain.
-	instances map[string]Instance
+	instances map[string]live.Instance
 	// unconfirmed are the accounts local_users changes among the rows not
 	// kept.
-	unconfirmed AccountSet
+	unconfirmed live.AccountSet
 }
 
 // keeper decides which local accounts the planner keeps in memory: those
 // the configuration declares, and those a group block or the prune policy
 // may change. The rest are only counted.
-func keeper(cfg *schema.Config) func(*LiveUser) bool {
+func keeper(cfg *schema.Config) func(*live.User) bool {
 	declared := map[string]bool{}
 	for _, u := range cfg.Users {
 		declared[strings.ToLower(u.Nickname)] = true
@@ -158,11 +154,11 @@ func keeper(cfg *schema.Config) func(*LiveUser) bool {
 	for _, n := range cfg.Prune.Protect {
 		declared[strings.ToLower(n)] = true
 	}
-	return func(u *LiveUser) bool {
+	return func(u *live.User) bool {
 		if declared[strings.ToLower(u.Nickname)] {
 			return true
 		}
-		if !Managed(u, cfg.Server.Limits) || u.Tombstone() {
+		if !cfg.Server.Limits.Managed(u.Nickname, u.ActorType, u.Invisible) || u.Tombstone() {
 			return false
 		}
 		if (cfg.Roles["admin"] != nil && u.Admin) || (cfg.Roles["moderator"] != nil && u.Moderator) {
@@ -177,23 +173,14 @@ func keeper(cfg *schema.Config) func(*LiveUser) bool {
 	}
 }
 
-// Managed reports whether roster manages a local account: its nickname
-// passes the server's rule and it is a user's account (Person or Service,
-// or on Pleroma a Group, which users may choose), never an internal actor,
-// the relay or another invisible service actor (Pleroma 2.7 creates its
-// relay and internal.fetch as invisible Persons, Akkoma as Applications).
-func Managed(u *LiveUser, lim server.Limits) bool {
-	return lim.ValidNickname(u.Nickname) && u.ActorType != "Application" && !u.Invisible
-}
-
 type planning struct {
 	cfg      *schema.Config
 	opts     Options
 	info     server.Info
-	managed  map[string]*LiveUser // by lower-cased nickname
-	other    map[string]*LiveUser // local accounts roster does not manage
-	taken    []Taken
-	sessions map[string]Sessions
+	managed  map[string]*live.User // by lower-cased nickname
+	other    map[string]*live.User // local accounts roster does not manage
+	taken    []live.Taken
+	sessions map[string]live.Sessions
 	diags    hcl.Diagnostics
 	checks   []verifyCheck
 	// pruned counts the accounts and invites the prune policy touches.
@@ -207,10 +194,10 @@ type verifyCheck struct {
 }
 
 func diff(ctx context.Context, cfg *schema.Config, info server.Info, in state, opts Options) (*plans.Plan, hcl.Diagnostics) {
-	st := &planning{cfg: cfg, opts: opts, info: info, managed: map[string]*LiveUser{}, other: map[string]*LiveUser{}, taken: in.taken, sessions: in.sessions}
+	st := &planning{cfg: cfg, opts: opts, info: info, managed: map[string]*live.User{}, other: map[string]*live.User{}, taken: in.taken, sessions: in.sessions}
 	read, derived := in.read, in.derived
-	for _, u := range in.live {
-		if Managed(u, cfg.Server.Limits) {
+	for _, u := range in.kept {
+		if cfg.Server.Limits.Managed(u.Nickname, u.ActorType, u.Invisible) {
 			st.managed[strings.ToLower(u.Nickname)] = u
 		} else {
 			st.other[strings.ToLower(u.Nickname)] = u
@@ -313,7 +300,7 @@ func (st *planning) errAt(u *schema.User, attr, summary, detail string) {
 }
 
 // emailTaken returns the account other than self holding email, if any.
-func (st *planning) emailTaken(email, self string) *Taken {
+func (st *planning) emailTaken(email, self string) *live.Taken {
 	for i, t := range st.taken {
 		if t.ID != self && t.Email != nil && strings.EqualFold(*t.Email, email) {
 			return &st.taken[i]
@@ -322,7 +309,7 @@ func (st *planning) emailTaken(email, self string) *Taken {
 	return nil
 }
 
-func describe(t *Taken) string {
+func describe(t *live.Taken) string {
 	if t.Local {
 		return fmt.Sprintf("the local account %q", t.Nickname)
 	}
@@ -425,7 +412,7 @@ func desired(u *schema.User) []desiredAttr {
 	}
 }
 
-func liveValue(lu *LiveUser, name string) any {
+func liveValue(lu *live.User, name string) any {
 	sp := func(p *string) any {
 		if p == nil {
 			return nil
@@ -481,7 +468,7 @@ func equal(name string, a, b any) bool {
 	return a == b
 }
 
-func (st *planning) update(u *schema.User, lu *LiveUser) *plans.Change {
+func (st *planning) update(u *schema.User, lu *live.User) *plans.Change {
 	c := &plans.Change{Address: u.Address(), Type: plans.TypeUser, Nickname: lu.Nickname, Action: plans.Update, ID: lu.ID,
 		Source: source(u.DeclRange)}
 	for _, d := range st.effective(u, lu) {
@@ -534,7 +521,7 @@ func (st *planning) update(u *schema.User, lu *LiveUser) *plans.Change {
 }
 
 // sessionsAndMFA plans sessions_valid_after and mfa = false.
-func (st *planning) sessionsAndMFA(c *plans.Change, u *schema.User, lu *LiveUser) {
+func (st *planning) sessionsAndMFA(c *plans.Change, u *schema.User, lu *live.User) {
 	if u.MFA != nil {
 		if lu.MFA {
 			c.Attrs = append(c.Attrs, plans.Attr{Name: "mfa", Before: true, After: false})
@@ -570,7 +557,7 @@ func (st *planning) staff(u *schema.User) bool {
 func passwordAttr() plans.Attr { return plans.Attr{Name: "password", Sensitive: true} }
 
 // annotate adds the notes that explain the server-side effects of a change.
-func (st *planning) annotate(c *plans.Change, u *schema.User, lu *LiveUser) {
+func (st *planning) annotate(c *plans.Change, u *schema.User, lu *live.User) {
 	if a := c.Attr("active"); a != nil && !a.Sensitive {
 		if a.After == false {
 			c.Notes = append(c.Notes, "deactivated as the server's deactivate does: its follows of active local accounts are removed, follow counts recomputed, nothing federated")
@@ -581,32 +568,9 @@ func (st *planning) annotate(c *plans.Change, u *schema.User, lu *LiveUser) {
 	if a := c.Attr("bio"); a != nil && u.Bio != nil && linkable.MatchString(*u.Bio) {
 		c.Notes = append(c.Notes, "the bio is stored HTML-escaped; the server turns its URLs, #hashtags and @mentions into links only when the profile is next saved through it")
 	}
-	if st.info.Flavor == server.Akkoma && Demotes(lu, attrBool(c, "admin", u.Admin), attrBool(c, "moderator", u.Moderator)) {
+	if st.info.Flavor == server.Akkoma && server.Demotes(lu.Admin, lu.Moderator, attrBool(c, "admin", u.Admin), attrBool(c, "moderator", u.Moderator)) {
 		c.Notes = append(c.Notes, "loses admin/moderator: its report notifications are removed, as Akkoma does")
 	}
-}
-
-// Demotes reports whether setting admin and moderator (nil: unchanged)
-// takes away the account's last staff role at some step, in the order the
-// server's set applies them (admin, then moderator); Akkoma then deletes the
-// account's report notifications.
-func Demotes(lu *LiveUser, admin, moderator *bool) bool {
-	a, m := lu.Admin, lu.Moderator
-	staff := a || m
-	if admin != nil {
-		a = *admin
-		if staff && !(a || m) {
-			return true
-		}
-	}
-	staff = a || m
-	if moderator != nil {
-		m = *moderator
-		if staff && !(a || m) {
-			return true
-		}
-	}
-	return false
 }
 
 func sortAttrs(as []plans.Attr) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/internal/server"
 	"github.com/roster-project/roster/plans"
 	"github.com/roster-project/roster/schema"
@@ -17,7 +18,7 @@ import (
 // unset, what the role and tag blocks decide (with the reason). u may be a
 // bare stand-in for an account that has no user block; lu is nil for an
 // account to create.
-func (st *planning) effective(u *schema.User, lu *LiveUser) []desiredAttr {
+func (st *planning) effective(u *schema.User, lu *live.User) []desiredAttr {
 	out := desired(u)
 	nick := u.Nickname
 	for i := range out {
@@ -138,8 +139,8 @@ func (st *planning) declaredUser(u *schema.User, baseURL string) *plans.Change {
 
 // undeclared returns the managed accounts without a user block, by
 // nickname.
-func (st *planning) undeclared() []*LiveUser {
-	var out []*LiveUser
+func (st *planning) undeclared() []*live.User {
+	var out []*live.User
 	for key, lu := range st.managed {
 		if st.cfg.User(key) == nil && !lu.Tombstone() {
 			out = append(out, lu)
@@ -152,7 +153,7 @@ func (st *planning) undeclared() []*LiveUser {
 // undeclaredUser plans an account without a user block: what the group
 // blocks say of it and, unless a members list or protect names it, the
 // prune policy.
-func (st *planning) undeclaredUser(lu *LiveUser) *plans.Change {
+func (st *planning) undeclaredUser(lu *live.User) *plans.Change {
 	address := "user." + lu.Nickname
 	named := st.cfg.Declared(lu.Nickname)
 	if !named && st.cfg.Prune.Users == "delete" {
@@ -178,7 +179,7 @@ func (st *planning) undeclaredUser(lu *LiveUser) *plans.Change {
 }
 
 // deletion plans the server's rm of an account.
-func (st *planning) deletion(lu *LiveUser, address, reason string, src plans.Source) *plans.Change {
+func (st *planning) deletion(lu *live.User, address, reason string, src plans.Source) *plans.Change {
 	c := &plans.Change{Address: address, Type: plans.TypeUser, Nickname: lu.Nickname, Action: plans.Delete, ID: lu.ID,
 		Reactivate: !lu.Active, Reasons: []string{reason}, Source: src}
 	for _, name := range []string{"active", "admin", "email", "moderator", "name", "tags"} {

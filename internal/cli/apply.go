@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/roster-project/roster/applier"
+	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/internal/panics"
 	"github.com/roster-project/roster/internal/view"
 	"github.com/roster-project/roster/planner"
@@ -26,6 +27,14 @@ type applyCmd struct {
 	ShowInviteURLs bool     `name:"show-invite-urls" help:"Print the registration URLs of new invites even when standard output is not a terminal."`
 	Fingerprint    string   `name:"fingerprint" placeholder:"HEX" help:"With a plan file: apply it only if its fingerprint (the SHA-256 at the end of the markdown plan) is HEX."`
 	PlanFile       string   `arg:"" optional:"" name:"plan-file" help:"Apply exactly the plan that roster plan --out saved in this file, without asking."`
+}
+
+// replan is the applier's way to plan again under its lock: the planner,
+// with the options of the command line.
+func replan(opts planner.Options) func(context.Context, live.Querier, *schema.Config) (*plans.Plan, hcl.Diagnostics) {
+	return func(ctx context.Context, q live.Querier, cfg *schema.Config) (*plans.Plan, hcl.Diagnostics) {
+		return planner.MakeIn(ctx, q, cfg, opts)
+	}
 }
 
 // planOptions are the planner options of the command line.
@@ -61,7 +70,7 @@ func (c *applyCmd) Run(a *app, g *Globals) error {
 			return err
 		}
 	}
-	res, err := a.applyPlan(ctx, conn, p, cfg, applier.Options{LockTimeout: g.LockTimeout, Plan: c.planOptions()})
+	res, err := a.applyPlan(ctx, conn, p, cfg, applier.Options{LockTimeout: g.LockTimeout, Replan: replan(c.planOptions())})
 	if err != nil {
 		a.diags(g, cfg, applyDiags(err, cfg, ctx.Err() != nil))
 		return exitCode(1)
@@ -339,7 +348,7 @@ func (c *applyCmd) applySaved(a *app, g *Globals) error {
 	if p.Empty() {
 		return nil
 	}
-	res, err := a.applyPlan(a.ctx, conn, p, cfg, applier.Options{LockTimeout: g.LockTimeout, Plan: c.planOptions(), Approved: "the saved plan"})
+	res, err := a.applyPlan(a.ctx, conn, p, cfg, applier.Options{LockTimeout: g.LockTimeout, Replan: replan(c.planOptions()), Approved: "the saved plan"})
 	var moved *applier.StaleError
 	var failed *applier.PlanError
 	switch cancelled := a.ctx.Err() != nil; {

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/roster-project/roster/internal/confine"
+	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/internal/view"
 	"github.com/roster-project/roster/planner"
 	"github.com/roster-project/roster/plans"
@@ -141,7 +142,7 @@ func (a *app) readDrift(conn *pgx.Conn, cfg *schema.Config, unmanaged bool) (*pl
 // (planner.Managed, not the server's purged tombstones) that the
 // configuration does not declare: no user block, and not named in a
 // members list or in prune.protect, as prune counts them.
-func undeclared(ctx context.Context, q planner.Querier, cfg *schema.Config) ([]unmanagedAccount, error) {
+func undeclared(ctx context.Context, q live.Querier, cfg *schema.Config) ([]unmanagedAccount, error) {
 	declared := map[string]bool{}
 	for _, u := range cfg.Users {
 		declared[strings.ToLower(u.Nickname)] = true
@@ -157,8 +158,8 @@ func undeclared(ctx context.Context, q planner.Querier, cfg *schema.Config) ([]u
 		declared[strings.ToLower(n)] = true
 	}
 	var out []unmanagedAccount
-	_, err := planner.ScanLocalUsers(ctx, q, func(u *planner.LiveUser) {
-		if declared[strings.ToLower(u.Nickname)] || !planner.Managed(u, cfg.Server.Limits) || u.Tombstone() {
+	_, err := live.ScanLocalUsers(ctx, q, func(u *live.User) {
+		if declared[strings.ToLower(u.Nickname)] || !cfg.Server.Limits.Managed(u.Nickname, u.ActorType, u.Invisible) || u.Tombstone() {
 			return
 		}
 		tags := u.LowerTags()

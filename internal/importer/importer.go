@@ -23,8 +23,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/internal/server"
-	"github.com/roster-project/roster/planner"
 )
 
 // File names written in the output directory. The variables file does not
@@ -36,11 +36,6 @@ const (
 	VarsFile    = "invites.vars"
 )
 
-// Beginner starts transactions; *pgx.Conn satisfies it.
-type Beginner interface {
-	BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error)
-}
-
 // State is what an import read from the database.
 type State struct {
 	Info server.Info
@@ -49,20 +44,20 @@ type State struct {
 	URL string
 	// Users are the accounts roster manages (planner.Managed), without
 	// the server's purged tombstones, ordered by nickname.
-	Users []*planner.LiveUser
+	Users []*live.User
 	// Read counts the local accounts read; Skipped those left out (not
 	// managed by roster, or tombstones).
 	Read, Skipped int
 	// Invites are the invites not used up or revoked, ordered by id;
 	// read only when asked for.
-	Invites []*planner.LiveInvite
+	Invites []*live.Invite
 	// UsedInvites counts the invites left out because they are used.
 	UsedInvites int
 }
 
 // Read reads the accounts (and with invites, the invites) in one read-only,
 // repeatable-read transaction: a role that may only SELECT can import.
-func Read(ctx context.Context, db Beginner, invites bool) (*State, error) {
+func Read(ctx context.Context, db live.Beginner, invites bool) (*State, error) {
 	tx, err := db.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the database: %w", err)
@@ -74,13 +69,13 @@ func Read(ctx context.Context, db Beginner, invites bool) (*State, error) {
 	}
 	st := &State{Info: info}
 	lim := server.DefaultLimits()
-	var oldest *planner.LiveUser
-	st.Read, err = planner.ScanLocalUsers(ctx, tx, func(u *planner.LiveUser) {
+	var oldest *live.User
+	st.Read, err = live.ScanLocalUsers(ctx, tx, func(u *live.User) {
 		if u.ActorType == "Person" && lim.ValidNickname(u.Nickname) && server.BaseURLFromAPID(u.APID, u.Nickname) != "" &&
 			(oldest == nil || u.ID < oldest.ID) {
 			oldest = u
 		}
-		if !planner.Managed(u, lim) || u.Tombstone() {
+		if !lim.Managed(u.Nickname, u.ActorType, u.Invisible) || u.Tombstone() {
 			st.Skipped++
 			return
 		}
@@ -100,7 +95,7 @@ func Read(ctx context.Context, db Beginner, invites bool) (*State, error) {
 		return st.Users[i].Nickname < st.Users[j].Nickname
 	})
 	if invites {
-		all, err := planner.ReadInvites(ctx, tx)
+		all, err := live.ReadInvites(ctx, tx)
 		if err != nil {
 			return nil, err
 		}
@@ -170,7 +165,7 @@ func comment(body *hclwrite.Body, text string) {
 
 // userBlock appends the account's block, leaving out what is the default
 // of a new account, and returns notes on values that could not be written.
-func userBlock(body *hclwrite.Body, u *planner.LiveUser, lim server.Limits, flavor server.Flavor) []string {
+func userBlock(body *hclwrite.Body, u *live.User, lim server.Limits, flavor server.Flavor) []string {
 	if lim.Restricted(u.Nickname, flavor) {
 		comment(body, fmt.Sprintf("user %q is not imported: its nickname is on the server's default list of", u.Nickname))
 		comment(body, "restricted nicknames. Set server { restricted_nicknames = [...] } to your")
@@ -236,7 +231,7 @@ func userBlock(body *hclwrite.Body, u *planner.LiveUser, lim server.Limits, flav
 
 // tagsOf is the account's tags lower-cased, without duplicates, in stored
 // order, as the configuration would declare them.
-func tagsOf(u *planner.LiveUser) []string {
+func tagsOf(u *live.User) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, t := range u.LowerTags() {

@@ -9,20 +9,20 @@ import (
 	"github.com/hashicorp/hcl/v2/hclwrite"
 
 	"github.com/roster-project/roster/internal/importer"
+	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/internal/pgtest"
 	"github.com/roster-project/roster/internal/server"
-	"github.com/roster-project/roster/planner"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 func ptr[T any](v T) *T { return &v }
 
-func state(users ...*planner.LiveUser) *importer.State {
+func state(users ...*live.User) *importer.State {
 	return &importer.State{Info: server.Info{Flavor: server.Pleroma, Version: 20240904142434}, URL: "https://pl.example", Users: users}
 }
 
-func active(u *planner.LiveUser) *planner.LiveUser {
+func active(u *live.User) *live.User {
 	u.Active, u.Confirmed, u.Approved = true, true, true
 	return u
 }
@@ -32,9 +32,9 @@ func active(u *planner.LiveUser) *planner.LiveUser {
 func TestGenerateLeavesOutWhatValidationRefuses(t *testing.T) {
 	long := strings.Repeat("é", 101)
 	f := importer.Generate(state(
-		active(&planner.LiveUser{Nickname: "alice", Email: ptr("not-an-address"), Name: ptr(long), Bio: strings.Repeat("x", 5001)}),
-		active(&planner.LiveUser{Nickname: "pleroma", Email: ptr("p@example.org")}),
-		active(&planner.LiveUser{Nickname: "bob", Name: ptr("  ")}),
+		active(&live.User{Nickname: "alice", Email: ptr("not-an-address"), Name: ptr(long), Bio: strings.Repeat("x", 5001)}),
+		active(&live.User{Nickname: "pleroma", Email: ptr("p@example.org")}),
+		active(&live.User{Nickname: "bob", Name: ptr("  ")}),
 	), false)
 	got := string(f.Users)
 	for _, absent := range []string{"not-an-address", long, "xxxxx", "\nuser \"pleroma\"", "p@example.org"} {
@@ -64,8 +64,8 @@ func TestGenerateLeavesOutWhatValidationRefuses(t *testing.T) {
 func TestGenerateDefaults(t *testing.T) {
 	hash := "$pbkdf2-sha512$160000$c2FsdA$aGFzaA"
 	f := importer.Generate(state(
-		active(&planner.LiveUser{Nickname: "plain", Name: ptr("plain"), PasswordHash: &hash}),
-		&planner.LiveUser{Nickname: "odd-1", Name: ptr("Odd"), Tags: []string{"B", "a", "b"}, Locked: true},
+		active(&live.User{Nickname: "plain", Name: ptr("plain"), PasswordHash: &hash}),
+		&live.User{Nickname: "odd-1", Name: ptr("Odd"), Tags: []string{"B", "a", "b"}, Locked: true},
 	), false)
 	got := string(f.Users)
 	if string(hclwrite.Format(f.Users)) != got {

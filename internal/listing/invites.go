@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/roster-project/roster/internal/live"
 )
 
 // State is what the server's registration would make of an invite today.
@@ -67,7 +69,7 @@ const invitesSQL = `SELECT id, invite_type, to_char(expires_at, 'YYYY-MM-DD'), u
 // ScanInvites reads the invites in id order, handing each to visit with its
 // state on the UTC calendar day of today. Tokens are read only with
 // tokens. An error from visit stops the scan and is returned.
-func ScanInvites(ctx context.Context, q Querier, tokens bool, today time.Time, visit func(*Invite) error) error {
+func ScanInvites(ctx context.Context, q live.Querier, tokens bool, today time.Time, visit func(*Invite) error) error {
 	rows, err := q.Query(ctx, invitesSQL, tokens)
 	if err != nil {
 		return fmt.Errorf("listing: reading invites: %w", err)

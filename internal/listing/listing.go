@@ -16,8 +16,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/internal/server"
-	"github.com/roster-project/roster/planner"
 )
 
 // Kind says what a local account is to roster.
@@ -98,9 +98,6 @@ func (a *Account) States() []string {
 	return out
 }
 
-// Querier is the read access the listing needs; pgx.Tx satisfies it.
-type Querier = planner.Querier
-
 // accountsSQL reads every local account with a nickname, as the server's
 // `user list` does (which leaves out only internal.* nicknames), ordered by
 // nickname case-insensitively, byte by byte whatever the database's
@@ -115,14 +112,14 @@ const accountsSQL = `SELECT id::text, nickname::text, email::text, name, ap_id, 
 // handing each to visit as it arrives; an error from visit stops the scan
 // and is returned. lim is the server's nickname rule, which decides between
 // User and Other.
-func ScanAccounts(ctx context.Context, q Querier, lim server.Limits, visit func(*Account) error) error {
+func ScanAccounts(ctx context.Context, q live.Querier, lim server.Limits, visit func(*Account) error) error {
 	rows, err := q.Query(ctx, accountsSQL)
 	if err != nil {
 		return fmt.Errorf("listing: reading local users: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var u planner.LiveUser
+		var u live.User
 		var hasPassword bool
 		if err := rows.Scan(&u.ID, &u.Nickname, &u.Email, &u.Name, &u.APID, &u.ActorType, &u.Invisible,
 			&u.Admin, &u.Moderator, &u.Active, &u.Confirmed, &u.Approved, &u.Locked, &u.Tags, &hasPassword); err != nil {
@@ -149,13 +146,13 @@ func ScanAccounts(ctx context.Context, q Querier, lim server.Limits, visit func(
 // kindOf classifies an account as the planner and import do: internal
 // actors first (the server's own, whatever their nickname), then the purged
 // rows, then what planner.Managed accepts.
-func kindOf(u *planner.LiveUser, lim server.Limits) Kind {
+func kindOf(u *live.User, lim server.Limits) Kind {
 	switch {
 	case u.ActorType == "Application" || u.Invisible || strings.HasPrefix(strings.ToLower(u.Nickname), "internal."):
 		return Internal
 	case u.Tombstone():
 		return Deleted
-	case planner.Managed(u, lim):
+	case lim.Managed(u.Nickname, u.ActorType, u.Invisible):
 		return User
 	}
 	return Other

@@ -4,13 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/roster-project/roster/internal/live"
 )
-
-// RowsQuerier runs a query that returns rows; pgx.Tx and *pgx.Conn satisfy it.
-type RowsQuerier interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-}
 
 // DeriveBaseURL returns the server's base URL as the planner derives it when
 // the configuration sets no server.url: from the ap_id of the oldest local
@@ -18,7 +13,7 @@ type RowsQuerier interface {
 // <base>/users/<nickname>; "" when no account has one. It stops at the first
 // such account, for the commands that read nothing else of the accounts
 // (the planner and import take it from their one scan instead).
-func DeriveBaseURL(ctx context.Context, q RowsQuerier, lim Limits) (string, error) {
+func DeriveBaseURL(ctx context.Context, q live.Querier, lim Limits) (string, error) {
 	rows, err := q.Query(ctx, `SELECT nickname::text, ap_id FROM users
 	  WHERE local AND nickname IS NOT NULL AND actor_type = 'Person' ORDER BY id`)
 	if err != nil {

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/roster-project/roster/internal/live"
 )
 
 // Newest schema migrations roster knows for each flavor. A database with a
@@ -61,11 +61,6 @@ func (i Info) String() string {
 // ErrUnknownSchema is returned when the database is neither flavor.
 var ErrUnknownSchema = errors.New("server: the database is neither a Pleroma nor an Akkoma database")
 
-// Querier is the read access Detect needs; pgx.Tx and *pgx.Conn satisfy it.
-type Querier interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
 const detectSQL = `
 SELECT
   to_regclass('users') IS NOT NULL,
@@ -79,7 +74,7 @@ SELECT
 // Detect tells the flavor and schema version of the database from its tables,
 // columns and migrations, preferring positive evidence of Akkoma first, as a
 // Pleroma database migrated to Akkoma keeps Pleroma's leftovers.
-func Detect(ctx context.Context, q Querier) (Info, error) {
+func Detect(ctx context.Context, q live.Querier) (Info, error) {
 	var users, migrations, signing, akTables, bookmarkFolders bool
 	var cols []string
 	if err := q.QueryRow(ctx, detectSQL).Scan(&users, &migrations, &signing, &akTables, &bookmarkFolders, &cols); err != nil {

@@ -1,4 +1,4 @@
-package planner
+package live
 
 import (
 	"context"
@@ -7,8 +7,8 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// LiveInvite is a registration invite as read from user_invite_tokens.
-type LiveInvite struct {
+// Invite is a registration invite as read from user_invite_tokens.
+type Invite struct {
 	ID    int64
 	Token string
 	Used  bool
@@ -21,11 +21,11 @@ type LiveInvite struct {
 
 const inviteColumns = `id, coalesce(token, ''), used, to_char(expires_at, 'YYYY-MM-DD'), uses, max_use::bigint, invite_type`
 
-func scanInvites(rows pgx.Rows) ([]*LiveInvite, error) {
+func scanInvites(rows pgx.Rows) ([]*Invite, error) {
 	defer rows.Close()
-	var out []*LiveInvite
+	var out []*Invite
 	for rows.Next() {
-		i := &LiveInvite{}
+		i := &Invite{}
 		if err := rows.Scan(&i.ID, &i.Token, &i.Used, &i.ExpiresAt, &i.Uses, &i.MaxUse, &i.InviteType); err != nil {
 			return nil, err
 		}
@@ -36,40 +36,31 @@ func scanInvites(rows pgx.Rows) ([]*LiveInvite, error) {
 
 // ReadInvites reads every invite in one query, ordered by id as the
 // server's invites command lists them.
-func ReadInvites(ctx context.Context, q Querier) ([]*LiveInvite, error) {
+func ReadInvites(ctx context.Context, q Querier) ([]*Invite, error) {
 	rows, err := q.Query(ctx, `SELECT `+inviteColumns+` FROM user_invite_tokens ORDER BY id`)
 	if err != nil {
-		return nil, fmt.Errorf("planner: reading invites: %w", err)
+		return nil, fmt.Errorf("live: reading invites: %w", err)
 	}
 	out, err := scanInvites(rows)
 	if err != nil {
-		return nil, fmt.Errorf("planner: reading invites: %w", err)
+		return nil, fmt.Errorf("live: reading invites: %w", err)
 	}
 	return out, nil
 }
 
 // LockInvites reads the invites of the given ids and locks them for update.
-func LockInvites(ctx context.Context, q Querier, ids []int64) (map[int64]*LiveInvite, error) {
+func LockInvites(ctx context.Context, q Querier, ids []int64) (map[int64]*Invite, error) {
 	rows, err := q.Query(ctx, `SELECT `+inviteColumns+` FROM user_invite_tokens WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`, ids)
 	if err != nil {
-		return nil, fmt.Errorf("planner: re-reading invites: %w", err)
+		return nil, fmt.Errorf("live: re-reading invites: %w", err)
 	}
 	invites, err := scanInvites(rows)
 	if err != nil {
-		return nil, fmt.Errorf("planner: re-reading invites: %w", err)
+		return nil, fmt.Errorf("live: re-reading invites: %w", err)
 	}
-	out := make(map[int64]*LiveInvite, len(invites))
+	out := make(map[int64]*Invite, len(invites))
 	for _, i := range invites {
 		out[i.ID] = i
 	}
 	return out, nil
-}
-
-// Tombstone reports whether the row is what the server's rm leaves of an
-// account: inactive, with no password, e-mail or name (server-semantics
-// §2.7; registration requires a name and a password, so no live account
-// looks like this). Tags are not part of it: the server's tag command works
-// on a purged row too.
-func (u *LiveUser) Tombstone() bool {
-	return !u.Active && u.PasswordHash == nil && u.Email == nil && u.Name == nil
 }

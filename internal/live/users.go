@@ -1,4 +1,4 @@
-package planner
+package live
 
 import (
 	"context"
@@ -8,8 +8,8 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// LiveUser is a local account as read from the users table.
-type LiveUser struct {
+// User is a local account as read from the users table.
+type User struct {
 	ID           string
 	Nickname     string
 	Email        *string
@@ -34,7 +34,7 @@ type LiveUser struct {
 
 // BioSource is the bio's source text: raw_bio when set, else bio as stored
 // (accounts made by the server's CLI or sign-up page have raw_bio NULL).
-func (u *LiveUser) BioSource() string {
+func (u *User) BioSource() string {
 	if u.RawBio != nil {
 		return *u.RawBio
 	}
@@ -42,7 +42,7 @@ func (u *LiveUser) BioSource() string {
 }
 
 // LowerTags returns the tags lower-cased, as the server writes them.
-func (u *LiveUser) LowerTags() []string {
+func (u *User) LowerTags() []string {
 	out := make([]string, len(u.Tags))
 	for i, t := range u.Tags {
 		out[i] = strings.ToLower(t)
@@ -50,31 +50,25 @@ func (u *LiveUser) LowerTags() []string {
 	return out
 }
 
-// LiveColumns are the users columns the planner reads and compares; the
+// Columns are the users columns the planner reads and compares; the
 // benchmarks read the same ones for their floor.
-const LiveColumns = `id::text, nickname::text, email::text, name, bio, raw_bio, is_admin, is_moderator,
+const Columns = `id::text, nickname::text, email::text, name, bio, raw_bio, is_admin, is_moderator,
   is_confirmed, is_approved, is_locked, is_active, coalesce(tags, '{}'), password_hash, ap_id,
   actor_type, invisible,
   coalesce((multi_factor_authentication_settings->>'enabled')::boolean, false)
     OR coalesce((multi_factor_authentication_settings #>> '{totp,confirmed}')::boolean, false)`
 
-// Querier is the read access the planner needs; pgx.Tx satisfies it.
-type Querier interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
-func scanUser(rows pgx.Rows, u *LiveUser) error {
+func scanUser(rows pgx.Rows, u *User) error {
 	return rows.Scan(&u.ID, &u.Nickname, &u.Email, &u.Name, &u.Bio, &u.RawBio, &u.Admin, &u.Moderator,
 		&u.Confirmed, &u.Approved, &u.Locked, &u.Active, &u.Tags, &u.PasswordHash, &u.APID,
 		&u.ActorType, &u.Invisible, &u.MFA)
 }
 
-func scanUsers(rows pgx.Rows) ([]*LiveUser, error) {
+func scanUsers(rows pgx.Rows) ([]*User, error) {
 	defer rows.Close()
-	var out []*LiveUser
+	var out []*User
 	for rows.Next() {
-		u := &LiveUser{}
+		u := &User{}
 		if err := scanUser(rows, u); err != nil {
 			return nil, err
 		}
@@ -86,48 +80,48 @@ func scanUsers(rows pgx.Rows) ([]*LiveUser, error) {
 // ScanLocalUsers reads every local account with a nickname in one query,
 // handing each to visit as it arrives, so that a caller keeps only the rows
 // it needs, whatever the size of the server. It returns the number of rows.
-func ScanLocalUsers(ctx context.Context, q Querier, visit func(*LiveUser)) (int, error) {
-	return scanVisit(ctx, q, visit, `SELECT `+LiveColumns+` FROM users WHERE local AND nickname IS NOT NULL`)
+func ScanLocalUsers(ctx context.Context, q Querier, visit func(*User)) (int, error) {
+	return scanVisit(ctx, q, visit, `SELECT `+Columns+` FROM users WHERE local AND nickname IS NOT NULL`)
 }
 
 // ScanNamedLocalUsers is ScanLocalUsers limited to the given nicknames,
 // compared case-insensitively.
-func ScanNamedLocalUsers(ctx context.Context, q Querier, nicks []string, visit func(*LiveUser)) (int, error) {
-	return scanVisit(ctx, q, visit, `SELECT `+LiveColumns+` FROM users WHERE local AND nickname = ANY($1::citext[])`, nicks)
+func ScanNamedLocalUsers(ctx context.Context, q Querier, nicks []string, visit func(*User)) (int, error) {
+	return scanVisit(ctx, q, visit, `SELECT `+Columns+` FROM users WHERE local AND nickname = ANY($1::citext[])`, nicks)
 }
 
-func scanVisit(ctx context.Context, q Querier, visit func(*LiveUser), sql string, args ...any) (int, error) {
+func scanVisit(ctx context.Context, q Querier, visit func(*User), sql string, args ...any) (int, error) {
 	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
-		return 0, fmt.Errorf("planner: reading local users: %w", err)
+		return 0, fmt.Errorf("live: reading local users: %w", err)
 	}
 	defer rows.Close()
 	n := 0
 	for rows.Next() {
-		u := &LiveUser{}
+		u := &User{}
 		if err := scanUser(rows, u); err != nil {
-			return n, fmt.Errorf("planner: reading local users: %w", err)
+			return n, fmt.Errorf("live: reading local users: %w", err)
 		}
 		visit(u)
 		n++
 	}
 	if err := rows.Err(); err != nil {
-		return n, fmt.Errorf("planner: reading local users: %w", err)
+		return n, fmt.Errorf("live: reading local users: %w", err)
 	}
 	return n, nil
 }
 
 // LockUsers reads the rows of the given ids and locks them for update.
-func LockUsers(ctx context.Context, q Querier, ids []string) (map[string]*LiveUser, error) {
-	rows, err := q.Query(ctx, `SELECT `+LiveColumns+` FROM users WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, ids)
+func LockUsers(ctx context.Context, q Querier, ids []string) (map[string]*User, error) {
+	rows, err := q.Query(ctx, `SELECT `+Columns+` FROM users WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, ids)
 	if err != nil {
-		return nil, fmt.Errorf("planner: re-reading users: %w", err)
+		return nil, fmt.Errorf("live: re-reading users: %w", err)
 	}
 	users, err := scanUsers(rows)
 	if err != nil {
-		return nil, fmt.Errorf("planner: re-reading users: %w", err)
+		return nil, fmt.Errorf("live: re-reading users: %w", err)
 	}
-	out := make(map[string]*LiveUser, len(users))
+	out := make(map[string]*User, len(users))
 	for _, u := range users {
 		out[u.ID] = u
 	}
@@ -147,7 +141,7 @@ func ReadTaken(ctx context.Context, q Querier, nicks, emails []string) ([]Taken,
 	rows, err := q.Query(ctx, `SELECT id::text, coalesce(nickname::text, ''), email::text, local FROM users
 	  WHERE nickname = ANY($1::citext[]) OR email = ANY($2::citext[])`, nicks, emails)
 	if err != nil {
-		return nil, fmt.Errorf("planner: checking nicknames and e-mail addresses: %w", err)
+		return nil, fmt.Errorf("live: checking nicknames and e-mail addresses: %w", err)
 	}
 	defer rows.Close()
 	var out []Taken
@@ -159,4 +153,13 @@ func ReadTaken(ctx context.Context, q Querier, nicks, emails []string) ([]Taken,
 		out = append(out, t)
 	}
 	return out, rows.Err()
+}
+
+// Tombstone reports whether the row is what the server's rm leaves of an
+// account: inactive, with no password, e-mail or name (server-semantics
+// §2.7; registration requires a name and a password, so no live account
+// looks like this). Tags are not part of it: the server's tag command works
+// on a purged row too.
+func (u *User) Tombstone() bool {
+	return !u.Active && u.PasswordHash == nil && u.Email == nil && u.Name == nil
 }
