@@ -7,10 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/roster-project/roster/internal/flake"
-	"github.com/roster-project/roster/internal/keys"
-	"github.com/roster-project/roster/internal/password"
 	"github.com/roster-project/roster/internal/pgtest"
+	"github.com/roster-project/roster/internal/server/flake"
+	"github.com/roster-project/roster/internal/server/keys"
+	"github.com/roster-project/roster/internal/server/password"
 )
 
 const createConfig = `

@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/roster-project/roster/internal/flake"
 	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/internal/server"
+	"github.com/roster-project/roster/internal/server/flake"
 	"github.com/roster-project/roster/plans"
 )
 

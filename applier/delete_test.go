@@ -15,9 +15,9 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/roster-project/roster/applier"
-	"github.com/roster-project/roster/internal/flake"
 	"github.com/roster-project/roster/internal/pgtest"
 	"github.com/roster-project/roster/internal/server"
+	"github.com/roster-project/roster/internal/server/flake"
 	"github.com/roster-project/roster/plans"
 )
 

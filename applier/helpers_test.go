@@ -14,9 +14,9 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/roster-project/roster/applier"
-	"github.com/roster-project/roster/internal/flake"
 	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/internal/pgtest"
+	"github.com/roster-project/roster/internal/server/flake"
 	"github.com/roster-project/roster/planner"
 	"github.com/roster-project/roster/plans"
 	"github.com/roster-project/roster/schema"

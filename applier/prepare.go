@@ -6,10 +6,10 @@ import (
 	"runtime"
 	"sync"
 
-	"github.com/roster-project/roster/internal/keys"
 	"github.com/roster-project/roster/internal/panics"
-	"github.com/roster-project/roster/internal/password"
 	"github.com/roster-project/roster/internal/server"
+	"github.com/roster-project/roster/internal/server/keys"
+	"github.com/roster-project/roster/internal/server/password"
 	"github.com/roster-project/roster/plans"
 	"github.com/roster-project/roster/schema"
 )

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/roster-project/roster/applier"
-	"github.com/roster-project/roster/internal/password"
 	"github.com/roster-project/roster/internal/pgtest"
+	"github.com/roster-project/roster/internal/server/password"
 )
 
 // TestDeactivateAsTheServerDoes checks §2.12: is_active, the account's

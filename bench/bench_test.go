@@ -15,10 +15,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/roster-project/roster/internal/keys"
-	"github.com/roster-project/roster/internal/password"
 	"github.com/roster-project/roster/internal/pgtest"
 	"github.com/roster-project/roster/internal/server"
+	"github.com/roster-project/roster/internal/server/keys"
+	"github.com/roster-project/roster/internal/server/password"
 )
 
 // Targets, from the issue.

@@ -14,11 +14,11 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/roster-project/roster/internal/flake"
-	"github.com/roster-project/roster/internal/keys"
 	"github.com/roster-project/roster/internal/live"
-	"github.com/roster-project/roster/internal/password"
 	"github.com/roster-project/roster/internal/server"
+	"github.com/roster-project/roster/internal/server/flake"
+	"github.com/roster-project/roster/internal/server/keys"
+	"github.com/roster-project/roster/internal/server/password"
 )
 
 // The seeded server.

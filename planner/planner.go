@@ -16,8 +16,8 @@ import (
 
 	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/internal/panics"
-	"github.com/roster-project/roster/internal/password"
 	"github.com/roster-project/roster/internal/server"
+	"github.com/roster-project/roster/internal/server/password"
 	"github.com/roster-project/roster/plans"
 	"github.com/roster-project/roster/schema"
 )

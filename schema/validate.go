@@ -9,8 +9,8 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
-	"github.com/roster-project/roster/internal/password"
 	"github.com/roster-project/roster/internal/server"
+	"github.com/roster-project/roster/internal/server/password"
 )
 
 // validate checks everything that needs no database and reports every

@@ -4,6 +4,10 @@
 // limits), the way to tell the flavors and their schema versions apart from the
 // database alone, and the addresses the server derives from a nickname.
 //
+// Its subpackages hold the servers' data formats that roster writes as the
+// servers do: flake (FlakeIds), password (password hashes) and keys (RSA
+// keys).
+//
 // It owns no I/O beyond the read-only detection queries in [Detect]; the schema
 // package owns the configuration, the planner the diff and the applier the
 // writes.
