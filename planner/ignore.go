@@ -1,0 +1,179 @@
+package planner
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/roster-project/roster/internal/confine"
+	"github.com/roster-project/roster/plans"
+)
+
+// IgnoreRule is one line of an ignore file: an address pattern (a glob, as
+// path.Match reads it, compared case-insensitively) and the attributes it
+// ignores, none meaning the whole object.
+type IgnoreRule struct {
+	pattern string
+	attrs   map[string]bool
+	line    int
+}
+
+// ignorable returns the attributes an ignore rule may name for an object
+// type, and whether the type exists; "*" is every type.
+func ignorable(typ string) ([]string, bool) {
+	switch plans.Type(typ) {
+	case plans.TypeUser:
+		return []string{"active", "admin", "approved", "bio", "confirmed", "email", "locked", "mfa", "moderator", "name", "password", "password_hash", "sessions", "tags"}, true
+	case plans.TypeInvite:
+		return []string{"expires_at", "invite_type", "max_use", "revoked", "token"}, true
+	case plans.TypeRemoteInstance:
+		return []string{"active_accounts", "inactive_accounts"}, true
+	case plans.TypeLocalUsers:
+		return []string{"confirmed_accounts", "unconfirmed_accounts"}, true
+	case "*":
+		var all []string
+		for _, t := range []plans.Type{plans.TypeUser, plans.TypeInvite, plans.TypeRemoteInstance, plans.TypeLocalUsers} {
+			as, _ := ignorable(string(t))
+			all = append(all, as...)
+		}
+		return all, true
+	}
+	return nil, false
+}
+
+// ignoreFileLimit is the most bytes roster reads from an ignore file: it
+// may come with a pull request, as the configuration does.
+const ignoreFileLimit = 1 << 20
+
+// ReadIgnoreFile reads known drift: one rule a line, "ADDRESS [ATTRIBUTE
+// ...]", blank lines and # comments (a whole line, or after a space)
+// allowed. It reads only a regular file of at most ignoreFileLimit bytes,
+// so that a named pipe or /dev/zero cannot stall or flood roster.
+func ReadIgnoreFile(name string) ([]IgnoreRule, hcl.Diagnostics) {
+	src, err := confine.ReadFile(name, ignoreFileLimit)
+	if err != nil {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Failed to read the ignore file", Detail: err.Error() + "."}}
+	}
+	var rules []IgnoreRule
+	var diags hcl.Diagnostics
+	bad := func(n int, detail string) {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid ignore rule",
+			Detail: fmt.Sprintf("%s line %d: %s", name, n, detail)})
+	}
+	sc := bufio.NewScanner(bytes.NewReader(src))
+	sc.Buffer(nil, ignoreFileLimit+1) // any line of the file, however long
+	for n := 1; sc.Scan(); n++ {
+		fields := strings.Fields(sc.Text())
+		for i, f := range fields {
+			if strings.HasPrefix(f, "#") {
+				fields = fields[:i]
+				break
+			}
+		}
+		if len(fields) == 0 {
+			continue
+		}
+		r := IgnoreRule{pattern: strings.ToLower(fields[0]), attrs: map[string]bool{}, line: n}
+		typ, _, ok := strings.Cut(r.pattern, ".")
+		if r.pattern == string(plans.TypeLocalUsers) {
+			typ, ok = r.pattern, true
+		}
+		if _, err := path.Match(r.pattern, ""); err != nil || !ok {
+			bad(n, fmt.Sprintf("%q is not an address such as user.bob, user.* or invite.spring-2027.", fields[0]))
+			continue
+		}
+		known, ok := ignorable(typ)
+		if !ok {
+			bad(n, fmt.Sprintf("%q is not an address: it starts with user., invite. or remote_instance., or is local_users.", fields[0]))
+			continue
+		}
+		for _, at := range fields[1:] {
+			if !contains(known, at) {
+				bad(n, fmt.Sprintf("%s has no attribute %q; it has %s.", typ, at, strings.Join(known, ", ")))
+				continue
+			}
+			r.attrs[at] = true
+		}
+		rules = append(rules, r)
+	}
+	return rules, diags
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (r IgnoreRule) matches(address string) bool {
+	ok, _ := path.Match(r.pattern, strings.ToLower(address))
+	return ok
+}
+
+// Ignore removes from d what the rules ignore and counts in d.Ignored how
+// many differences it removed: a rule without attributes removes the whole
+// object (a creation, a deletion, an undeclared account); one with
+// attributes removes them from updates, and the update when none is left.
+func Ignore(d *plans.Drift, rules []IgnoreRule) {
+	if len(rules) == 0 {
+		return
+	}
+	p, unmanaged := d.Plan, &d.Unmanaged
+	n := 0
+	kept := p.Changes[:0]
+	for _, c := range p.Changes {
+		whole, attrs := false, map[string]bool{}
+		for _, r := range rules {
+			if !r.matches(c.Address) {
+				continue
+			}
+			if len(r.attrs) == 0 {
+				whole = true
+			}
+			for at := range r.attrs {
+				attrs[at] = true
+			}
+		}
+		if whole {
+			n++
+			continue
+		}
+		if c.Action == plans.Update && len(attrs) > 0 {
+			left := c.Attrs[:0:0]
+			for _, at := range c.Attrs {
+				if attrs[at.Name] {
+					n++
+					continue
+				}
+				left = append(left, at)
+			}
+			c.Attrs = left
+			if len(left) == 0 {
+				continue
+			}
+		}
+		kept = append(kept, c)
+	}
+	p.Changes = kept
+	left := []plans.Unmanaged{}
+	for _, u := range *unmanaged {
+		drop := false
+		for _, r := range rules {
+			drop = drop || (len(r.attrs) == 0 && r.matches(u.Address))
+		}
+		if drop {
+			n++
+			continue
+		}
+		left = append(left, u)
+	}
+	*unmanaged = left
+	d.Ignored = n
+}
