@@ -25,23 +25,23 @@ func (c *invitesCmd) Run(a *app, g *Globals) error {
 		return err
 	}
 	defer r.close(a.ctx)
-	if c.ShowURLs && r.srv.URL == "" {
+	if c.ShowURLs && r.Server.URL == "" {
 		a.diags(g, nil, hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: "Server URL not known",
 			Detail: "No local account has an address to take the server's URL from, and no configuration in --chdir sets server { url }, so the tokens are printed without their URLs. A registration URL is <server URL>/registration/<token>."}})
 	}
 	now := time.Now()
 	scan := func(visit func(*listing.Invite) error) error {
-		return listing.ScanInvites(a.ctx, r.tx, c.ShowURLs, now, visit)
+		return listing.ScanInvites(a.ctx, r.Tx, c.ShowURLs, now, visit)
 	}
 	if c.JSON {
-		doc := view.NewInvitesJSON(a.Out, r.srv, Version, c.ShowURLs)
+		doc := view.NewInvitesJSON(a.Out, r.Server, Version, c.ShowURLs)
 		if err := scan(doc.Add); err != nil {
 			return err
 		}
 		return doc.Close()
 	}
 	// Two passes over one snapshot, as roster users does.
-	table := view.NewInvitesTable(a.Out, a.style(g, a.OutTerm), c.ShowURLs, r.srv.URL)
+	table := view.NewInvitesTable(a.Out, a.style(g, a.OutTerm), c.ShowURLs, r.Server.URL)
 	n := 0
 	err = scan(func(i *listing.Invite) error {
 		table.Measure(i)

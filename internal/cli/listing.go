@@ -12,26 +12,22 @@ import (
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/term"
 
+	"github.com/roster-project/roster/internal/listing"
 	"github.com/roster-project/roster/internal/server"
-	"github.com/roster-project/roster/plans"
 	"github.com/roster-project/roster/schema"
 )
 
-// listingRead is the read-only transaction of a listing (roster users,
-// roster invites) and what it learned of the server first.
+// listingRead is a listing's read-only transaction and its connection.
 type listingRead struct {
+	*listing.Read
 	conn *pgx.Conn
-	tx   pgx.Tx
-	srv  plans.Server
-	lim  server.Limits
 }
 
 // openListing prepares a listing. A listing needs no configuration, but
 // uses one found in --chdir: its server URL (else the one the accounts'
 // addresses give, as import derives it) and its nickname rule (else the
 // servers' default). It then connects and opens one read-only,
-// repeatable-read transaction, so that a role that may only SELECT lists
-// and every pass over the rows sees the same ones. The caller closes it.
+// repeatable-read transaction (listing.Open). The caller closes it.
 func (a *app) openListing(g *Globals, command string) (*listingRead, error) {
 	url, lim, err := a.listingConfig(g, command)
 	if err != nil {
@@ -41,39 +37,23 @@ func (a *app) openListing(g *Globals, command string) (*listingRead, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &listingRead{conn: conn, lim: lim}
-	fail := func(summary, detail string) (*listingRead, error) {
-		r.close(a.ctx)
-		a.diags(g, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: detail}})
+	r, err := listing.Open(a.ctx, conn, url, lim)
+	if err != nil {
+		conn.Close(context.WithoutCancel(a.ctx))
+		d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read the database", Detail: userMessage(err) + "."}
+		if errors.Is(err, server.ErrUnknownSchema) {
+			d.Summary, d.Detail = "Unsupported database", "This is "+strings.TrimPrefix(userMessage(err), "the database is ")+
+				". roster lists the accounts of Pleroma 2.7 and Akkoma 2025.10 databases; check that --database-url names the server's database."
+		}
+		a.diags(g, nil, hcl.Diagnostics{d})
 		return nil, exitCode(1)
 	}
-	r.tx, err = conn.BeginTx(a.ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return fail("Cannot read the database", userMessage(err)+".")
-	}
-	info, err := server.Detect(a.ctx, r.tx)
-	if err != nil && !errors.Is(err, server.ErrUnknownSchema) {
-		return fail("Cannot read the database", userMessage(err)+".")
-	}
-	if err != nil {
-		return fail("Unsupported database", "This is "+strings.TrimPrefix(userMessage(err), "the database is ")+
-			". roster lists the accounts of Pleroma 2.7 and Akkoma 2025.10 databases; check that --database-url names the server's database.")
-	}
-	if url == "" {
-		if url, err = server.DeriveBaseURL(a.ctx, r.tx, lim); err != nil {
-			return fail("Cannot read the database", userMessage(err)+".")
-		}
-	}
-	r.srv = plans.Server{Flavor: info.Flavor, Version: info.Version, URL: url, Known: info.Known()}
-	return r, nil
+	return &listingRead{Read: r, conn: conn}, nil
 }
 
 func (r *listingRead) close(ctx context.Context) {
-	ctx = context.WithoutCancel(ctx)
-	if r.tx != nil {
-		r.tx.Rollback(ctx)
-	}
-	r.conn.Close(ctx)
+	r.Close(ctx)
+	r.conn.Close(context.WithoutCancel(ctx))
 }
 
 // listingConfig reads the configuration in --chdir, when it has *.hcl

@@ -46,7 +46,7 @@ func (c *usersCmd) Run(a *app, g *Globals) error {
 	// scan hands visit the accounts to print, and counts those the filters
 	// pass that only --all lists.
 	scan := func(visit func(*listing.Account) error) (hidden int, err error) {
-		err = listing.ScanAccounts(a.ctx, r.tx, r.lim, func(acc *listing.Account) error {
+		err = listing.ScanAccounts(a.ctx, r.Tx, r.Limits, func(acc *listing.Account) error {
 			if !listing.MatchAll(filters, acc) {
 				return nil
 			}
@@ -60,7 +60,7 @@ func (c *usersCmd) Run(a *app, g *Globals) error {
 	}
 
 	if c.JSON {
-		doc := view.NewUsersJSON(a.Out, r.srv, Version)
+		doc := view.NewUsersJSON(a.Out, r.Server, Version)
 		if _, err := scan(doc.Add); err != nil {
 			return err
 		}
