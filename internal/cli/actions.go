@@ -4,16 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
-	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/jackc/pgx/v5"
-	"github.com/mitchellh/go-wordwrap"
 
 	"github.com/roster-project/roster/applier"
 	"github.com/roster-project/roster/internal/server"
+	"github.com/roster-project/roster/internal/view"
 	"github.com/roster-project/roster/schema"
 )
 
@@ -102,11 +100,7 @@ func (a *app) checkServer(g *Globals, s *actionServer, info server.Info, writes 
 				info, info.Flavor.Title(), info.Newest())}})
 		return exitCode(1)
 	}
-	where := s.url
-	if where == "" {
-		where = "a server whose URL roster cannot tell"
-	}
-	fmt.Fprintf(a.Out, "Read the %s database of %s (schema %d).\n\n", info.Flavor.Title(), where, info.Version)
+	view.ActionRead(a.Out, info, s.url)
 	return nil
 }
 
@@ -163,21 +157,6 @@ func (a *app) actionOptions(g *Globals, s *actionServer) applier.Options {
 	return applier.Options{LockTimeout: g.LockTimeout, AllowUnknownVersion: s.cfg != nil && s.cfg.Server.AllowUnknownVersion}
 }
 
-// count is n and the noun, e.g. "1 OAuth token", "3 OAuth tokens".
-func count(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
-
-// paragraph prints text wrapped at 78 columns, indented.
-func paragraph(w io.Writer, indent, text string) {
-	for _, line := range strings.Split(wordwrap.WrapString(text, uint(78-len(indent))), "\n") {
-		fmt.Fprintln(w, indent+line)
-	}
-}
-
 func (c *signOutCmd) Run(a *app, g *Globals) error {
 	defer a.interruptAction()()
 	s, err := a.openAction(g)
@@ -193,17 +172,10 @@ func (c *signOutCmd) Run(a *app, g *Globals) error {
 		return err
 	}
 	out := a.style(g, a.OutTerm)
-	nick := p.Account.Nickname
-	if p.Empty() {
-		fmt.Fprintf(a.Out, "%s %s has no OAuth tokens or authorizations: there is no session to end.\n", out.Green(out.Bold("No changes.")), nick)
+	if !view.SignOutPreview(a.Out, p, out) {
 		return nil
 	}
-	what := count(p.Tokens, "OAuth token", "OAuth tokens") + " and " + count(p.Authorizations, "authorization", "authorizations")
-	fmt.Fprintln(a.Out, "roster will perform the following actions:")
-	fmt.Fprintln(a.Out)
-	fmt.Fprintf(a.Out, "  %s\n", out.Bold(fmt.Sprintf("# %s: %s will be deleted", p.Account.Address(), what)))
-	paragraph(a.Out, "  ", fmt.Sprintf("As the server's sign_out does: %s is signed out of every app and browser session, and must log in again.", nick))
-	if err := a.confirm(g, c.AutoApprove, "roster sign-out --auto-approve "+shellQuote(nick), "Sign-out cancelled."); err != nil {
+	if err := a.confirm(g, c.AutoApprove, "roster sign-out --auto-approve "+shellQuote(p.Account.Nickname), "Sign-out cancelled."); err != nil {
 		return err
 	}
 	var res applier.SignOutResult
@@ -214,8 +186,7 @@ func (c *signOutCmd) Run(a *app, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.Out, "\n%s %s: %s and %s deleted.\n", out.Green(out.Bold("Sign-out complete!")), p.Account.Address(),
-		count(res.Tokens, "OAuth token", "OAuth tokens"), count(res.Authorizations, "authorization", "authorizations"))
+	view.SignOutDone(a.Out, p, res, out)
 	return nil
 }
 
@@ -246,14 +217,7 @@ func (c *resetPasswordCmd) Run(a *app, g *Globals) error {
 		return exitCode(1)
 	}
 	out := a.style(g, a.OutTerm)
-	validity := server.PasswordResetTokenValidity
-	fmt.Fprintln(a.Out, "roster will perform the following actions:")
-	fmt.Fprintln(a.Out)
-	fmt.Fprintf(a.Out, "  %s\n", out.Bold(fmt.Sprintf("# %s: a password reset token will be created", p.Account.Address())))
-	paragraph(a.Out, "  ", fmt.Sprintf("As the server's reset_password does. Its URL lets whoever opens it set %s's password, once, within %s; until then the password and the sessions stay as they are.", nick, hours(validity)))
-	if !p.Account.Active {
-		paragraph(a.Out, "  ", fmt.Sprintf("Note: %s is deactivated: the link sets a password, but %s cannot log in until the account is activated.", nick, nick))
-	}
+	view.ResetPreview(a.Out, p, out)
 	rerun := "roster reset-password --auto-approve "
 	if c.PrintURL {
 		rerun += "--print-url "
@@ -269,16 +233,8 @@ func (c *resetPasswordCmd) Run(a *app, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.Out, "\n%s %s: a password reset token was created.\n\n", out.Green(out.Bold("Password reset complete!")), p.Account.Address())
-	fmt.Fprintf(a.Out, "Reset URL for %s (a secret: it sets the password):\n  %s\n\n", nick, s.url+server.PasswordResetPath(res.Token))
-	paragraph(a.Out, "", fmt.Sprintf("It works once, until %s UTC: %s, the servers' default password_reset_token_validity (%d seconds); a server configured otherwise keeps its own.",
-		res.InsertedAt.Add(validity).Format("2006-01-02 15:04:05"), hours(validity), int(validity.Seconds())))
+	view.ResetDone(a.Out, p, res, s.url, out)
 	return nil
-}
-
-// hours says a whole number of hours.
-func hours(d time.Duration) string {
-	return count(int(d.Hours()), "hour", "hours")
 }
 
 func (c *fixFollowStateCmd) Run(a *app, g *Globals) error {
@@ -297,21 +253,7 @@ func (c *fixFollowStateCmd) Run(a *app, g *Globals) error {
 	}
 	out := a.style(g, a.OutTerm)
 	local, remote := p.Local.Nickname, p.Remote.Nickname
-	fmt.Fprintln(a.Out, "roster will perform the following actions:")
-	fmt.Fprintln(a.Out)
-	fmt.Fprintf(a.Out, "  %s\n", out.Bold(fmt.Sprintf("# %s: the follow of %s will be marked rejected", p.Local.Address(), remote)))
-	fmt.Fprintf(a.Out, "    %s %s: state \"reject\"\n", out.Yellow("~"), count(p.Activities, "Follow activity", "Follow activities"))
-	if rel := relationshipName(p.Relationship); rel != "" {
-		fmt.Fprintf(a.Out, "    %s the %s follow relationship (%s's following count is recomputed)\n", out.Red("-"), rel, local)
-	}
-	if p.Notifications > 0 {
-		fmt.Fprintf(a.Out, "    %s %s of the latest Follow\n", out.Red("-"), count(p.Notifications, "notification", "notifications"))
-	}
-	fmt.Fprintln(a.Out)
-	paragraph(a.Out, "  ", fmt.Sprintf("The latest Follow from %s to %s (%s) says \"accept\", but %s does not follow %s. As the server's fix_follow_state does, roster marks the follow rejected; %s can then follow %s again.",
-		local, remote, p.FollowAPID, local, remote, local, remote))
-	fmt.Fprintln(a.Out)
-	paragraph(a.Out, "  ", "Unlike the server, roster writes no Reject activity and no publish job: the server's Reject has the remote account as its actor, yet is stored as a local activity, and is addressed to the local account only, so it is delivered to nobody.")
+	view.FollowFixPreview(a.Out, p, out)
 	if err := a.confirm(g, c.AutoApprove, "roster fix-follow-state --auto-approve "+shellQuote(local)+" "+shellQuote(remote), "Repair cancelled."); err != nil {
 		return err
 	}
@@ -323,29 +265,8 @@ func (c *fixFollowStateCmd) Run(a *app, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	done := []string{count(res.Activities, "Follow activity", "Follow activities") + " rejected"}
-	if res.Relationship {
-		done = append(done, "the relationship deleted")
-	}
-	if res.Notifications > 0 {
-		done = append(done, count(res.Notifications, "notification", "notifications")+" deleted")
-	}
-	fmt.Fprintf(a.Out, "\n%s %s: %s.\n", out.Green(out.Bold("Repair complete!")), p.Local.Address(), strings.Join(done, ", "))
+	view.FollowFixDone(a.Out, p, res, out)
 	return nil
-}
-
-// relationshipName names the state of a relationship row that is not
-// accepted; "" when there is none.
-func relationshipName(state int) string {
-	switch state {
-	case 0:
-		return ""
-	case 1:
-		return "pending"
-	case 3:
-		return "rejected"
-	}
-	return fmt.Sprintf("state %d", state)
 }
 
 func (c *deleteActivitiesCmd) Run(a *app, g *Globals) error {
@@ -361,16 +282,9 @@ func (c *deleteActivitiesCmd) Run(a *app, g *Globals) error {
 	if err := a.checkServer(g, s, p.Server, false); err != nil {
 		return err
 	}
-	out := a.style(g, a.OutTerm)
 	nick := p.Account.Nickname
-	if p.Posts+p.Likes+p.Repeats == 0 {
-		fmt.Fprintf(a.Out, "%s %s has no posts, likes or repeats: delete_activities would do nothing.\n", out.Green(out.Bold("No changes.")), nick)
+	if !view.Activities(a.Out, p, a.style(g, a.OutTerm)) {
 		return nil
-	}
-	fmt.Fprintf(a.Out, "  %s\n", out.Bold(fmt.Sprintf("# %s: %s, %s and %s", p.Account.Address(),
-		count(p.Posts, "post", "posts"), count(p.Likes, "like", "likes"), count(p.Repeats, "repeat", "repeats"))))
-	if p.Other > 0 {
-		paragraph(a.Out, "  ", fmt.Sprintf("(and %s, which delete_activities leaves alone)", count(p.Other, "other activity", "other activities")))
 	}
 	a.diags(g, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "roster cannot delete activities",
 		Detail: fmt.Sprintf("The server's delete_activities sends a Delete for each post and an Undo for each like and repeat through its ActivityPub pipeline, which also updates the objects, their counters and the notifications, and federates each one. No job of Pleroma 2.7 or Akkoma 2025.10 does that alone: the one that does, delete_user, deletes the account too. Writing it all in SQL would not be what the server writes, so roster does not.\n\nNothing was written. Run on the server:\n  pleroma_ctl user delete_activities %s\nor, from a source install:\n  mix pleroma.user delete_activities %s\n\nSee docs/delete-activities.md in roster's source for the details.",

@@ -60,7 +60,7 @@ func (c *applyCmd) Run(a *app, g *Globals) error {
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	out := a.style(g, a.OutTerm)
-	a.readLine(p)
+	view.ReadLine(a.Out, p)
 	view.Plan(a.Out, p, out)
 	if p.Empty() {
 		return nil
@@ -80,38 +80,8 @@ func (c *applyCmd) Run(a *app, g *Globals) error {
 
 // applied reports a committed apply, and runs after_apply.
 func (c *applyCmd) applied(a *app, g *Globals, cfg *schema.Config, p *plans.Plan, res applier.Result) error {
-	out := a.style(g, a.OutTerm)
-	users, invites := countByType(p)
-	fmt.Fprintf(a.Out, "\n%s Users: %d added, %d changed, %d destroyed.\n", out.Green(out.Bold("Apply complete!")), users[0], users[1], users[2])
-	if invites[0]+invites[1] > 0 {
-		fmt.Fprintf(a.Out, "Invites: %d added, %d changed.\n", invites[0], invites[1])
-	}
-	for _, c := range p.Changes {
-		if c.Type == plans.TypeRemoteInstance || c.Type == plans.TypeLocalUsers {
-			fmt.Fprintf(a.Out, "%s: %s.\n", c.Address, strings.Join(c.Notes, "; "))
-		}
-	}
-	// A registration URL holds its invite's token: print it to a person at a
-	// terminal, or when asked to, never into a log by default.
-	if urls := res.InviteURLs; a.OutTerm || c.ShowInviteURLs {
-		var created []string // the applier returns the URLs in plan order
-		for _, c := range p.Changes {
-			if c.Type == plans.TypeInvite && c.Action == plans.Create {
-				created = append(created, c.Address)
-			}
-		}
-		view.InviteURLs(a.Out, created, urls, out)
-	} else {
-		view.InviteURLsWithheld(a.Out, len(urls), p.Server.URL)
-	}
-	if users[1]+users[2] > 0 && len(cfg.Server.AfterApply) == 0 && !a.inAutomation() {
-		fmt.Fprintf(a.Out, "\nNote: a running %s server caches accounts, and may keep showing and acting on\n"+
-			"the old state of an account it has cached (roles and activation included)\n"+
-			"until it restarts. To make it see the changes now, restart it, or run on the\n"+
-			"server:\n"+
-			"  bin/pleroma rpc 'Cachex.clear(:user_cache)'\n"+
-			"Set server { after_apply = [...] } to run such a command after every apply.\n", p.Server.Flavor.Title())
-	}
+	view.ApplyComplete(a.Out, p, view.Applied{InviteURLs: res.InviteURLs, ShowURLs: a.OutTerm || c.ShowInviteURLs,
+		CacheNote: len(cfg.Server.AfterApply) == 0 && !a.inAutomation()}, a.style(g, a.OutTerm))
 	if len(cfg.Server.AfterApply) > 0 {
 		return a.afterApply(g, cfg)
 	}
@@ -236,7 +206,7 @@ func commitUnknown(err *applier.CommitUnknownError, cancelled bool) string {
 func (a *app) afterApply(g *Globals, cfg *schema.Config) error {
 	argv := cfg.Server.AfterApply
 	shown := shownArgv(cfg.Server)
-	fmt.Fprintf(a.Out, "\nRunning after_apply: %s\n", shown)
+	view.AfterApply(a.Out, shown)
 	cmd := exec.CommandContext(a.ctx, argv[0], argv[1:]...)
 	cmd.Dir = cfg.Dir
 	cmd.Stdout, cmd.Stderr = a.Out, a.Err
@@ -251,7 +221,7 @@ func (a *app) afterApply(g *Globals, cfg *schema.Config) error {
 			Subject: cfg.Server.DeclRange.Ptr()}})
 		return exitCode(1)
 	}
-	fmt.Fprintln(a.Out, "after_apply succeeded.")
+	view.AfterApplySucceeded(a.Out)
 	return nil
 }
 
@@ -271,31 +241,6 @@ func shownArgv(s schema.Server) string {
 
 func sensitiveArg(s schema.Server, i int) bool {
 	return i < len(s.AfterApplySensitive) && s.AfterApplySensitive[i]
-}
-
-// countByType counts the applied plan's adds, changes and destroys of users
-// and of invites.
-func countByType(p *plans.Plan) (users, invites [3]int) {
-	for _, c := range p.Changes {
-		var n *[3]int
-		switch c.Type {
-		case plans.TypeUser:
-			n = &users
-		case plans.TypeInvite:
-			n = &invites
-		default:
-			continue
-		}
-		switch c.Action {
-		case plans.Create:
-			n[0]++
-		case plans.Update:
-			n[1]++
-		case plans.Delete:
-			n[2]++
-		}
-	}
-	return users, invites
 }
 
 // applySaved applies the plan saved in c.PlanFile, without asking. The file
@@ -343,7 +288,7 @@ func (c *applyCmd) applySaved(a *app, g *Globals) error {
 		a.diags(g, cfg, staleDiags(c.PlanFile, stale))
 		return exitCode(1)
 	}
-	a.readLine(p)
+	view.ReadLine(a.Out, p)
 	view.Plan(a.Out, p, a.style(g, a.OutTerm))
 	if p.Empty() {
 		return nil

@@ -11,6 +11,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/roster-project/roster/internal/importer"
+	"github.com/roster-project/roster/internal/view"
+	"github.com/roster-project/roster/plans"
 )
 
 // importCmd writes the configuration of an existing server's accounts. It
@@ -89,48 +91,20 @@ func (c *importCmd) Run(a *app, g *Globals) error {
 		}
 	}
 
-	where := st.URL
-	if where == "" {
-		where = "a server with no local accounts yet"
-	}
-	fmt.Fprintf(a.Out, "Read %d local accounts from the %s database of %s (schema %d).\n\n",
-		st.Read, st.Info.Flavor.Title(), where, st.Info.Version)
-	fmt.Fprintf(a.Out, "Imported %s into %s", plural(len(st.Users), "account"), filepath.Join(dir, importer.UsersFile))
-	if st.Skipped > 0 {
-		fmt.Fprintf(a.Out, "; left out %s that roster does not manage (internal actors, the relay, deleted accounts)", plural(st.Skipped, "account"))
-	}
-	fmt.Fprintln(a.Out, ".")
-	if c.Invites {
-		fmt.Fprintf(a.Out, "Imported %s into %s, the tokens into %s (mode 0600)", plural(len(st.Invites), "invite"),
-			filepath.Join(dir, importer.InvitesFile), filepath.Join(dir, importer.VarsFile))
-		if st.UsedInvites > 0 {
-			fmt.Fprintf(a.Out, "; left out %s used up or revoked", plural(st.UsedInvites, "invite"))
-		}
-		fmt.Fprintln(a.Out, ".")
-	}
-	if len(files.Notes) > 0 {
-		fmt.Fprintln(a.Out)
-		for _, n := range files.Notes {
-			fmt.Fprintf(a.Out, "  %s\n", n)
-		}
-	}
-	if a.inAutomation() {
-		return nil
-	}
-	fmt.Fprintln(a.Out)
-	fmt.Fprintln(a.Out, "Passwords are not imported: each user block has a commented placeholder. Review")
-	fmt.Fprintln(a.Out, "the files, then check them:")
+	im := view.Import{Server: plans.Server{Flavor: st.Info.Flavor, Version: st.Info.Version, URL: st.URL}, Read: st.Read,
+		Users: len(st.Users), Skipped: st.Skipped, UsersFile: filepath.Join(dir, importer.UsersFile), Notes: files.Notes}
 	cmd := "roster plan"
 	if dir != "." {
 		cmd = "roster --chdir " + shellQuote(dir) + " plan"
 	}
 	if c.Invites {
-		cmd += " --var-file " + shellQuote(filepath.Join(dir, importer.VarsFile))
-		fmt.Fprintf(a.Out, "    %s\n", cmd)
-		fmt.Fprintf(a.Out, "It should say No changes. %s holds the invite tokens: keep it out of version\ncontrol.\n", importer.VarsFile)
-		return nil
+		im.InvitesFile, im.VarsFile = filepath.Join(dir, importer.InvitesFile), filepath.Join(dir, importer.VarsFile)
+		im.Invites, im.UsedInvites = len(st.Invites), st.UsedInvites
+		cmd += " --var-file " + shellQuote(im.VarsFile)
 	}
-	fmt.Fprintf(a.Out, "    %s\n", cmd)
-	fmt.Fprintln(a.Out, "It should say No changes.")
+	if !a.inAutomation() {
+		im.Check = cmd
+	}
+	view.Imported(a.Out, im)
 	return nil
 }

@@ -9,6 +9,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/roster-project/roster/applier"
+	"github.com/roster-project/roster/internal/view"
 	"github.com/roster-project/roster/planner"
 	"github.com/roster-project/roster/plans"
 	"github.com/roster-project/roster/plans/planfile"
@@ -40,7 +42,7 @@ func (c *planCmd) Run(a *app, g *Globals) error {
 			return err
 		}
 	} else {
-		a.readLine(p)
+		view.ReadLine(a.Out, p)
 		_ = a.printPlan(g, c.formatFlags, p)
 		if c.Out != "" {
 			a.savedFooter(g, c.Out, c.Target, c.AllowMassPrune)
@@ -76,16 +78,6 @@ func (a *app) makePlan(g *Globals, opts planner.Options, targets []string) (*sch
 		return nil, nil, nil, exitCode(1)
 	}
 	return cfg, p, conn, nil
-}
-
-// readLine says what the plan was made from, before a text plan.
-func (a *app) readLine(p *plans.Plan) {
-	where := p.Server.URL
-	if where == "" {
-		where = "a server with no local accounts yet"
-	}
-	fmt.Fprintf(a.Out, "Read %d local accounts from the %s database of %s (schema %d).\n\n",
-		p.Read, p.Server.Flavor.Title(), where, p.Server.Version)
 }
 
 // savePlan writes the plan file of --out, with the identity of the database
@@ -150,4 +142,52 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// readAndPlan reads the server and plans, with progress for a large server.
+func (a *app) readAndPlan(conn *pgx.Conn, cfg *schema.Config, opts planner.Options) (*plans.Plan, hcl.Diagnostics) {
+	ph := a.startPhase("Reading the database and planning", "Planned")
+	defer ph.end()
+	return planner.Make(a.ctx, conn, cfg, opts)
+}
+
+// applyPlan applies p, with progress for the key generation and hashing that
+// come before the writes.
+func (a *app) applyPlan(ctx context.Context, conn *pgx.Conn, p *plans.Plan, cfg *schema.Config, opts applier.Options) (applier.Result, error) {
+	ph := a.startPhase(applyDoing(p), "Applied")
+	defer ph.end()
+	return applier.Apply(ctx, conn, p, cfg, opts)
+}
+
+// applyDoing says what an apply of p does before its writes.
+func applyDoing(p *plans.Plan) string {
+	accounts, passwords := 0, 0
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		switch {
+		case c.Type != plans.TypeUser:
+		case c.Action == plans.Create:
+			accounts++
+		case c.Action == plans.Update && (c.Attr("password") != nil || c.Attr("password_hash") != nil):
+			passwords++
+		}
+	}
+	var work []string
+	if accounts > 0 {
+		work = append(work, plural(accounts, "new account")+" (keys, password hashes)")
+	}
+	if passwords > 0 {
+		work = append(work, plural(passwords, "password change"))
+	}
+	if len(work) == 0 {
+		return "Applying"
+	}
+	return "Applying: preparing " + strings.Join(work, " and ") + ", then writing"
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }

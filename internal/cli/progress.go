@@ -6,18 +6,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/hashicorp/hcl/v2"
-	"github.com/jackc/pgx/v5"
-
-	"github.com/roster-project/roster/applier"
 	"github.com/roster-project/roster/internal/panics"
-	"github.com/roster-project/roster/planner"
-	"github.com/roster-project/roster/plans"
-	"github.com/roster-project/roster/schema"
 )
 
 // longWork is how long work runs before roster shows its progress on a
@@ -185,52 +177,4 @@ func onInterrupt(parent context.Context, sigs <-chan os.Signal, w io.Writer, exi
 			panic(failed) // on the caller's goroutine, where Main recovers it
 		}
 	}
-}
-
-// readAndPlan reads the server and plans, with progress for a large server.
-func (a *app) readAndPlan(conn *pgx.Conn, cfg *schema.Config, opts planner.Options) (*plans.Plan, hcl.Diagnostics) {
-	ph := a.startPhase("Reading the database and planning", "Planned")
-	defer ph.end()
-	return planner.Make(a.ctx, conn, cfg, opts)
-}
-
-// applyPlan applies p, with progress for the key generation and hashing that
-// come before the writes.
-func (a *app) applyPlan(ctx context.Context, conn *pgx.Conn, p *plans.Plan, cfg *schema.Config, opts applier.Options) (applier.Result, error) {
-	ph := a.startPhase(applyDoing(p), "Applied")
-	defer ph.end()
-	return applier.Apply(ctx, conn, p, cfg, opts)
-}
-
-// applyDoing says what an apply of p does before its writes.
-func applyDoing(p *plans.Plan) string {
-	accounts, passwords := 0, 0
-	for i := range p.Changes {
-		c := &p.Changes[i]
-		switch {
-		case c.Type != plans.TypeUser:
-		case c.Action == plans.Create:
-			accounts++
-		case c.Action == plans.Update && (c.Attr("password") != nil || c.Attr("password_hash") != nil):
-			passwords++
-		}
-	}
-	var work []string
-	if accounts > 0 {
-		work = append(work, plural(accounts, "new account")+" (keys, password hashes)")
-	}
-	if passwords > 0 {
-		work = append(work, plural(passwords, "password change"))
-	}
-	if len(work) == 0 {
-		return "Applying"
-	}
-	return "Applying: preparing " + strings.Join(work, " and ") + ", then writing"
-}
-
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return fmt.Sprintf("%d %ss", n, what)
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/roster-project/roster/internal/view"
 	"github.com/roster-project/roster/plans/planfile"
 )
 
@@ -30,6 +31,6 @@ func (c *showCmd) Run(a *app, g *Globals) error {
 	}
 	fmt.Fprintf(a.Out, "Saved plan, made %s by roster v%s against the %s.\n",
 		f.Created.UTC().Format("2006-01-02 15:04:05 MST"), f.RosterVersion, f.Database)
-	a.readLine(f.Plan)
+	view.ReadLine(a.Out, f.Plan)
 	return a.printPlan(g, c.formatFlags, f.Plan)
 }

@@ -10,13 +10,16 @@ import (
 )
 
 // ReadLine says what a plan was made from, before a text plan.
-func ReadLine(w io.Writer, p *plans.Plan) {
-	where := p.Server.URL
+func ReadLine(w io.Writer, p *plans.Plan) { ReadFrom(w, p.Server, p.Read) }
+
+// ReadFrom says how many local accounts were read from which server.
+func ReadFrom(w io.Writer, srv plans.Server, read int) {
+	where := srv.URL
 	if where == "" {
 		where = "a server with no local accounts yet"
 	}
 	fmt.Fprintf(w, "Read %d local accounts from the %s database of %s (schema %d).\n\n",
-		p.Read, p.Server.Flavor.Title(), where, p.Server.Version)
+		read, srv.Flavor.Title(), where, srv.Version)
 }
 
 // DriftText writes a drift report as text: a status line that says
