@@ -44,14 +44,14 @@ type RefusedError struct {
 	Detail string
 }
 
-func (e *RefusedError) Error() string { return "applier: " + e.Summary + ": " + e.Detail }
+func (e *RefusedError) Error() string { return "" + e.Summary + ": " + e.Detail }
 
 // readAction runs read in a read-only, repeatable-read transaction, with
 // the server's flavor and schema version.
 func readAction(ctx context.Context, db live.Beginner, read func(tx pgx.Tx, info server.Info) error) error {
 	tx, err := db.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
-		return fmt.Errorf("applier: cannot read the database: %w", err)
+		return fmt.Errorf("cannot read the database: %w", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	info, err := server.Detect(ctx, tx)
@@ -78,7 +78,7 @@ func runAction(ctx context.Context, db live.Beginner, planned server.Info, opts 
 	}
 	tx, err := db.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
 	if err != nil {
-		return fmt.Errorf("applier: begin: %w", err)
+		return fmt.Errorf("begin: %w", err)
 	}
 	committed := false
 	defer func() {
@@ -119,7 +119,7 @@ func findAccount(ctx context.Context, q live.Querier, nick string) (*Account, er
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("applier: reading the account %q: %w", nick, err)
+		return nil, fmt.Errorf("reading the account %q: %w", nick, err)
 	}
 	return &a, nil
 }
@@ -152,7 +152,7 @@ func recheckAccount(ctx context.Context, tx pgx.Tx, a Account) error {
 	case errors.Is(err, pgx.ErrNoRows):
 		return &StaleError{Moved: []string{a.Address() + ": the account no longer exists"}}
 	case err != nil:
-		return fmt.Errorf("applier: re-reading %s: %w", a.Address(), err)
+		return fmt.Errorf("re-reading %s: %w", a.Address(), err)
 	case now.Nickname != a.Nickname || now.APID != a.APID || now.Local != a.Local:
 		return &StaleError{Moved: []string{a.Address() + ": the account changed"}}
 	}

@@ -92,7 +92,7 @@ func Apply(ctx context.Context, db live.Beginner, want *plans.Plan, cfg *schema.
 	}
 	tx, err := db.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
 	if err != nil {
-		return Result{}, fmt.Errorf("applier: begin: %w", err)
+		return Result{}, fmt.Errorf("begin: %w", err)
 	}
 	committed := false
 	defer func() {
@@ -170,7 +170,7 @@ func lockMore(ctx context.Context, tx pgx.Tx, p *plans.Plan, locked map[string]*
 // when it writes what want says.
 func planAgain(ctx context.Context, tx pgx.Tx, want *plans.Plan, cfg *schema.Config, opts Options) (*plans.Plan, error) {
 	if opts.Replan == nil {
-		return nil, errors.New("applier: Options.Replan is not set: Apply cannot plan again")
+		return nil, errors.New("Options.Replan is not set: Apply cannot plan again")
 	}
 	p, diags := opts.Replan(ctx, tx, cfg)
 	if diags.HasErrors() {
@@ -267,7 +267,7 @@ func write(ctx context.Context, w *writer, p *plans.Plan, cfg *schema.Config, cr
 	return urls, nil
 }
 
-var errLockTimeout = errors.New("applier: lock timeout")
+var errLockTimeout = errors.New("lock timeout")
 
 // Lock takes roster's transaction-scoped advisory lock in tx, waiting at
 // most timeout. When another session holds it longer, Lock rolls tx back
@@ -283,13 +283,13 @@ func Lock(ctx context.Context, tx pgx.Tx, timeout time.Duration) error {
 
 func lock(ctx context.Context, tx pgx.Tx, timeout time.Duration) error {
 	if _, err := tx.Exec(ctx, fmt.Sprintf("SET LOCAL lock_timeout = '%dms'", timeout.Milliseconds())); err != nil {
-		return fmt.Errorf("applier: setting the lock timeout: %w", err)
+		return fmt.Errorf("setting the lock timeout: %w", err)
 	}
 	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", LockKey); err != nil {
 		if isLockTimeout(err) {
 			return errLockTimeout
 		}
-		return fmt.Errorf("applier: taking the lock: %w", err)
+		return fmt.Errorf("taking the lock: %w", err)
 	}
 	return nil
 }

@@ -10,7 +10,7 @@ import (
 )
 
 // commit commits tx. When the commit failed and nothing was written, it
-// returns the error wrapped as "applier: commit: …"; when COMMIT may have
+// returns the error wrapped as "commit: …"; when COMMIT may have
 // reached the server but its answer did not come back, it returns a
 // *CommitUnknownError whose Check is check.
 func commit(ctx context.Context, tx pgx.Tx, check string) error {
@@ -23,7 +23,7 @@ func commit(ctx context.Context, tx pgx.Tx, check string) error {
 	case err == nil:
 		return nil
 	case closed || rolledBack(err):
-		return fmt.Errorf("applier: commit: %w", err)
+		return fmt.Errorf("commit: %w", err)
 	}
 	return &CommitUnknownError{Check: check, Err: err}
 }

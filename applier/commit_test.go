@@ -166,7 +166,7 @@ func TestApplyCommitRefused(t *testing.T) {
 				t.Fatalf("err = %v, a *CommitUnknownError, though the server refused the commit", err)
 			case !errors.As(err, &pgErr) || pgErr.Code != "23503" || pgErr.ConstraintName != "users_email_allowed":
 				t.Fatalf("err = %v, want the deferred foreign key's violation", err)
-			case !strings.HasPrefix(err.Error(), "applier: commit: "):
+			case !strings.HasPrefix(err.Error(), "commit: "):
 				t.Errorf("err = %q, want it to say the commit failed", err)
 			}
 			sameSnapshot(t, before, snapshot(t, conn))

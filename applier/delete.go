@@ -40,7 +40,7 @@ func (d *deleter) deleteUser(ctx context.Context, c *plans.Change, lu *live.User
 	w := d.w
 	uid, err := flake.ParseUUID(c.ID)
 	if err != nil {
-		return fmt.Errorf("applier: %s: the plan's id %q is not a uuid: %w", c.Address, c.ID, err)
+		return fmt.Errorf("%s: the plan's id %q is not a uuid: %w", c.Address, c.ID, err)
 	}
 	if c.Reactivate {
 		w.activations = append(w.activations, activation{label{address: c.Address, id: c.ID}, true})

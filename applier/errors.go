@@ -42,9 +42,9 @@ type Holder struct {
 func (e *LockError) Error() string {
 	var b strings.Builder
 	if e.Rows {
-		fmt.Fprintf(&b, "applier: rows of users that this apply updates stayed locked by another transaction for more than %s", e.Timeout)
+		fmt.Fprintf(&b, "rows of users that this apply updates stayed locked by another transaction for more than %s", e.Timeout)
 	} else {
-		fmt.Fprintf(&b, "applier: another session held roster's lock for more than %s", e.Timeout)
+		fmt.Fprintf(&b, "another session held roster's lock for more than %s", e.Timeout)
 	}
 	for _, h := range e.Holders {
 		fmt.Fprintf(&b, "\n  PID %d, application %q, user %q from %s, connected %s, state %s",
@@ -65,7 +65,7 @@ type StaleError struct {
 }
 
 func (e *StaleError) Error() string {
-	return "applier: the database changed since the plan was made:\n  " + strings.Join(e.Moved, "\n  ")
+	return "the database changed since the plan was made:\n  " + strings.Join(e.Moved, "\n  ")
 }
 
 // PlanError is returned when the plan made again under the lock fails: the
@@ -78,7 +78,7 @@ type PlanError struct {
 }
 
 func (e *PlanError) Error() string {
-	return "applier: the database changed since the plan was made, and a new plan fails: " + e.Diags.Error()
+	return "the database changed since the plan was made, and a new plan fails: " + e.Diags.Error()
 }
 
 // StatementError names the object and statement that failed.
@@ -89,7 +89,7 @@ type StatementError struct {
 }
 
 func (e *StatementError) Error() string {
-	return fmt.Sprintf("applier: %s: %s: %v", e.Address, e.Statement, e.Err)
+	return fmt.Sprintf("%s: %s: %v", e.Address, e.Statement, e.Err)
 }
 
 func (e *StatementError) Unwrap() error { return e.Err }
@@ -98,7 +98,7 @@ func (e *StatementError) Unwrap() error { return e.Err }
 type UnknownVersionError struct{ Version, Newest int64 }
 
 func (e *UnknownVersionError) Error() string {
-	return fmt.Sprintf("applier: schema version %d is newer than the newest roster knows (%d); set server { allow_unknown_version = true } to write anyway", e.Version, e.Newest)
+	return fmt.Sprintf("schema version %d is newer than the newest roster knows (%d); set server { allow_unknown_version = true } to write anyway", e.Version, e.Newest)
 }
 
 // redact drops the parts of a database error that may quote the row being
@@ -127,7 +127,7 @@ type CommitUnknownError struct {
 }
 
 func (e *CommitUnknownError) Error() string {
-	return fmt.Sprintf("applier: commit: no answer from the server, the changes may or may not have been written: %v", e.Err)
+	return fmt.Sprintf("commit: no answer from the server, the changes may or may not have been written: %v", e.Err)
 }
 
 func (e *CommitUnknownError) Unwrap() error { return e.Err }

@@ -46,7 +46,7 @@ func (w *writer) remoteInstance(ctx context.Context, c *plans.Change, cfg *schem
 		}
 	}
 	if want == nil {
-		return fmt.Errorf("applier: %s is in the plan but not in the configuration", c.Address)
+		return fmt.Errorf("%s is in the plan but not in the configuration", c.Address)
 	}
 	rows, err := w.tx.Query(ctx, `SELECT id::text FROM users u WHERE NOT u.local AND u.nickname IS NOT NULL
 	  AND `+fmt.Sprintf(live.DomainOf, "u")+` = $1 AND u.is_active <> $2 ORDER BY u.id FOR UPDATE`, c.Nickname, *want)

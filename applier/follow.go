@@ -118,13 +118,13 @@ func readFollowFix(ctx context.Context, tx pgx.Tx, info server.Info, localNick, 
 			Detail: fmt.Sprintf("There is no Follow activity with a state from %s to %s (the server says \"No follow data\"): %s never asked to follow %s, so there is nothing to repair.", local.Nickname, remote.Nickname, local.Nickname, remote.Nickname)}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("applier: reading the follow: %w", err)
+		return nil, fmt.Errorf("reading the follow: %w", err)
 	}
 	var rel *int
 	err = tx.QueryRow(ctx, `SELECT state FROM following_relationships WHERE follower_id = $1 AND following_id = $2`+lock,
 		local.ID, remote.ID).Scan(&rel)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("applier: reading the follow relationship: %w", err)
+		return nil, fmt.Errorf("reading the follow relationship: %w", err)
 	}
 	if rel != nil {
 		p.Relationship = *rel
@@ -147,7 +147,7 @@ func readFollowFix(ctx context.Context, tx pgx.Tx, info server.Info, localNick, 
 	  (SELECT count(*) FROM notifications WHERE activity_id = $3)`, local.APID, remote.APID, p.FollowID).
 		Scan(&p.Activities, &p.Notifications)
 	if err != nil {
-		return nil, fmt.Errorf("applier: reading the follow: %w", err)
+		return nil, fmt.Errorf("reading the follow: %w", err)
 	}
 	return p, nil
 }

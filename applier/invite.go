@@ -54,14 +54,14 @@ func (iv *inviteValues) apply(c *plans.Change) (maxUse, expiresAt bool, err erro
 	if a := c.Attr("max_use"); a != nil {
 		v, ok := planInt(a.After)
 		if !ok {
-			return false, false, fmt.Errorf("applier: %s: max_use in the plan is not a whole number", c.Address)
+			return false, false, fmt.Errorf("%s: max_use in the plan is not a whole number", c.Address)
 		}
 		iv.maxUse, maxUse = v, true
 	}
 	if a := c.Attr("expires_at"); a != nil {
 		v, ok := planString(a.After)
 		if !ok {
-			return false, false, fmt.Errorf("applier: %s: expires_at in the plan is not a date", c.Address)
+			return false, false, fmt.Errorf("%s: expires_at in the plan is not a date", c.Address)
 		}
 		iv.expiresAt, expiresAt = v, true
 	}
@@ -74,7 +74,7 @@ func (iv *inviteValues) typeFor(c *plans.Change) (string, error) {
 	want := server.InviteType(iv.maxUse, iv.expiresAt)
 	if a := c.Attr("invite_type"); a != nil {
 		if s, ok := a.After.(string); !ok || s != want {
-			return "", fmt.Errorf("applier: %s: the plan's invite_type %v does not follow from max_use and expires_at (%s)", c.Address, a.After, want)
+			return "", fmt.Errorf("%s: the plan's invite_type %v does not follow from max_use and expires_at (%s)", c.Address, a.After, want)
 		}
 	}
 	return want, nil
@@ -94,7 +94,7 @@ func revokes(c *plans.Change) bool {
 func (w *writer) createInvite(c *plans.Change, cfg *schema.Config) (string, error) {
 	inv := configInvite(cfg, c.Nickname)
 	if inv == nil || inv.Token.Reveal() == "" {
-		return "", fmt.Errorf("applier: %s is in the plan but not in the configuration", c.Address)
+		return "", fmt.Errorf("%s is in the plan but not in the configuration", c.Address)
 	}
 	var iv inviteValues
 	if _, _, err := iv.apply(c); err != nil {

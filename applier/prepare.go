@@ -44,13 +44,13 @@ func prepareCreates(ctx context.Context, p *plans.Plan, cfg *schema.Config, para
 		}
 		u := cfg.User(c.Nickname)
 		if u == nil {
-			return nil, fmt.Errorf("applier: %s is in the plan but not in the configuration", c.Address)
+			return nil, fmt.Errorf("%s is in the plan but not in the configuration", c.Address)
 		}
 		out = append(out, &newUser{change: c, user: u})
 	}
 	err := parallel(ctx, len(out), hashWorkers(p.Server.Flavor, parallelism), func(i int) error {
 		if err := prepareOne(p.Server.Flavor, out[i]); err != nil {
-			return fmt.Errorf("applier: preparing %s: %w", out[i].change.Address, err)
+			return fmt.Errorf("preparing %s: %w", out[i].change.Address, err)
 		}
 		return nil
 	})
@@ -106,7 +106,7 @@ func prepareSecrets(ctx context.Context, p *plans.Plan, cfg *schema.Config, para
 	err := parallel(ctx, len(jobs), hashWorkers(p.Server.Flavor, parallelism), func(i int) error {
 		h, err := nativeHash(p.Server.Flavor, jobs[i].password)
 		if err != nil {
-			return fmt.Errorf("applier: hashing the password of %s: %w", jobs[i].address, err)
+			return fmt.Errorf("hashing the password of %s: %w", jobs[i].address, err)
 		}
 		hashes[i] = h
 		return nil

@@ -63,7 +63,7 @@ func (w *writer) flush(ctx context.Context) error {
 			}
 		}
 		if err := br.Close(); err != nil {
-			return fmt.Errorf("applier: %w", err)
+			return fmt.Errorf("%w", err)
 		}
 	}
 	for _, a := range activations {
@@ -213,7 +213,7 @@ func (w *writer) updateUser(ctx context.Context, c *plans.Change, u *schema.User
 			return a.After, nil
 		}
 		if u == nil {
-			return nil, fmt.Errorf("applier: %s is in the plan but not in the configuration", c.Address)
+			return nil, fmt.Errorf("%s is in the plan but not in the configuration", c.Address)
 		}
 		return sensitiveValue(u, a.Name), nil
 	}
@@ -278,7 +278,7 @@ func (w *writer) updateUser(ctx context.Context, c *plans.Change, u *schema.User
 			  'totp', jsonb_build_object('secret', null, 'delivery_type', 'app', 'confirmed', false))`)
 		case "sessions":
 			if u == nil || u.SessionsValidAfter == nil {
-				return fmt.Errorf("applier: %s: sessions_valid_after is in the plan but not in the configuration", c.Address)
+				return fmt.Errorf("%s: sessions_valid_after is in the plan but not in the configuration", c.Address)
 			}
 			w.signOut(c, *u.SessionsValidAfter)
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/roster-project/roster/internal/diag"
 	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/plans"
 	"github.com/roster-project/roster/schema"
@@ -20,7 +21,7 @@ import (
 func Drift(ctx context.Context, db live.Beginner, cfg *schema.Config, unmanaged bool) (*plans.Drift, hcl.Diagnostics) {
 	tx, err := db.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
-		return nil, errDiag("Cannot read the database", err.Error())
+		return nil, diag.List(err, "Cannot read the database")
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	p, diags := MakeIn(ctx, tx, cfg, Options{AllowMassPrune: true})
@@ -30,7 +31,7 @@ func Drift(ctx context.Context, db live.Beginner, cfg *schema.Config, unmanaged 
 	d := &plans.Drift{Plan: p, Listed: unmanaged}
 	if unmanaged {
 		if d.Unmanaged, err = Undeclared(ctx, tx, cfg); err != nil {
-			return nil, append(diags, errDiag("Cannot read the database", err.Error())...)
+			return nil, append(diags, diag.List(err, "Cannot read the database")...)
 		}
 	}
 	return d, diags

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/roster-project/roster/internal/diag"
 	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/internal/panics"
 	"github.com/roster-project/roster/internal/server"
@@ -44,7 +45,7 @@ type Options struct {
 func Make(ctx context.Context, db live.Beginner, cfg *schema.Config, opts Options) (*plans.Plan, hcl.Diagnostics) {
 	tx, err := db.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
-		return nil, errDiag("Cannot read the database", err.Error())
+		return nil, diag.List(err, "Cannot read the database")
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	return MakeIn(ctx, tx, cfg, opts)
@@ -55,7 +56,7 @@ func Make(ctx context.Context, db live.Beginner, cfg *schema.Config, opts Option
 func MakeIn(ctx context.Context, q live.Querier, cfg *schema.Config, opts Options) (*plans.Plan, hcl.Diagnostics) {
 	info, err := server.Detect(ctx, q)
 	if err != nil {
-		return nil, errDiag("Unsupported database", "This is "+strings.TrimPrefix(strings.TrimPrefix(err.Error(), "server: "), "the database is ")+". roster manages the databases of Pleroma 2.7 and Akkoma 2025.10; check that --database-url names the server's database.")
+		return nil, diag.List(err, "Cannot read the database")
 	}
 	// Keep only the rows the configuration declares, and the oldest local
 	// person's ap_id for the base URL: memory stays flat at 100,000 users.
@@ -75,7 +76,7 @@ func MakeIn(ctx context.Context, q live.Querier, cfg *schema.Config, opts Option
 		}
 	})
 	if err != nil {
-		return nil, errDiag("Cannot read the database", err.Error())
+		return nil, diag.List(err, "Cannot read the database")
 	}
 	var nicks, emails []string
 	for _, u := range cfg.Users {
@@ -86,12 +87,12 @@ func MakeIn(ctx context.Context, q live.Querier, cfg *schema.Config, opts Option
 	}
 	taken, err := live.ReadTaken(ctx, q, nicks, emails)
 	if err != nil {
-		return nil, errDiag("Cannot read the database", err.Error())
+		return nil, diag.List(err, "Cannot read the database")
 	}
 	var invites []*live.Invite
 	if len(cfg.Invites) > 0 || cfg.Prune.Invites == "revoke" {
 		if invites, err = live.ReadInvites(ctx, q); err != nil {
-			return nil, errDiag("Cannot read the database", err.Error())
+			return nil, diag.List(err, "Cannot read the database")
 		}
 	}
 	after := map[string]time.Time{}
@@ -102,7 +103,7 @@ func MakeIn(ctx context.Context, q live.Querier, cfg *schema.Config, opts Option
 	}
 	sessions, err := live.ReadSessions(ctx, q, after)
 	if err != nil {
-		return nil, errDiag("Cannot read the database", err.Error())
+		return nil, diag.List(err, "Cannot read the database")
 	}
 	var domains []string
 	for _, r := range cfg.RemoteInstances {
@@ -110,7 +111,7 @@ func MakeIn(ctx context.Context, q live.Querier, cfg *schema.Config, opts Option
 	}
 	instances, err := live.ReadInstances(ctx, q, domains)
 	if err != nil {
-		return nil, errDiag("Cannot read the database", err.Error())
+		return nil, diag.List(err, "Cannot read the database")
 	}
 	derived := ""
 	if oldest != nil {
@@ -241,7 +242,7 @@ func diff(ctx context.Context, cfg *schema.Config, info server.Info, in state, o
 	}
 	st.checkPruneMax()
 	if err := st.verifyPasswords(ctx, p, opts); err != nil {
-		st.diags = append(st.diags, errDiag("Password verification interrupted", err.Error())...)
+		st.diags = append(st.diags, diag.List(err, "Password verification interrupted")...)
 	}
 	// Drop updates that turned out to change nothing once passwords verified.
 	kept := p.Changes[:0]
@@ -659,10 +660,6 @@ func sortDiags(diags hcl.Diagnostics) {
 		}
 		return bi < bj
 	})
-}
-
-func errDiag(summary, detail string) hcl.Diagnostics {
-	return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: detail}}
 }
 
 // isDefault reports whether a value is what a new account has anyway:

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/roster-project/roster/applier"
+	"github.com/roster-project/roster/internal/diag"
 	"github.com/roster-project/roster/internal/server"
 	"github.com/roster-project/roster/internal/view"
 	"github.com/roster-project/roster/schema"
@@ -113,8 +113,7 @@ func (a *app) readFailed(g *Globals, err error) error {
 		a.diags(g, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: refused.Summary, Detail: refused.Detail + "\n\nNothing was written."}})
 		return exitCode(1)
 	case errors.Is(err, server.ErrUnknownSchema):
-		a.diags(g, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unsupported database",
-			Detail: "This is " + strings.TrimPrefix(userMessage(err), "the database is ") + ". roster manages the databases of Pleroma 2.7 and Akkoma 2025.10; check that --database-url names the server's database."}})
+		a.diags(g, nil, diag.List(err, "Cannot read the database"))
 		return exitCode(1)
 	}
 	return err

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/roster-project/roster/applier"
+	"github.com/roster-project/roster/internal/diag"
 	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/internal/panics"
 	"github.com/roster-project/roster/internal/view"
@@ -164,7 +165,7 @@ type writeFailure struct {
 // transaction was rolled back, unless its commit's outcome is unknown.
 func writeDiag(err error, f writeFailure, cancelled bool) *hcl.Diagnostic {
 	rolledBack := "The transaction was rolled back: nothing was written."
-	d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: f.what + " failed", Detail: userMessage(err) + "\n\n" + rolledBack}
+	d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: f.what + " failed", Detail: err.Error() + "\n\n" + rolledBack}
 	var stmt *applier.StatementError
 	var stale *applier.StaleError
 	var lock *applier.LockError
@@ -184,10 +185,10 @@ func writeDiag(err error, f writeFailure, cancelled bool) *hcl.Diagnostic {
 		d.Detail = f.staleLead + "\n  " + strings.Join(stale.Moved, "\n  ") + "\n\nNothing was written. " + f.staleFix
 	case errors.As(err, &lock):
 		d.Summary = "Error acquiring the lock"
-		d.Detail = userMessage(lock) + "\n\n" + lock.Hint() + " Nothing was written."
+		d.Detail = lock.Error() + "\n\n" + lock.Hint() + " Nothing was written."
 	case errors.As(err, &unknown):
 		d.Summary = "Unknown server schema version"
-		d.Detail = userMessage(unknown) + ". Nothing was written."
+		d.Detail = unknown.Error() + ". Nothing was written."
 	}
 	return d
 }
@@ -195,7 +196,7 @@ func writeDiag(err error, f writeFailure, cancelled bool) *hcl.Diagnostic {
 // commitUnknown says that a commit's outcome is unknown, and how to find
 // it out.
 func commitUnknown(err *applier.CommitUnknownError, cancelled bool) string {
-	what := fmt.Sprintf("The connection to the database failed after roster sent COMMIT, before the server answered (%s).", userMessage(err.Err))
+	what := fmt.Sprintf("The connection to the database failed after roster sent COMMIT, before the server answered (%s).", err.Err.Error())
 	if cancelled {
 		what = "roster was interrupted after it sent COMMIT, before the server answered."
 	}
@@ -252,8 +253,7 @@ func sensitiveArg(s schema.Server, i int) bool {
 func (c *applyCmd) applySaved(a *app, g *Globals) error {
 	f, err := planfile.Read(c.PlanFile, Version)
 	if err != nil {
-		a.diags(g, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Failed to read the plan file",
-			Detail: strings.TrimPrefix(err.Error(), "planfile: ") + "."}})
+		a.diags(g, nil, diag.List(err, "Failed to read the plan file"))
 		return exitCode(1)
 	}
 	if diags := c.checkSaved(f); diags.HasErrors() {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/alecthomas/kong"
@@ -139,7 +138,7 @@ func run(errOut io.Writer, body func() error) int {
 	case errors.As(err, &ec):
 		return int(ec)
 	default:
-		fmt.Fprintf(errOut, "\nError: %s\n", userMessage(err))
+		fmt.Fprintf(errOut, "\nError: %s\n", err)
 		return 1
 	}
 }
@@ -183,16 +182,6 @@ func (a *app) diags(g *Globals, cfg *schema.Config, diags hcl.Diagnostics) {
 		files = cfg.Files
 	}
 	view.Diagnostics(a.Err, diags, files, a.style(g, a.ErrTerm))
-}
-
-// userMessage is an error's message without the package prefixes that
-// identify it to programs ("planner: ", "applier: ", "server: ", "listing: ").
-func userMessage(err error) string {
-	msg := err.Error()
-	for _, p := range []string{"planner: ", "applier: ", "server: ", "listing: "} {
-		msg = strings.ReplaceAll(msg, p, "")
-	}
-	return msg
 }
 
 // loadAndConnect reads the configuration, printing its diagnostics, and

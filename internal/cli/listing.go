@@ -2,16 +2,15 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"strconv"
-	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/term"
 
+	"github.com/roster-project/roster/internal/diag"
 	"github.com/roster-project/roster/internal/listing"
 	"github.com/roster-project/roster/internal/server"
 	"github.com/roster-project/roster/schema"
@@ -40,12 +39,7 @@ func (a *app) openListing(g *Globals, command string) (*listingRead, error) {
 	r, err := listing.Open(a.ctx, conn, url, lim)
 	if err != nil {
 		conn.Close(context.WithoutCancel(a.ctx))
-		d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read the database", Detail: userMessage(err) + "."}
-		if errors.Is(err, server.ErrUnknownSchema) {
-			d.Summary, d.Detail = "Unsupported database", "This is "+strings.TrimPrefix(userMessage(err), "the database is ")+
-				". roster lists the accounts of Pleroma 2.7 and Akkoma 2025.10 databases; check that --database-url names the server's database."
-		}
-		a.diags(g, nil, hcl.Diagnostics{d})
+		a.diags(g, nil, diag.List(err, "Cannot read the database"))
 		return nil, exitCode(1)
 	}
 	return &listingRead{Read: r, conn: conn}, nil

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/roster-project/roster/applier"
+	"github.com/roster-project/roster/internal/diag"
 	"github.com/roster-project/roster/internal/view"
 	"github.com/roster-project/roster/planner"
 	"github.com/roster-project/roster/plans"
@@ -98,8 +99,7 @@ func (a *app) savePlan(g *Globals, cfg *schema.Config, p *plans.Plan, conn *pgx.
 		return err
 	}
 	if err := planfile.Write(path, f); err != nil {
-		a.diags(g, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Failed to write the plan file",
-			Detail: strings.TrimPrefix(err.Error(), "planfile: ")}})
+		a.diags(g, nil, diag.List(err, "Failed to write the plan file"))
 		return exitCode(1)
 	}
 	return nil

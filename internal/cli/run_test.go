@@ -25,7 +25,7 @@ func TestRun(t *testing.T) {
 		"success":       {func() error { return nil }, 0, ""},
 		"exit code 2":   {func() error { return exitCode(2) }, 2, ""},
 		"exit code 3":   {func() error { return exitCode(3) }, 3, ""},
-		"an error":      {func() error { return errors.New("planner: cannot read the database") }, 1, "\nError: cannot read the database\n"},
+		"an error":      {func() error { return errors.New("cannot read the database") }, 1, "\nError: cannot read the database\n"},
 		"kong's exit 0": {func() error { panic(kongExit(0)) }, 0, ""},
 		"a panic":       {func() error { panic("boom") }, 1, "\nError: internal error: boom\n\n" + reportLine},
 		"a runtime error": {func() error {

@@ -2,10 +2,8 @@ package cli
 
 import (
 	"fmt"
-	"strings"
 
-	"github.com/hashicorp/hcl/v2"
-
+	"github.com/roster-project/roster/internal/diag"
 	"github.com/roster-project/roster/internal/view"
 	"github.com/roster-project/roster/plans/planfile"
 )
@@ -22,8 +20,7 @@ func (c *showCmd) Run(a *app, g *Globals) error {
 	// apply insists on its own version.
 	f, err := planfile.Read(c.PlanFile, "")
 	if err != nil {
-		a.diags(g, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Failed to read the plan file",
-			Detail: strings.TrimPrefix(err.Error(), "planfile: ") + "."}})
+		a.diags(g, nil, diag.List(err, "Failed to read the plan file"))
 		return exitCode(1)
 	}
 	if c.format() != "text" {

@@ -72,7 +72,7 @@ const invitesSQL = `SELECT id, invite_type, to_char(expires_at, 'YYYY-MM-DD'), u
 func ScanInvites(ctx context.Context, q live.Querier, tokens bool, today time.Time, visit func(*Invite) error) error {
 	rows, err := q.Query(ctx, invitesSQL, tokens)
 	if err != nil {
-		return fmt.Errorf("listing: reading invites: %w", err)
+		return fmt.Errorf("reading invites: %w", err)
 	}
 	defer rows.Close()
 	day := today.UTC().Format(time.DateOnly)
@@ -80,7 +80,7 @@ func ScanInvites(ctx context.Context, q live.Querier, tokens bool, today time.Ti
 		i := &Invite{}
 		var dup bool
 		if err := rows.Scan(&i.ID, &i.Type, &i.ExpiresAt, &i.Uses, &i.MaxUse, &i.Used, &i.Created, &dup, &i.Token); err != nil {
-			return fmt.Errorf("listing: reading invites: %w", err)
+			return fmt.Errorf("reading invites: %w", err)
 		}
 		i.State = stateOf(i, dup, day)
 		if err := visit(i); err != nil {
@@ -88,7 +88,7 @@ func ScanInvites(ctx context.Context, q live.Querier, tokens bool, today time.Ti
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("listing: reading invites: %w", err)
+		return fmt.Errorf("reading invites: %w", err)
 	}
 	return nil
 }

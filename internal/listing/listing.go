@@ -115,7 +115,7 @@ const accountsSQL = `SELECT id::text, nickname::text, email::text, name, ap_id, 
 func ScanAccounts(ctx context.Context, q live.Querier, lim server.Limits, visit func(*Account) error) error {
 	rows, err := q.Query(ctx, accountsSQL)
 	if err != nil {
-		return fmt.Errorf("listing: reading local users: %w", err)
+		return fmt.Errorf("reading local users: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -123,7 +123,7 @@ func ScanAccounts(ctx context.Context, q live.Querier, lim server.Limits, visit 
 		var hasPassword bool
 		if err := rows.Scan(&u.ID, &u.Nickname, &u.Email, &u.Name, &u.APID, &u.ActorType, &u.Invisible,
 			&u.Admin, &u.Moderator, &u.Active, &u.Confirmed, &u.Approved, &u.Locked, &u.Tags, &hasPassword); err != nil {
-			return fmt.Errorf("listing: reading local users: %w", err)
+			return fmt.Errorf("reading local users: %w", err)
 		}
 		if hasPassword {
 			// The planner's rules ask only whether a hash is set; the
@@ -138,7 +138,7 @@ func ScanAccounts(ctx context.Context, q live.Querier, lim server.Limits, visit 
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("listing: reading local users: %w", err)
+		return fmt.Errorf("reading local users: %w", err)
 	}
 	return nil
 }

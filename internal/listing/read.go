@@ -28,7 +28,7 @@ type Read struct {
 func Open(ctx context.Context, db live.Beginner, url string, lim server.Limits) (*Read, error) {
 	tx, err := db.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
-		return nil, fmt.Errorf("listing: %w", err)
+		return nil, fmt.Errorf("%w", err)
 	}
 	r := &Read{Tx: tx, Limits: lim}
 	info, err := server.Detect(ctx, tx)

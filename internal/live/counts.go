@@ -39,14 +39,14 @@ func ReadSessions(ctx context.Context, q Querier, after map[string]time.Time) (m
 		  JOIN unnest($1::uuid[], $2::text[]::timestamp[]) AS w(id, after) ON t.user_id = w.id AND t.inserted_at < w.after
 		  GROUP BY w.id`, ids, instants)
 		if err != nil {
-			return nil, fmt.Errorf("live: counting sessions: %w", err)
+			return nil, fmt.Errorf("counting sessions: %w", err)
 		}
 		for rows.Next() {
 			var id string
 			var n int64
 			if err := rows.Scan(&id, &n); err != nil {
 				rows.Close()
-				return nil, fmt.Errorf("live: counting sessions: %w", err)
+				return nil, fmt.Errorf("counting sessions: %w", err)
 			}
 			s := out[id]
 			if table == "oauth_tokens" {
@@ -57,7 +57,7 @@ func ReadSessions(ctx context.Context, q Querier, after map[string]time.Time) (m
 			out[id] = s
 		}
 		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("live: counting sessions: %w", err)
+			return nil, fmt.Errorf("counting sessions: %w", err)
 		}
 	}
 	return out, nil
@@ -123,19 +123,19 @@ func ReadInstances(ctx context.Context, q Querier, domains []string) (map[string
 	    md5(coalesce(string_agg(u.id::text, ',' ORDER BY u.id) FILTER (WHERE NOT u.is_active), ''))
 	  FROM users u WHERE NOT u.local AND u.nickname IS NOT NULL AND `+fmt.Sprintf(DomainOf, "u")+` = ANY($1::text[]) GROUP BY 1`, domains)
 	if err != nil {
-		return nil, fmt.Errorf("live: counting remote accounts: %w", err)
+		return nil, fmt.Errorf("counting remote accounts: %w", err)
 	}
 	for rows.Next() {
 		var d string
 		var i Instance
 		if err := rows.Scan(&d, &i.Active, &i.Inactive, &i.ActiveIDs, &i.InactiveIDs); err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("live: counting remote accounts: %w", err)
+			return nil, fmt.Errorf("counting remote accounts: %w", err)
 		}
 		out[d] = i
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("live: counting remote accounts: %w", err)
+		return nil, fmt.Errorf("counting remote accounts: %w", err)
 	}
 	rows, err = q.Query(ctx, `SELECT `+fmt.Sprintf(DomainOf, "u")+`, count(*) FILTER (WHERE u.is_active), count(*) FILTER (WHERE NOT u.is_active)
 	  FROM following_relationships fr JOIN users u ON u.id = fr.follower_id JOIN users g ON g.id = fr.following_id
@@ -143,21 +143,21 @@ func ReadInstances(ctx context.Context, q Querier, domains []string) (map[string
 	    AND fr.state = 2 AND g.local AND g.is_active AND g.id <> u.id AND g.nickname IS NOT NULL AND g.nickname NOT LIKE 'internal.%'
 	  GROUP BY 1`, domains)
 	if err != nil {
-		return nil, fmt.Errorf("live: counting remote follows: %w", err)
+		return nil, fmt.Errorf("counting remote follows: %w", err)
 	}
 	for rows.Next() {
 		var d string
 		var a, n int64
 		if err := rows.Scan(&d, &a, &n); err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("live: counting remote follows: %w", err)
+			return nil, fmt.Errorf("counting remote follows: %w", err)
 		}
 		i := out[d]
 		i.ActiveFollows, i.InactiveFollows = a, n
 		out[d] = i
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("live: counting remote follows: %w", err)
+		return nil, fmt.Errorf("counting remote follows: %w", err)
 	}
 	return out, nil
 }

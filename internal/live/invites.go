@@ -39,11 +39,11 @@ func scanInvites(rows pgx.Rows) ([]*Invite, error) {
 func ReadInvites(ctx context.Context, q Querier) ([]*Invite, error) {
 	rows, err := q.Query(ctx, `SELECT `+inviteColumns+` FROM user_invite_tokens ORDER BY id`)
 	if err != nil {
-		return nil, fmt.Errorf("live: reading invites: %w", err)
+		return nil, fmt.Errorf("reading invites: %w", err)
 	}
 	out, err := scanInvites(rows)
 	if err != nil {
-		return nil, fmt.Errorf("live: reading invites: %w", err)
+		return nil, fmt.Errorf("reading invites: %w", err)
 	}
 	return out, nil
 }
@@ -52,11 +52,11 @@ func ReadInvites(ctx context.Context, q Querier) ([]*Invite, error) {
 func LockInvites(ctx context.Context, q Querier, ids []int64) (map[int64]*Invite, error) {
 	rows, err := q.Query(ctx, `SELECT `+inviteColumns+` FROM user_invite_tokens WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`, ids)
 	if err != nil {
-		return nil, fmt.Errorf("live: re-reading invites: %w", err)
+		return nil, fmt.Errorf("re-reading invites: %w", err)
 	}
 	invites, err := scanInvites(rows)
 	if err != nil {
-		return nil, fmt.Errorf("live: re-reading invites: %w", err)
+		return nil, fmt.Errorf("re-reading invites: %w", err)
 	}
 	out := make(map[int64]*Invite, len(invites))
 	for _, i := range invites {

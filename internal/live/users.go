@@ -93,20 +93,20 @@ func ScanNamedLocalUsers(ctx context.Context, q Querier, nicks []string, visit f
 func scanVisit(ctx context.Context, q Querier, visit func(*User), sql string, args ...any) (int, error) {
 	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
-		return 0, fmt.Errorf("live: reading local users: %w", err)
+		return 0, fmt.Errorf("reading local users: %w", err)
 	}
 	defer rows.Close()
 	n := 0
 	for rows.Next() {
 		u := &User{}
 		if err := scanUser(rows, u); err != nil {
-			return n, fmt.Errorf("live: reading local users: %w", err)
+			return n, fmt.Errorf("reading local users: %w", err)
 		}
 		visit(u)
 		n++
 	}
 	if err := rows.Err(); err != nil {
-		return n, fmt.Errorf("live: reading local users: %w", err)
+		return n, fmt.Errorf("reading local users: %w", err)
 	}
 	return n, nil
 }
@@ -115,11 +115,11 @@ func scanVisit(ctx context.Context, q Querier, visit func(*User), sql string, ar
 func LockUsers(ctx context.Context, q Querier, ids []string) (map[string]*User, error) {
 	rows, err := q.Query(ctx, `SELECT `+Columns+` FROM users WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, ids)
 	if err != nil {
-		return nil, fmt.Errorf("live: re-reading users: %w", err)
+		return nil, fmt.Errorf("re-reading users: %w", err)
 	}
 	users, err := scanUsers(rows)
 	if err != nil {
-		return nil, fmt.Errorf("live: re-reading users: %w", err)
+		return nil, fmt.Errorf("re-reading users: %w", err)
 	}
 	out := make(map[string]*User, len(users))
 	for _, u := range users {
@@ -141,7 +141,7 @@ func ReadTaken(ctx context.Context, q Querier, nicks, emails []string) ([]Taken,
 	rows, err := q.Query(ctx, `SELECT id::text, coalesce(nickname::text, ''), email::text, local FROM users
 	  WHERE nickname = ANY($1::citext[]) OR email = ANY($2::citext[])`, nicks, emails)
 	if err != nil {
-		return nil, fmt.Errorf("live: checking nicknames and e-mail addresses: %w", err)
+		return nil, fmt.Errorf("checking nicknames and e-mail addresses: %w", err)
 	}
 	defer rows.Close()
 	var out []Taken

@@ -17,20 +17,20 @@ func DeriveBaseURL(ctx context.Context, q live.Querier, lim Limits) (string, err
 	rows, err := q.Query(ctx, `SELECT nickname::text, ap_id FROM users
 	  WHERE local AND nickname IS NOT NULL AND actor_type = 'Person' ORDER BY id`)
 	if err != nil {
-		return "", fmt.Errorf("server: reading the local accounts' addresses: %w", err)
+		return "", fmt.Errorf("reading the local accounts' addresses: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var nick, apID string
 		if err := rows.Scan(&nick, &apID); err != nil {
-			return "", fmt.Errorf("server: reading the local accounts' addresses: %w", err)
+			return "", fmt.Errorf("reading the local accounts' addresses: %w", err)
 		}
 		if base := BaseURLFromAPID(apID, nick); base != "" && lim.ValidNickname(nick) {
 			return base, nil
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return "", fmt.Errorf("server: reading the local accounts' addresses: %w", err)
+		return "", fmt.Errorf("reading the local accounts' addresses: %w", err)
 	}
 	return "", nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/roster-project/roster/internal/live"
 )
 
@@ -58,8 +59,34 @@ func (i Info) String() string {
 	return fmt.Sprintf("%s (schema %d)", i.Flavor.Title(), i.Version)
 }
 
-// ErrUnknownSchema is returned when the database is neither flavor.
-var ErrUnknownSchema = errors.New("server: the database is neither a Pleroma nor an Akkoma database")
+// ErrUnknownSchema is what an *UnknownSchemaError is (errors.Is): the
+// database is neither flavor.
+var ErrUnknownSchema = errors.New("the database is neither a Pleroma nor an Akkoma database")
+
+// UnknownSchemaError is returned when the database is neither flavor; Why
+// says what gave it away, "" when it has no users or schema_migrations
+// table.
+type UnknownSchemaError struct{ Why string }
+
+func (e *UnknownSchemaError) Error() string {
+	if e.Why == "" {
+		return ErrUnknownSchema.Error()
+	}
+	return ErrUnknownSchema.Error() + ": " + e.Why
+}
+
+// Is makes errors.Is(err, ErrUnknownSchema) hold.
+func (e *UnknownSchemaError) Is(target error) bool { return target == ErrUnknownSchema }
+
+// Diagnostic is the error as roster reports it.
+func (e *UnknownSchemaError) Diagnostic() *hcl.Diagnostic {
+	what := "neither a Pleroma nor an Akkoma database"
+	if e.Why != "" {
+		what += ": " + e.Why
+	}
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unsupported database",
+		Detail: "This is " + what + ". roster manages the databases of Pleroma 2.7 and Akkoma 2025.10; check that --database-url names the server's database."}
+}
 
 const detectSQL = `
 SELECT
@@ -78,10 +105,10 @@ func Detect(ctx context.Context, q live.Querier) (Info, error) {
 	var users, migrations, signing, akTables, bookmarkFolders bool
 	var cols []string
 	if err := q.QueryRow(ctx, detectSQL).Scan(&users, &migrations, &signing, &akTables, &bookmarkFolders, &cols); err != nil {
-		return Info{}, fmt.Errorf("server: reading the schema: %w", err)
+		return Info{}, fmt.Errorf("reading the schema: %w", err)
 	}
 	if !users || !migrations {
-		return Info{}, ErrUnknownSchema
+		return Info{}, &UnknownSchemaError{}
 	}
 	has := map[string]bool{}
 	for _, c := range cols {
@@ -89,7 +116,7 @@ func Detect(ctx context.Context, q live.Querier) (Info, error) {
 	}
 	for _, c := range []string{"nickname", "is_active", "is_confirmed", "is_approved", "is_admin", "is_moderator", "actor_type", "raw_bio"} {
 		if !has[c] {
-			return Info{}, fmt.Errorf("%w: users has no column %q (older than Pleroma 2.3?)", ErrUnknownSchema, c)
+			return Info{}, &UnknownSchemaError{Why: fmt.Sprintf("users has no column %q (older than Pleroma 2.3?)", c)}
 		}
 	}
 	var version int64
@@ -99,19 +126,19 @@ func Detect(ctx context.Context, q live.Querier) (Info, error) {
 	  bool_or(version IN (20240223165000, 20220116183110, 20240530011739))
 	  FROM schema_migrations`).Scan(&version, &akRows, &plRows)
 	if err != nil {
-		return Info{}, fmt.Errorf("server: reading schema_migrations: %w", err)
+		return Info{}, fmt.Errorf("reading schema_migrations: %w", err)
 	}
 	info := Info{Version: version, UsersKeys: has["keys"], AcceptsChat: has["accepts_chat_messages"], SigningKeys: signing}
 	switch {
 	case signing || akTables || has["permit_followback"] || has["accepts_direct_messages_from"] || has["status_ttl_days"] || akRows:
 		info.Flavor = Akkoma
 		if !signing && version >= akkomaSigningKey {
-			return Info{}, fmt.Errorf("%w: Akkoma schema %d without a signing_keys table", ErrUnknownSchema, version)
+			return Info{}, &UnknownSchemaError{Why: fmt.Sprintf("Akkoma schema %d without a signing_keys table", version)}
 		}
 	case bookmarkFolders || plRows:
 		info.Flavor = Pleroma
 	default:
-		return Info{}, fmt.Errorf("%w: no marker of either flavor (schema %s)", ErrUnknownSchema, strconv.FormatInt(version, 10))
+		return Info{}, &UnknownSchemaError{Why: fmt.Sprintf("no marker of either flavor (schema %s)", strconv.FormatInt(version, 10))}
 	}
 	return info, nil
 }

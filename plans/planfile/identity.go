@@ -39,7 +39,7 @@ func ReadIdentity(ctx context.Context, conn *pgx.Conn) (Database, error) {
 	cc := conn.Config()
 	d := Database{Host: cc.Host, Port: cc.Port}
 	if err := conn.QueryRow(ctx, `SELECT current_database()`).Scan(&d.Name); err != nil {
-		return Database{}, fmt.Errorf("planfile: reading the database's name: %w", err)
+		return Database{}, fmt.Errorf("reading the database's name: %w", err)
 	}
 	var sysid int64
 	if err := conn.QueryRow(ctx, `SELECT system_identifier FROM pg_control_system()`).Scan(&sysid); err != nil {

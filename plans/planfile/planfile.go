@@ -89,7 +89,7 @@ type SecretDigest struct {
 func New(p *plans.Plan, cfg *schema.Config, db Database, opts Options, rosterVersion string, now time.Time) (*File, error) {
 	salt := make([]byte, saltSize)
 	if _, err := rand.Read(salt); err != nil {
-		return nil, fmt.Errorf("planfile: making a salt: %w", err)
+		return nil, fmt.Errorf("making a salt: %w", err)
 	}
 	c := Config{Salt: hex.EncodeToString(salt), KDF: KDF, Iterations: Iterations}
 	c.Hash = configHash(cfg, salt, c.Iterations)
@@ -105,7 +105,7 @@ func New(p *plans.Plan, cfg *schema.Config, db Database, opts Options, rosterVer
 func (f *File) Marshal() ([]byte, error) {
 	b, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
-		return nil, fmt.Errorf("planfile: %w", err)
+		return nil, fmt.Errorf("%w", err)
 	}
 	return append(b, '\n'), nil
 }
@@ -120,22 +120,22 @@ func Write(path string, f *File) error {
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".roster-plan-*")
 	if err != nil {
-		return fmt.Errorf("planfile: writing %s: %w", path, err)
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
 	if err := tmp.Chmod(0o600); err != nil {
 		tmp.Close()
-		return fmt.Errorf("planfile: writing %s: %w", path, err)
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	if _, err := tmp.Write(b); err != nil {
 		tmp.Close()
-		return fmt.Errorf("planfile: writing %s: %w", path, err)
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("planfile: writing %s: %w", path, err)
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("planfile: writing %s: %w", path, err)
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
 }
@@ -153,7 +153,7 @@ type VersionError struct {
 
 func (e *VersionError) Error() string {
 	if e.FormatVersion != e.WantFormat {
-		return fmt.Sprintf("planfile: %s has format version %q; this roster reads only format version %q", e.Path, e.FormatVersion, e.WantFormat)
+		return fmt.Sprintf("%s has format version %q; this roster reads only format version %q", e.Path, e.FormatVersion, e.WantFormat)
 	}
 	// Whoever wrote the file chose its version: one with a control
 	// character is quoted.
@@ -161,7 +161,7 @@ func (e *VersionError) Error() string {
 	if strings.IndexFunc(version, hidden) >= 0 {
 		version = strconv.Quote(version)
 	}
-	return fmt.Sprintf("planfile: %s was made by roster %s; this is roster v%s, which applies only its own plans", e.Path, version, e.WantRoster)
+	return fmt.Sprintf("%s was made by roster %s; this is roster v%s, which applies only its own plans", e.Path, version, e.WantRoster)
 }
 
 // Read reads the plan file at path. It refuses a file of another format
@@ -170,7 +170,7 @@ func (e *VersionError) Error() string {
 func Read(path, rosterVersion string) (*File, error) {
 	b, err := confine.ReadFile(path, MaxFileSize)
 	if err != nil {
-		return nil, fmt.Errorf("planfile: %w", err)
+		return nil, fmt.Errorf("%w", err)
 	}
 	return Parse(path, b, rosterVersion)
 }
@@ -185,7 +185,7 @@ func Parse(path string, b []byte, rosterVersion string) (*File, error) {
 		RosterVersion string  `json:"roster_version"`
 	}
 	if err := json.Unmarshal(b, &head); err != nil || head.FormatVersion == nil {
-		return nil, fmt.Errorf("planfile: %s: %w", path, ErrNotPlan)
+		return nil, fmt.Errorf("%s: %w", path, ErrNotPlan)
 	}
 	if *head.FormatVersion != FormatVersion || (rosterVersion != "" && head.RosterVersion != rosterVersion) {
 		return nil, &VersionError{Path: path, FormatVersion: *head.FormatVersion, Roster: head.RosterVersion,
@@ -196,13 +196,13 @@ func Parse(path string, b []byte, rosterVersion string) (*File, error) {
 	dec.DisallowUnknownFields()
 	var f File
 	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("planfile: %s: %w: %v", path, ErrNotPlan, err)
+		return nil, fmt.Errorf("%s: %w: %v", path, ErrNotPlan, err)
 	}
 	if dec.More() {
-		return nil, fmt.Errorf("planfile: %s: %w: it holds more than one JSON document", path, ErrNotPlan)
+		return nil, fmt.Errorf("%s: %w: it holds more than one JSON document", path, ErrNotPlan)
 	}
 	if f.Plan == nil {
-		return nil, fmt.Errorf("planfile: %s: %w: it holds no plan", path, ErrNotPlan)
+		return nil, fmt.Errorf("%s: %w: it holds no plan", path, ErrNotPlan)
 	}
 	for i := range f.Plan.Changes {
 		for j := range f.Plan.Changes[i].Attrs {
@@ -212,15 +212,15 @@ func Parse(path string, b []byte, rosterVersion string) (*File, error) {
 				a.After, err = value(a.After)
 			}
 			if err != nil {
-				return nil, fmt.Errorf("planfile: %s: %w: %q.%q: %v", path, ErrNotPlan, f.Plan.Changes[i].Address, a.Name, err)
+				return nil, fmt.Errorf("%s: %w: %q.%q: %v", path, ErrNotPlan, f.Plan.Changes[i].Address, a.Name, err)
 			}
 		}
 	}
 	if err := f.Plan.Validate(); err != nil {
-		return nil, fmt.Errorf("planfile: %s: %w: %v", path, ErrNotPlan, err)
+		return nil, fmt.Errorf("%s: %w: %v", path, ErrNotPlan, err)
 	}
 	if err := f.printable(); err != nil {
-		return nil, fmt.Errorf("planfile: %s: %w: %v", path, ErrNotPlan, err)
+		return nil, fmt.Errorf("%s: %w: %v", path, ErrNotPlan, err)
 	}
 	return &f, nil
 }

@@ -34,7 +34,7 @@ func NewGenerator(worker [6]byte) *Generator {
 func NewRandomGenerator() (*Generator, error) {
 	var w [6]byte
 	if _, err := rand.Read(w[:]); err != nil {
-		return nil, fmt.Errorf("flake: random worker id: %w", err)
+		return nil, fmt.Errorf("random worker id: %w", err)
 	}
 	return NewGenerator(w), nil
 }

@@ -90,7 +90,7 @@ func (id ID) String() string {
 }
 
 // ErrSyntax reports a string that is not an id in the expected form.
-var ErrSyntax = errors.New("flake: invalid id syntax")
+var ErrSyntax = errors.New("invalid id syntax")
 
 // ParseUUID parses the uuid text form, 8-4-4-4-12 hex digits in either case.
 func ParseUUID(s string) (ID, error) {

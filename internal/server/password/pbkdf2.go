@@ -42,11 +42,11 @@ func HashPBKDF2(password string) (string, error) {
 // library refuses the parameters (as it may in FIPS 140-only mode).
 func HashPBKDF2With(password string, salt []byte, iterations int) string {
 	if iterations < 1 {
-		panic("password: pbkdf2 iterations < 1")
+		panic("pbkdf2 iterations < 1")
 	}
 	dk, err := pbkdf2.Key(sha512.New, password, salt, iterations, pbkdf2KeyLen)
 	if err != nil {
-		panic("password: pbkdf2: " + err.Error())
+		panic("pbkdf2: " + err.Error())
 	}
 	return "$pbkdf2-sha512$" + strconv.Itoa(iterations) + "$" + ab64Encode(salt) + "$" + ab64Encode(dk)
 }
