@@ -1,7 +1,6 @@
 package applier_test
 
 import (
-	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -30,7 +29,7 @@ func oauthApp(t *testing.T, conn *pgx.Conn) int64 {
 // authorizations on app.
 func session(t *testing.T, conn *pgx.Conn, app int64, user *string, n, m int) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := t.Context()
 	for range n {
 		if _, err := conn.Exec(ctx, `INSERT INTO oauth_tokens (app_id, user_id, token, refresh_token, valid_until, inserted_at, updated_at)
 		  VALUES ($1, $2, md5(random()::text), md5(random()::text), now() + interval '1 day', now(), now())`, app, user); err != nil {
@@ -49,7 +48,7 @@ func session(t *testing.T, conn *pgx.Conn, app int64, user *string, n, m int) {
 // "holder:tokens/authorizations", sorted; "-" holds the app-only tokens.
 func sessions(t *testing.T, conn *pgx.Conn) string {
 	t.Helper()
-	rows, err := conn.Query(context.Background(), `SELECT coalesce(u.nickname::text, '-') || ':' ||
+	rows, err := conn.Query(t.Context(), `SELECT coalesce(u.nickname::text, '-') || ':' ||
 	    (SELECT count(*) FROM oauth_tokens t WHERE t.user_id IS NOT DISTINCT FROM x.id) || '/' ||
 	    (SELECT count(*) FROM oauth_authorizations a WHERE a.user_id IS NOT DISTINCT FROM x.id)
 	  FROM (SELECT user_id AS id FROM oauth_tokens UNION SELECT user_id FROM oauth_authorizations) x
@@ -81,7 +80,7 @@ func TestSignOut(t *testing.T) {
 	for _, fx := range pgtest.Flavors() {
 		t.Run(fx.Name, func(t *testing.T) {
 			t.Parallel()
-			ctx := context.Background()
+			ctx := t.Context()
 			conn := pgtest.Connect(t, pgtest.New(t, fx))
 			alice := insert(t, conn, seed{nick: "alice"})
 			bob := insert(t, conn, seed{nick: "bob"})
@@ -145,7 +144,7 @@ func TestSignOut(t *testing.T) {
 // TestSignOutStale: an account deleted after the plan is not signed out,
 // and a schema newer than roster knows is refused unless allowed.
 func TestSignOutStaleAndUnknownVersion(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	url := pgtest.New(t, pgtest.Akkoma)
 	conn := pgtest.Connect(t, url)
 	alice := insert(t, conn, seed{nick: "alice"})
@@ -191,7 +190,7 @@ func TestSignOutStaleAndUnknownVersion(t *testing.T) {
 // TestActionLockTimeout: an action waits at most the lock timeout for
 // roster's lock, names the session holding it and writes nothing.
 func TestActionLockTimeout(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	url := pgtest.New(t, pgtest.Pleroma)
 	conn := pgtest.Connect(t, url)
 	alice := insert(t, conn, seed{nick: "alice"})
@@ -222,7 +221,7 @@ func TestResetPassword(t *testing.T) {
 	for _, fx := range pgtest.Flavors() {
 		t.Run(fx.Name, func(t *testing.T) {
 			t.Parallel()
-			ctx := context.Background()
+			ctx := t.Context()
 			conn := pgtest.Connect(t, pgtest.New(t, fx))
 			alice := insert(t, conn, seed{nick: "alice", hash: "$pbkdf2-sha512$1$c2FsdA$aGFzaA"})
 			insert(t, conn, seed{nick: "carol@remote.example", remote: true})
@@ -287,7 +286,7 @@ func TestResetPassword(t *testing.T) {
 // TestResetPasswordFailureKeepsTheTokenSecret: a failed insert writes
 // nothing and its error does not show the token.
 func TestResetPasswordFailureKeepsTheTokenSecret(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	url := pgtest.New(t, pgtest.Pleroma)
 	conn := pgtest.Connect(t, url)
 	insert(t, conn, seed{nick: "alice"})
@@ -318,7 +317,7 @@ func followActivity(t *testing.T, conn *pgx.Conn, actor, object, state string) s
 	id := seedGen.Next(time.Now()).UUID()
 	data := fmt.Sprintf(`{"id": "%s/activities/%s", "type": "Follow", "actor": %q, "object": %q, "to": [%q],
 	  "cc": ["https://www.w3.org/ns/activitystreams#Public"], "state": %q}`, baseURL, id, actor, object, object, state)
-	if _, err := conn.Exec(context.Background(), `INSERT INTO activities (id, data, local, actor, recipients, inserted_at, updated_at)
+	if _, err := conn.Exec(t.Context(), `INSERT INTO activities (id, data, local, actor, recipients, inserted_at, updated_at)
 	  VALUES ($1, $2, true, $3, ARRAY[$4], '2025-01-02 03:04:05', '2025-01-02 03:04:05')`, id, data, actor, object); err != nil {
 		t.Fatal(err)
 	}
@@ -327,7 +326,7 @@ func followActivity(t *testing.T, conn *pgx.Conn, actor, object, state string) s
 
 func relationship(t *testing.T, conn *pgx.Conn, follower, following string, state int) {
 	t.Helper()
-	if _, err := conn.Exec(context.Background(), `INSERT INTO following_relationships (follower_id, following_id, state, inserted_at, updated_at)
+	if _, err := conn.Exec(t.Context(), `INSERT INTO following_relationships (follower_id, following_id, state, inserted_at, updated_at)
 	  VALUES ($1, $2, $3, now(), now())`, follower, following, state); err != nil {
 		t.Fatal(err)
 	}
@@ -335,7 +334,7 @@ func relationship(t *testing.T, conn *pgx.Conn, follower, following string, stat
 
 func notify(t *testing.T, conn *pgx.Conn, user, activity string) {
 	t.Helper()
-	if _, err := conn.Exec(context.Background(), `INSERT INTO notifications (user_id, activity_id, type, inserted_at, updated_at)
+	if _, err := conn.Exec(t.Context(), `INSERT INTO notifications (user_id, activity_id, type, inserted_at, updated_at)
 	  VALUES ($1, $2, 'follow_request', now(), now())`, user, activity); err != nil {
 		t.Fatal(err)
 	}
@@ -345,7 +344,7 @@ func notify(t *testing.T, conn *pgx.Conn, user, activity string) {
 // with its updated_at, to show which ones a repair touched.
 func followStates(t *testing.T, conn *pgx.Conn) map[string]string {
 	t.Helper()
-	rows, err := conn.Query(context.Background(), `SELECT id::text, coalesce(data->>'state', 'null') || ' ' || updated_at::text ||
+	rows, err := conn.Query(t.Context(), `SELECT id::text, coalesce(data->>'state', 'null') || ' ' || updated_at::text ||
 	    ' ' || (data - 'state')::text FROM activities WHERE data->>'type' = 'Follow'`)
 	if err != nil {
 		t.Fatal(err)
@@ -374,7 +373,7 @@ func TestFixFollowState(t *testing.T) {
 	for _, fx := range pgtest.Flavors() {
 		t.Run(fx.Name, func(t *testing.T) {
 			t.Parallel()
-			ctx := context.Background()
+			ctx := t.Context()
 			conn := pgtest.Connect(t, pgtest.New(t, fx))
 			alice := insert(t, conn, seed{nick: "alice"})
 			bob := insert(t, conn, seed{nick: "bob"})
@@ -484,7 +483,7 @@ func TestFixFollowState(t *testing.T) {
 // TestFixFollowStateNoRelationship: with no relationship row at all, the
 // server's unfollow deletes nothing and recomputes no count.
 func TestFixFollowStateNoRelationship(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	conn := pgtest.Connect(t, pgtest.New(t, pgtest.Pleroma))
 	alice := insert(t, conn, seed{nick: "alice"})
 	insert(t, conn, seed{nick: "carol@remote.example", remote: true})
@@ -518,7 +517,7 @@ func TestFixFollowStateRefusals(t *testing.T) {
 	for _, fx := range pgtest.Flavors() {
 		t.Run(fx.Name, func(t *testing.T) {
 			t.Parallel()
-			ctx := context.Background()
+			ctx := t.Context()
 			conn := pgtest.Connect(t, pgtest.New(t, fx))
 			alice := insert(t, conn, seed{nick: "alice"})
 			insert(t, conn, seed{nick: "erin"})
@@ -554,7 +553,7 @@ func TestFixFollowStateRefusals(t *testing.T) {
 
 // TestFixFollowStateStale: a Follow sent after the plan makes it stale.
 func TestFixFollowStateStale(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	conn := pgtest.Connect(t, pgtest.New(t, pgtest.Akkoma))
 	insert(t, conn, seed{nick: "alice"})
 	insert(t, conn, seed{nick: "carol@remote.example", remote: true})
@@ -580,7 +579,7 @@ func TestPlanDeleteActivities(t *testing.T) {
 	for _, fx := range pgtest.Flavors() {
 		t.Run(fx.Name, func(t *testing.T) {
 			t.Parallel()
-			ctx := context.Background()
+			ctx := t.Context()
 			conn := pgtest.Connect(t, pgtest.New(t, fx))
 			insert(t, conn, seed{nick: "alice"})
 			insert(t, conn, seed{nick: "bob"})

@@ -54,11 +54,11 @@ func TestCommitNotSent(t *testing.T) {
 	url := pgtest.New(t, pgtest.Pleroma)
 	check := pgtest.Connect(t, url)
 	for name, stop := range map[string]func(*pgx.Conn, context.CancelFunc){
-		"connection closed": func(c *pgx.Conn, _ context.CancelFunc) { c.Close(context.Background()) },
+		"connection closed": func(c *pgx.Conn, _ context.CancelFunc) { c.Close(t.Context()) },
 		"context cancelled": func(_ *pgx.Conn, cancel context.CancelFunc) { cancel() },
 	} {
 		t.Run(name, func(t *testing.T) {
-			ctx, cancel := context.WithCancel(context.Background())
+			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
 			conn := pgtest.Connect(t, url)
 			tx, err := conn.Begin(ctx)
@@ -75,7 +75,7 @@ func TestCommitNotSent(t *testing.T) {
 				t.Fatalf("commit = %v, want a plain error", err)
 			}
 			var n int
-			if err := check.QueryRow(context.Background(), `SELECT count(*) FROM pg_tables WHERE tablename = 'written'`).Scan(&n); err != nil {
+			if err := check.QueryRow(t.Context(), `SELECT count(*) FROM pg_tables WHERE tablename = 'written'`).Scan(&n); err != nil {
 				t.Fatal(err)
 			}
 			if n != 0 {

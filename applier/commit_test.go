@@ -79,7 +79,7 @@ func TestApplyCommitAnswerLost(t *testing.T) {
 			proxy := pgtest.NewCommitProxy(t, url, true)
 			through := pgtest.Connect(t, proxy.URL)
 
-			_, err := applier.Apply(context.Background(), through, p, cfg, replan(applier.Options{}))
+			_, err := applier.Apply(t.Context(), through, p, cfg, replan(applier.Options{}))
 			unknown := commitUnknown(t, err)
 			if answer := <-proxy.Answered; answer != "COMMIT" {
 				t.Fatalf("the server answered the COMMIT with %q", answer)
@@ -114,7 +114,7 @@ func TestApplyInterruptedDuringCommit(t *testing.T) {
 			proxy := pgtest.NewCommitProxy(t, url, false)
 			through := pgtest.Connect(t, proxy.URL)
 
-			ctx, cancel := context.WithCancel(context.Background())
+			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
 			done := make(chan error, 1)
 			go func() {
@@ -150,7 +150,7 @@ func TestApplyCommitRefused(t *testing.T) {
 			t.Parallel()
 			url := pgtest.New(t, fx)
 			conn, cfg := commitSetup(t, url)
-			if _, err := conn.Exec(context.Background(), `CREATE TABLE allowed_emails (email citext PRIMARY KEY);
+			if _, err := conn.Exec(t.Context(), `CREATE TABLE allowed_emails (email citext PRIMARY KEY);
 			  ALTER TABLE users ADD CONSTRAINT users_email_allowed FOREIGN KEY (email) REFERENCES allowed_emails (email)
 			    DEFERRABLE INITIALLY DEFERRED NOT VALID`); err != nil {
 				t.Fatal(err)
@@ -158,7 +158,7 @@ func TestApplyCommitRefused(t *testing.T) {
 			p := makePlan(t, conn, cfg)
 			before := snapshot(t, conn)
 
-			_, err := applier.Apply(context.Background(), conn, p, cfg, replan(applier.Options{}))
+			_, err := applier.Apply(t.Context(), conn, p, cfg, replan(applier.Options{}))
 			var unknown *applier.CommitUnknownError
 			var pgErr *pgconn.PgError
 			switch {
@@ -181,7 +181,7 @@ func TestActionCommitAnswerLost(t *testing.T) {
 	for _, fx := range pgtest.Flavors() {
 		t.Run(fx.Name, func(t *testing.T) {
 			t.Parallel()
-			ctx := context.Background()
+			ctx := t.Context()
 			url := pgtest.New(t, fx)
 			conn := pgtest.Connect(t, url)
 			alice := insert(t, conn, seed{nick: "alice"})

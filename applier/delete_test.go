@@ -1,7 +1,6 @@
 package applier_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,7 +36,7 @@ there', avatar = '{"type": "Image"}', last_refreshed_at = now(), last_digest_ema
 	if akkoma {
 		sql += `, mastofe_settings = '{"x": 1}'`
 	}
-	if _, err := conn.Exec(context.Background(), sql+` WHERE id = $1`, id); err != nil {
+	if _, err := conn.Exec(t.Context(), sql+` WHERE id = $1`, id); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -88,7 +87,7 @@ type job struct {
 
 func jobs(t *testing.T, conn *pgx.Conn) []job {
 	t.Helper()
-	rows, err := conn.Query(context.Background(), `SELECT state::text, queue, worker, args, max_attempts, priority, attempt,
+	rows, err := conn.Query(t.Context(), `SELECT state::text, queue, worker, args, max_attempts, priority, attempt,
 	  errors::text[], tags, meta, scheduled_at <= timezone('UTC', now()) AND inserted_at <= timezone('UTC', now())
 	  FROM oban_jobs ORDER BY id`)
 	if err != nil {
@@ -121,7 +120,7 @@ type activity struct {
 
 func activities(t *testing.T, conn *pgx.Conn) []activity {
 	t.Helper()
-	rows, err := conn.Query(context.Background(), `SELECT id::text, data, local, actor, recipients, inserted_at, updated_at
+	rows, err := conn.Query(t.Context(), `SELECT id::text, data, local, actor, recipients, inserted_at, updated_at
 	  FROM activities WHERE data->>'type' = 'Delete' ORDER BY id`)
 	if err != nil {
 		t.Fatal(err)
@@ -246,10 +245,10 @@ func flavorOf(fx pgtest.Fixture) server.Flavor {
 func report(t *testing.T, conn *pgx.Conn, user, typ string) {
 	t.Helper()
 	id := seedGen.Next(time.Now()).UUID()
-	_, err := conn.Exec(context.Background(), `INSERT INTO activities (id, data, local, actor, inserted_at, updated_at)
+	_, err := conn.Exec(t.Context(), `INSERT INTO activities (id, data, local, actor, inserted_at, updated_at)
 	  VALUES ($1, '{"type": "Flag"}', true, 'https://social.example.org/users/x', now(), now())`, id)
 	if err == nil {
-		_, err = conn.Exec(context.Background(), `INSERT INTO notifications (user_id, activity_id, type, inserted_at, updated_at)
+		_, err = conn.Exec(t.Context(), `INSERT INTO notifications (user_id, activity_id, type, inserted_at, updated_at)
 		  VALUES ($1, $2, $3, now(), now())`, user, id, typ)
 	}
 	if err != nil {
@@ -259,7 +258,7 @@ func report(t *testing.T, conn *pgx.Conn, user, typ string) {
 
 func notifications(t *testing.T, conn *pgx.Conn, user string) string {
 	t.Helper()
-	rows, err := conn.Query(context.Background(), `SELECT type::text FROM notifications WHERE user_id = $1 ORDER BY 1`, user)
+	rows, err := conn.Query(t.Context(), `SELECT type::text FROM notifications WHERE user_id = $1 ORDER BY 1`, user)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,7 +299,7 @@ user "alice" {}
 				t.Fatalf("counts = %d/%d/%d, want 0/0/1", add, change, destroy)
 			}
 			start := time.Now().UTC().Truncate(time.Second)
-			res, err := applier.Apply(context.Background(), conn, p, cfg, replan(applier.Options{}))
+			res, err := applier.Apply(t.Context(), conn, p, cfg, replan(applier.Options{}))
 			end := time.Now().UTC()
 			if err != nil {
 				t.Fatal(err)
@@ -370,7 +369,7 @@ user "bob" {
 				t.Fatalf("plan = %+v, want bob's deletion on schema %d", p, version)
 			}
 			start := time.Now().UTC().Truncate(time.Second)
-			res, err := applier.Apply(context.Background(), conn, p, cfg, replan(applier.Options{}))
+			res, err := applier.Apply(t.Context(), conn, p, cfg, replan(applier.Options{}))
 			end := time.Now().UTC()
 			if err != nil {
 				t.Fatal(err)
@@ -421,7 +420,7 @@ prune {
 				t.Fatalf("plan = %+v, want bob's deletion with reactivation", p.Changes)
 			}
 			start := time.Now().UTC().Truncate(time.Second)
-			if _, err := applier.Apply(context.Background(), conn, p, cfg, replan(applier.Options{})); err != nil {
+			if _, err := applier.Apply(t.Context(), conn, p, cfg, replan(applier.Options{})); err != nil {
 				t.Fatal(err)
 			}
 			end := time.Now().UTC()
@@ -480,7 +479,7 @@ invite "spring" {
 			}
 			pgtest.Exec(t, url, `ALTER TABLE oban_jobs ADD CONSTRAINT no_jobs CHECK (queue <> 'slow' AND queue <> 'background')`)
 			before := snapshot(t, conn)
-			_, err := applier.Apply(context.Background(), conn, p, cfg, replan(applier.Options{}))
+			_, err := applier.Apply(t.Context(), conn, p, cfg, replan(applier.Options{}))
 			var stmt *applier.StatementError
 			if !errors.As(err, &stmt) || stmt.Address != "user.bob" || stmt.Statement != "INSERT INTO oban_jobs (delete job)" {
 				t.Fatalf("err = %v, want a StatementError at user.bob's delete job", err)
@@ -499,11 +498,11 @@ func TestDeleteStale(t *testing.T) {
 	insert(t, conn, seed{nick: "bob", email: "bob@example.org"})
 	cfg := config(t, `user "bob" { state = "absent" }`)
 	p := makePlan(t, conn, cfg)
-	if _, err := conn.Exec(context.Background(), `UPDATE users SET email = 'new@example.org', is_admin = true WHERE nickname = 'bob'`); err != nil {
+	if _, err := conn.Exec(t.Context(), `UPDATE users SET email = 'new@example.org', is_admin = true WHERE nickname = 'bob'`); err != nil {
 		t.Fatal(err)
 	}
 	before := snapshot(t, conn)
-	_, err := applier.Apply(context.Background(), conn, p, cfg, replan(applier.Options{}))
+	_, err := applier.Apply(t.Context(), conn, p, cfg, replan(applier.Options{}))
 	var stale *applier.StaleError
 	if !errors.As(err, &stale) {
 		t.Fatalf("err = %v, want a StaleError", err)

@@ -1,7 +1,6 @@
 package applier_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,7 +22,7 @@ import (
 // time (session, beside, issues them now).
 func addSession(t *testing.T, conn *pgx.Conn, table, user string, at time.Time) {
 	t.Helper()
-	if _, err := conn.Exec(context.Background(), `INSERT INTO `+table+` (app_id, user_id, token, inserted_at, updated_at)
+	if _, err := conn.Exec(t.Context(), `INSERT INTO `+table+` (app_id, user_id, token, inserted_at, updated_at)
 	  VALUES ($1, $2, md5(random()::text), $3, $3)`, oauthApp(t, conn), user, at); err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +32,7 @@ func addSession(t *testing.T, conn *pgx.Conn, table, user string, at time.Time) 
 // authorization, sorted.
 func sessionsLeft(t *testing.T, conn *pgx.Conn) string {
 	t.Helper()
-	rows, err := conn.Query(context.Background(), `
+	rows, err := conn.Query(t.Context(), `
 	  SELECT u.nickname || ':tok:' || to_char(t.inserted_at, 'HH24') FROM oauth_tokens t JOIN users u ON u.id = t.user_id
 	  UNION ALL
 	  SELECT u.nickname || ':auth:' || to_char(a.inserted_at, 'HH24') FROM oauth_authorizations a JOIN users u ON u.id = a.user_id`)
@@ -94,7 +93,7 @@ func TestMFAOff(t *testing.T) {
 		t.Run(f.Name, func(t *testing.T) {
 			t.Parallel()
 			conn := pgtest.Connect(t, pgtest.New(t, f))
-			ctx := context.Background()
+			ctx := t.Context()
 			insert(t, conn, seed{nick: "alice"})
 			insert(t, conn, seed{nick: "bob"})
 			if _, err := conn.Exec(ctx, `UPDATE users SET multi_factor_authentication_settings =
@@ -142,7 +141,7 @@ func TestRemoteInstanceDeactivated(t *testing.T) {
 		t.Run(f.Name, func(t *testing.T) {
 			t.Parallel()
 			conn := pgtest.Connect(t, pgtest.New(t, f))
-			ctx := context.Background()
+			ctx := t.Context()
 			gina := insert(t, conn, seed{nick: "gina"})
 			fred := insert(t, conn, seed{nick: "fred"})
 			s1 := insert(t, conn, seed{nick: "spam1@spam.example", remote: true})
@@ -218,7 +217,7 @@ func TestLocalUsersConfirmed(t *testing.T) {
 		t.Run(f.Name, func(t *testing.T) {
 			t.Parallel()
 			conn := pgtest.Connect(t, pgtest.New(t, f))
-			ctx := context.Background()
+			ctx := t.Context()
 			for _, s := range []seed{{nick: "amy"}, {nick: "ben", inactive: true, email: "ben@x.example"}, {nick: "root", admin: true},
 				{nick: "mod", mod: true}, {nick: "kept"}, {nick: "demoted", admin: true}, {nick: "gone", inactive: true}} {
 				insert(t, conn, s)
@@ -302,7 +301,7 @@ user "kept" {
 // confirmation follow in the next full plan.
 func TestLocalUsersTargeted(t *testing.T) {
 	conn := pgtest.Connect(t, pgtest.New(t, pgtest.Pleroma))
-	ctx := context.Background()
+	ctx := t.Context()
 	insert(t, conn, seed{nick: "amy"})
 	insert(t, conn, seed{nick: "demoted", admin: true})
 	if _, err := conn.Exec(ctx, `UPDATE users SET is_confirmed = false`); err != nil {
@@ -335,7 +334,7 @@ user "demoted" {
 // is refused when MFA was turned on since the plan.
 func TestMFAMovedIsStale(t *testing.T) {
 	conn := pgtest.Connect(t, pgtest.New(t, pgtest.Akkoma))
-	ctx := context.Background()
+	ctx := t.Context()
 	insert(t, conn, seed{nick: "alice"})
 	cfg := config(t, `user "alice" {
   name = "Alice L."
@@ -358,7 +357,7 @@ func TestMFAMovedIsStale(t *testing.T) {
 // they are, and nothing is written.
 func TestLocalUsersOtherAccountsAreStale(t *testing.T) {
 	conn := pgtest.Connect(t, pgtest.New(t, pgtest.Pleroma))
-	ctx := context.Background()
+	ctx := t.Context()
 	insert(t, conn, seed{nick: "dave"})
 	insert(t, conn, seed{nick: "erin"})
 	if _, err := conn.Exec(ctx, `UPDATE users SET is_confirmed = (nickname = 'erin')`); err != nil {

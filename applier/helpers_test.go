@@ -52,7 +52,7 @@ func config(t *testing.T, src string, vars ...string) *schema.Config {
 
 func makePlan(t *testing.T, conn *pgx.Conn, cfg *schema.Config) *plans.Plan {
 	t.Helper()
-	p, diags := planner.Make(context.Background(), conn, cfg, planner.Options{})
+	p, diags := planner.Make(t.Context(), conn, cfg, planner.Options{})
 	if diags.HasErrors() {
 		t.Fatalf("planning: %s", diags.Error())
 	}
@@ -64,7 +64,7 @@ func makePlan(t *testing.T, conn *pgx.Conn, cfg *schema.Config) *plans.Plan {
 func applyConverged(t *testing.T, conn *pgx.Conn, cfg *schema.Config) *plans.Plan {
 	t.Helper()
 	p := makePlan(t, conn, cfg)
-	if _, err := applier.Apply(context.Background(), conn, p, cfg, replan(applier.Options{})); err != nil {
+	if _, err := applier.Apply(t.Context(), conn, p, cfg, replan(applier.Options{})); err != nil {
 		t.Fatalf("apply: %v", err)
 	}
 	if again := makePlan(t, conn, cfg); !again.Empty() {
@@ -106,7 +106,7 @@ func insert(t *testing.T, conn *pgx.Conn, s seed) string {
 		tags = []string{}
 	}
 	then := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
-	_, err := conn.Exec(context.Background(), `INSERT INTO users (id, nickname, email, name, bio, ap_id,
+	_, err := conn.Exec(t.Context(), `INSERT INTO users (id, nickname, email, name, bio, ap_id,
 	  follower_address, following_address, local, is_admin, is_moderator, is_active, password_hash, tags, inserted_at, updated_at)
 	  VALUES ($1, $2, $3, $12, '', $4, $13, $14, $5, $6, $7, $8, $9, $10, $11, $11)`,
 		id, s.nick, email, ap, !s.remote, s.admin, s.mod, !s.inactive, hash, tags, then, s.nick, ap+"/followers", ap+"/following")
@@ -118,7 +118,7 @@ func insert(t *testing.T, conn *pgx.Conn, s seed) string {
 
 func follow(t *testing.T, conn *pgx.Conn, follower, following string) {
 	t.Helper()
-	_, err := conn.Exec(context.Background(), `INSERT INTO following_relationships (follower_id, following_id, state, inserted_at, updated_at)
+	_, err := conn.Exec(t.Context(), `INSERT INTO following_relationships (follower_id, following_id, state, inserted_at, updated_at)
 	  VALUES ($1, $2, 2, now(), now())`, follower, following)
 	if err != nil {
 		t.Fatal(err)
@@ -128,7 +128,7 @@ func follow(t *testing.T, conn *pgx.Conn, follower, following string) {
 // recount sets the follow counts as the server keeps them.
 func recount(t *testing.T, conn *pgx.Conn) {
 	t.Helper()
-	_, err := conn.Exec(context.Background(), `UPDATE users u SET
+	_, err := conn.Exec(t.Context(), `UPDATE users u SET
 	  follower_count = (SELECT count(*) FROM following_relationships fr JOIN users f ON f.id = fr.follower_id
 	    WHERE fr.following_id = u.id AND fr.state = 2 AND f.is_active AND f.id <> u.id),
 	  following_count = (SELECT count(*) FROM following_relationships fr JOIN users g ON g.id = fr.following_id
@@ -142,7 +142,7 @@ func recount(t *testing.T, conn *pgx.Conn) {
 // failed apply left the database exactly as it was.
 func snapshot(t *testing.T, conn *pgx.Conn) map[string]string {
 	t.Helper()
-	ctx := context.Background()
+	ctx := t.Context()
 	tables, err := conn.Query(ctx, `SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)
 	if err != nil {
 		t.Fatal(err)
@@ -179,14 +179,14 @@ func sameSnapshot(t *testing.T, before, after map[string]string) {
 
 func row(t *testing.T, conn *pgx.Conn, sql string, args []any, dest ...any) {
 	t.Helper()
-	if err := conn.QueryRow(context.Background(), sql, args...).Scan(dest...); err != nil {
+	if err := conn.QueryRow(t.Context(), sql, args...).Scan(dest...); err != nil {
 		t.Fatalf("%s: %v", sql, err)
 	}
 }
 
 func planner_Make(t *testing.T, conn *pgx.Conn, cfg *schema.Config) (*plans.Plan, hcl.Diagnostics) {
 	t.Helper()
-	p, diags := planner.Make(context.Background(), conn, cfg, planner.Options{})
+	p, diags := planner.Make(t.Context(), conn, cfg, planner.Options{})
 	if diags.HasErrors() {
 		t.Fatalf("planning: %s", diags.Error())
 	}
@@ -196,7 +196,7 @@ func planner_Make(t *testing.T, conn *pgx.Conn, cfg *schema.Config) (*plans.Plan
 // follows lists the follow relationships as "follower->followed", sorted.
 func follows(t *testing.T, conn *pgx.Conn) string {
 	t.Helper()
-	rows, err := conn.Query(context.Background(), `SELECT f.nickname || '->' || g.nickname FROM following_relationships fr
+	rows, err := conn.Query(t.Context(), `SELECT f.nickname || '->' || g.nickname FROM following_relationships fr
 	  JOIN users f ON f.id = fr.follower_id JOIN users g ON g.id = fr.following_id ORDER BY 1`)
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package applier_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"reflect"
@@ -30,7 +29,7 @@ type inviteRow struct {
 
 func inviteRows(t *testing.T, conn *pgx.Conn) map[string]inviteRow {
 	t.Helper()
-	rows, err := conn.Query(context.Background(), `SELECT token, invite_type, used, max_use::bigint,
+	rows, err := conn.Query(t.Context(), `SELECT token, invite_type, used, max_use::bigint,
 	  to_char(expires_at, 'YYYY-MM-DD'), uses, inserted_at, updated_at FROM user_invite_tokens ORDER BY id`)
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +78,7 @@ invite "given" { token = var.given }
 `, "secret="+inviteSecret, "given=given-token-xyz")
 			p := makePlan(t, conn, cfg)
 			start := time.Now().UTC().Truncate(time.Second)
-			res, err := applier.Apply(context.Background(), conn, p, cfg, replan(applier.Options{}))
+			res, err := applier.Apply(t.Context(), conn, p, cfg, replan(applier.Options{}))
 			end := time.Now().UTC()
 			if err != nil {
 				t.Fatal(err)
@@ -134,7 +133,7 @@ invite "given" { token = var.given }
 func seedInvite(t *testing.T, conn *pgx.Conn, tok string, maxUse *int64, expiresAt *string, typ string, uses int, used bool) {
 	t.Helper()
 	then := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
-	_, err := conn.Exec(context.Background(), `INSERT INTO user_invite_tokens (token, used, max_use, expires_at, uses, invite_type, inserted_at, updated_at)
+	_, err := conn.Exec(t.Context(), `INSERT INTO user_invite_tokens (token, used, max_use, expires_at, uses, invite_type, inserted_at, updated_at)
 	  VALUES ($1, $2, $3::int, $4::date, $5, $6, $7, $7)`, tok, used, maxUse, expiresAt, uses, typ, then)
 	if err != nil {
 		t.Fatal(err)
@@ -173,7 +172,7 @@ prune { invites = "revoke" }
 				t.Fatalf("counts = %d/%d, want 0/5: %+v", add, change, p.Changes)
 			}
 			start := time.Now().UTC().Truncate(time.Second)
-			res, err := applier.Apply(context.Background(), conn, p, cfg, replan(applier.Options{}))
+			res, err := applier.Apply(t.Context(), conn, p, cfg, replan(applier.Options{}))
 			end := time.Now().UTC()
 			if err != nil {
 				t.Fatal(err)
@@ -234,12 +233,12 @@ invite "summer" {}
 `, "secret="+inviteSecret)
 			p := makePlan(t, conn, cfg)
 			// A registration uses spring; someone creates summer's token by hand.
-			if _, err := conn.Exec(context.Background(), `UPDATE user_invite_tokens SET uses = uses + 1 WHERE token = $1`, token("spring")); err != nil {
+			if _, err := conn.Exec(t.Context(), `UPDATE user_invite_tokens SET uses = uses + 1 WHERE token = $1`, token("spring")); err != nil {
 				t.Fatal(err)
 			}
 			seedInvite(t, conn, token("summer"), nil, nil, "one_time", 0, false)
 			before := snapshot(t, conn)
-			_, err := applier.Apply(context.Background(), conn, p, cfg, replan(applier.Options{}))
+			_, err := applier.Apply(t.Context(), conn, p, cfg, replan(applier.Options{}))
 			var stale *applier.StaleError
 			if !errors.As(err, &stale) {
 				t.Fatalf("err = %v, want a StaleError", err)
@@ -294,7 +293,7 @@ invite "new" {
 	} {
 		t.Run(name, func(t *testing.T) {
 			before := snapshot(t, conn)
-			_, err := applier.Apply(context.Background(), conn, tc.plan, cfg, replan(applier.Options{}))
+			_, err := applier.Apply(t.Context(), conn, tc.plan, cfg, replan(applier.Options{}))
 			var stale *applier.StaleError
 			if !errors.As(err, &stale) || !reflect.DeepEqual(stale.Moved, tc.want) {
 				t.Fatalf("err = %v, want a StaleError with %q", err, tc.want)
@@ -305,7 +304,7 @@ invite "new" {
 			sameSnapshot(t, before, snapshot(t, conn))
 		})
 	}
-	res, err := applier.Apply(context.Background(), conn, real, cfg, replan(applier.Options{}))
+	res, err := applier.Apply(t.Context(), conn, real, cfg, replan(applier.Options{}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package applier
 
 import (
-	"context"
 	"errors"
 	"testing"
 
@@ -12,7 +11,7 @@ import (
 // not as a crash of the process, and the other jobs still run.
 func TestParallelPanic(t *testing.T) {
 	ran := make([]bool, 20)
-	err := parallel(context.Background(), len(ran), 3, func(i int) error {
+	err := parallel(t.Context(), len(ran), 3, func(i int) error {
 		ran[i] = true
 		if i == 7 {
 			panic("job 7 broke")

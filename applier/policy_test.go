@@ -1,7 +1,6 @@
 package applier_test
 
 import (
-	"context"
 	"testing"
 
 	"github.com/roster-project/roster/internal/pgtest"
@@ -16,7 +15,7 @@ func TestGroupsInvitesPruneConverge(t *testing.T) {
 	for _, f := range pgtest.Flavors() {
 		t.Run(f.Name, func(t *testing.T) {
 			t.Parallel()
-			ctx := context.Background()
+			ctx := t.Context()
 			conn := pgtest.Connect(t, pgtest.New(t, f))
 			insert(t, conn, seed{nick: "root", admin: true})
 			insert(t, conn, seed{nick: "mallory", admin: true, tags: []string{"staff"}})

@@ -42,7 +42,7 @@ func TestDeactivateAsTheServerDoes(t *testing.T) {
 			}
 			counts := map[string][2]int{}
 			updated := map[string]time.Time{}
-			rows, _ := conn.Query(context.Background(), `SELECT nickname, follower_count, following_count, updated_at FROM users`)
+			rows, _ := conn.Query(t.Context(), `SELECT nickname, follower_count, following_count, updated_at FROM users`)
 			for rows.Next() {
 				var n string
 				var a, b int
@@ -80,7 +80,7 @@ func TestSetAsTheServerDoes(t *testing.T) {
 	for _, f := range pgtest.Flavors() {
 		t.Run(f.Name, func(t *testing.T) {
 			t.Parallel()
-			ctx := context.Background()
+			ctx := t.Context()
 			conn := pgtest.Connect(t, pgtest.New(t, f))
 			admin := insert(t, conn, seed{nick: "root", admin: true, tags: []string{"b", "Old", "a"}})
 			keep := insert(t, conn, seed{nick: "quiet", tags: []string{"x"}})
@@ -154,7 +154,7 @@ func TestPasswordModes(t *testing.T) {
 	for _, f := range pgtest.Flavors() {
 		t.Run(f.Name, func(t *testing.T) {
 			t.Parallel()
-			ctx := context.Background()
+			ctx := t.Context()
 			conn := pgtest.Connect(t, pgtest.New(t, f))
 			b := insert(t, conn, seed{nick: "bea", hash: bcrypt})
 			a := insert(t, conn, seed{nick: "ari", hash: argon})
@@ -212,7 +212,7 @@ func TestFailureLeavesEverythingUnchanged(t *testing.T) {
 	for _, f := range pgtest.Flavors() {
 		t.Run(f.Name+"/constraint", func(t *testing.T) {
 			t.Parallel()
-			ctx := context.Background()
+			ctx := t.Context()
 			conn := pgtest.Connect(t, pgtest.New(t, f))
 			insert(t, conn, seed{nick: "bob"})
 			if _, err := conn.Exec(ctx, `ALTER TABLE users ADD CONSTRAINT no_zed CHECK (nickname::text <> 'zed')`); err != nil {
@@ -243,20 +243,20 @@ user "amy" {}
 user "bob" { moderator = true }`)
 			p := makePlan(t, conn, cfg)
 			before := snapshot(t, conn)
-			tx, err := holder.Begin(context.Background())
+			tx, err := holder.Begin(t.Context())
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer tx.Rollback(context.Background())
-			if _, err := tx.Exec(context.Background(), `SELECT 1 FROM users WHERE id = $1 FOR UPDATE`, bob); err != nil {
+			defer tx.Rollback(t.Context())
+			if _, err := tx.Exec(t.Context(), `SELECT 1 FROM users WHERE id = $1 FOR UPDATE`, bob); err != nil {
 				t.Fatal(err)
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+			ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
 			defer cancel()
 			if _, err := applier.Apply(ctx, conn, p, cfg, replan(applier.Options{LockTimeout: time.Minute})); err == nil {
 				t.Fatal("apply succeeded although its context was cancelled while waiting")
 			}
-			tx.Rollback(context.Background())
+			tx.Rollback(t.Context())
 			check := pgtest.Connect(t, url)
 			sameSnapshot(t, before, snapshot(t, check))
 		})
@@ -268,7 +268,7 @@ user "bob" { moderator = true }`)
 // would not matter; AMY, registered meanwhile, is the account the
 // configuration's amy now names.)
 func TestStalePlanIsRefused(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	conn := pgtest.Connect(t, pgtest.New(t, pgtest.Pleroma))
 	insert(t, conn, seed{nick: "bob", email: "bob@example.org"})
 	cfg := config(t, `
@@ -298,7 +298,7 @@ user "amy" {}`)
 // TestLockTimeoutNamesTheHolder: a second apply waits at most the lock
 // timeout and says who holds the lock.
 func TestLockTimeoutNamesTheHolder(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	url := pgtest.New(t, pgtest.Pleroma)
 	conn, other := pgtest.Connect(t, url), pgtest.Connect(t, url)
 	if _, err := other.Exec(ctx, `SET application_name = 'other-roster'`); err != nil {
@@ -333,7 +333,7 @@ user "amy" {}`)
 // TestUnknownVersionRefused: apply refuses a schema newer than roster knows
 // unless the configuration allows it.
 func TestUnknownVersionRefused(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	conn := pgtest.Connect(t, pgtest.New(t, pgtest.Akkoma))
 	if _, err := conn.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES (29990101000000)`); err != nil {
 		t.Fatal(err)
@@ -359,7 +359,7 @@ user "amy" {}`
 // TestRowLockTimeoutNamesTheHolder: a server transaction holding a row the
 // plan updates makes apply give up after the timeout, naming the session.
 func TestRowLockTimeoutNamesTheHolder(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	url := pgtest.New(t, pgtest.Pleroma)
 	conn, other := pgtest.Connect(t, url), pgtest.Connect(t, url)
 	insert(t, conn, seed{nick: "bob"})

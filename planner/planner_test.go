@@ -1,7 +1,6 @@
 package planner_test
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -34,7 +33,7 @@ func planWith(t *testing.T, url, src string, opts planner.Options) (*plans.Plan,
 	if diags.HasErrors() {
 		t.Fatalf("loading: %s", diags.Error())
 	}
-	return planner.Make(context.Background(), pgtest.Connect(t, url), cfg, opts)
+	return planner.Make(t.Context(), pgtest.Connect(t, url), cfg, opts)
 }
 
 // summaries returns "line: summary" of the error diagnostics.

@@ -52,7 +52,7 @@ type actionServer struct {
 
 // openAction reads the configuration, if --chdir holds one, and connects.
 // Variables need no values: only the server block is used.
-func (a *app) openAction(g *Globals) (*actionServer, error) {
+func (a *app) openAction(ctx context.Context, g *Globals) (*actionServer, error) {
 	s := &actionServer{}
 	if has, _ := schema.HasFiles(g.Chdir); has { // an unreadable --chdir fails at load
 		cfg, ok := a.loadConfig(g, true)
@@ -61,7 +61,7 @@ func (a *app) openAction(g *Globals) (*actionServer, error) {
 		}
 		s.cfg = cfg
 	}
-	conn, err := a.connect(g)
+	conn, err := a.connect(ctx, g)
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +75,7 @@ func (s *actionServer) close(ctx context.Context) { s.conn.Close(context.Without
 // derives the base URL when the configuration sets none, and says what was
 // read. A writing action refuses a schema newer than roster knows unless
 // server { allow_unknown_version = true }.
-func (a *app) checkServer(g *Globals, s *actionServer, info server.Info, writes bool) error {
+func (a *app) checkServer(ctx context.Context, g *Globals, s *actionServer, info server.Info, writes bool) error {
 	lim := server.DefaultLimits()
 	if s.cfg != nil {
 		lim = s.cfg.Server.Limits
@@ -88,7 +88,7 @@ func (a *app) checkServer(g *Globals, s *actionServer, info server.Info, writes 
 		}
 	}
 	if s.url == "" {
-		url, err := server.DeriveBaseURL(a.ctx, s.conn, lim)
+		url, err := server.DeriveBaseURL(ctx, s.conn, lim)
 		if err != nil {
 			return err
 		}
@@ -128,25 +128,17 @@ func actionDiags(err error, what string, cancelled bool) hcl.Diagnostics {
 
 // confirm asks for approval of an action unless auto is set; command is how
 // to run it again without asking.
-func (a *app) confirm(g *Globals, auto bool, command, cancelled string) error {
+func (a *app) confirm(ctx context.Context, g *Globals, auto bool, command, cancelled string) error {
 	if auto {
 		return nil
 	}
-	return a.ask(g, fmt.Sprintf("roster asks for approval on a terminal, and standard input is not one. Review what it will do above, then run this to do it without asking:\n  %s", command), cancelled)
-}
-
-// interruptAction makes the first Ctrl-C cancel the action, at the prompt
-// or in its transaction, which then rolls back; stop ends the handling.
-func (a *app) interruptAction() (stop func()) {
-	ctx, stop := a.interruptible()
-	a.ctx = ctx
-	return stop
+	return a.ask(ctx, g, fmt.Sprintf("roster asks for approval on a terminal, and standard input is not one. Review what it will do above, then run this to do it without asking:\n  %s", command), cancelled)
 }
 
 // runAction runs an action's transaction and prints its failure.
-func (a *app) runAction(g *Globals, what string, do func(ctx context.Context) error) error {
-	if err := do(a.ctx); err != nil {
-		a.diags(g, nil, actionDiags(err, what, a.ctx.Err() != nil))
+func (a *app) runAction(ctx context.Context, g *Globals, what string, do func(ctx context.Context) error) error {
+	if err := do(ctx); err != nil {
+		a.diags(g, nil, actionDiags(err, what, ctx.Err() != nil))
 		return exitCode(1)
 	}
 	return nil
@@ -156,29 +148,32 @@ func (a *app) actionOptions(g *Globals, s *actionServer) applier.Options {
 	return applier.Options{LockTimeout: g.LockTimeout, AllowUnknownVersion: s.cfg != nil && s.cfg.Server.AllowUnknownVersion}
 }
 
-func (c *signOutCmd) Run(a *app, g *Globals) error {
-	defer a.interruptAction()()
-	s, err := a.openAction(g)
+func (c *signOutCmd) Run(ctx context.Context, a *app, g *Globals) error {
+	// The first Ctrl-C cancels the action, at the prompt or in its
+	// transaction, which then rolls back.
+	ctx, stop := a.interruptible(ctx)
+	defer stop()
+	s, err := a.openAction(ctx, g)
 	if err != nil {
 		return err
 	}
-	defer s.close(a.ctx)
-	p, err := applier.PlanSignOut(a.ctx, s.conn, c.Nickname)
+	defer s.close(ctx)
+	p, err := applier.PlanSignOut(ctx, s.conn, c.Nickname)
 	if err != nil {
 		return a.readFailed(g, err)
 	}
-	if err := a.checkServer(g, s, p.Server, true); err != nil {
+	if err := a.checkServer(ctx, g, s, p.Server, true); err != nil {
 		return err
 	}
 	out := a.style(g, a.OutTerm)
 	if !view.SignOutPreview(a.Out, p, out) {
 		return nil
 	}
-	if err := a.confirm(g, c.AutoApprove, "roster sign-out --auto-approve "+shellQuote(p.Account.Nickname), "Sign-out cancelled."); err != nil {
+	if err := a.confirm(ctx, g, c.AutoApprove, "roster sign-out --auto-approve "+shellQuote(p.Account.Nickname), "Sign-out cancelled."); err != nil {
 		return err
 	}
 	var res applier.SignOutResult
-	err = a.runAction(g, "Sign-out", func(ctx context.Context) (err error) {
+	err = a.runAction(ctx, g, "Sign-out", func(ctx context.Context) (err error) {
 		res, err = applier.SignOut(ctx, s.conn, p, a.actionOptions(g, s))
 		return err
 	})
@@ -189,24 +184,27 @@ func (c *signOutCmd) Run(a *app, g *Globals) error {
 	return nil
 }
 
-func (c *resetPasswordCmd) Run(a *app, g *Globals) error {
+func (c *resetPasswordCmd) Run(ctx context.Context, a *app, g *Globals) error {
 	// The URL is the secret: a token nobody can see must not be created.
 	if !a.OutTerm && !c.PrintURL {
 		a.diags(g, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "The reset URL would not be shown",
 			Detail: fmt.Sprintf("The reset URL holds a secret token, so roster prints it only to a terminal, and standard output is not one. Nothing was written. To print it anyway (to a pipe or a file you keep safe), rerun with --print-url:\n  roster reset-password --print-url %s", shellQuote(c.Nickname))}})
 		return exitCode(1)
 	}
-	defer a.interruptAction()()
-	s, err := a.openAction(g)
+	// The first Ctrl-C cancels the action, at the prompt or in its
+	// transaction, which then rolls back.
+	ctx, stop := a.interruptible(ctx)
+	defer stop()
+	s, err := a.openAction(ctx, g)
 	if err != nil {
 		return err
 	}
-	defer s.close(a.ctx)
-	p, err := applier.PlanResetPassword(a.ctx, s.conn, c.Nickname)
+	defer s.close(ctx)
+	p, err := applier.PlanResetPassword(ctx, s.conn, c.Nickname)
 	if err != nil {
 		return a.readFailed(g, err)
 	}
-	if err := a.checkServer(g, s, p.Server, true); err != nil {
+	if err := a.checkServer(ctx, g, s, p.Server, true); err != nil {
 		return err
 	}
 	nick := p.Account.Nickname
@@ -221,11 +219,11 @@ func (c *resetPasswordCmd) Run(a *app, g *Globals) error {
 	if c.PrintURL {
 		rerun += "--print-url "
 	}
-	if err := a.confirm(g, c.AutoApprove, rerun+shellQuote(nick), "Password reset cancelled."); err != nil {
+	if err := a.confirm(ctx, g, c.AutoApprove, rerun+shellQuote(nick), "Password reset cancelled."); err != nil {
 		return err
 	}
 	var res applier.ResetResult
-	err = a.runAction(g, "Password reset", func(ctx context.Context) (err error) {
+	err = a.runAction(ctx, g, "Password reset", func(ctx context.Context) (err error) {
 		res, err = applier.ResetPassword(ctx, s.conn, p, a.actionOptions(g, s))
 		return err
 	})
@@ -236,28 +234,31 @@ func (c *resetPasswordCmd) Run(a *app, g *Globals) error {
 	return nil
 }
 
-func (c *fixFollowStateCmd) Run(a *app, g *Globals) error {
-	defer a.interruptAction()()
-	s, err := a.openAction(g)
+func (c *fixFollowStateCmd) Run(ctx context.Context, a *app, g *Globals) error {
+	// The first Ctrl-C cancels the action, at the prompt or in its
+	// transaction, which then rolls back.
+	ctx, stop := a.interruptible(ctx)
+	defer stop()
+	s, err := a.openAction(ctx, g)
 	if err != nil {
 		return err
 	}
-	defer s.close(a.ctx)
-	p, err := applier.PlanFixFollowState(a.ctx, s.conn, c.Local, c.Remote)
+	defer s.close(ctx)
+	p, err := applier.PlanFixFollowState(ctx, s.conn, c.Local, c.Remote)
 	if err != nil {
 		return a.readFailed(g, err)
 	}
-	if err := a.checkServer(g, s, p.Server, true); err != nil {
+	if err := a.checkServer(ctx, g, s, p.Server, true); err != nil {
 		return err
 	}
 	out := a.style(g, a.OutTerm)
 	local, remote := p.Local.Nickname, p.Remote.Nickname
 	view.FollowFixPreview(a.Out, p, out)
-	if err := a.confirm(g, c.AutoApprove, "roster fix-follow-state --auto-approve "+shellQuote(local)+" "+shellQuote(remote), "Repair cancelled."); err != nil {
+	if err := a.confirm(ctx, g, c.AutoApprove, "roster fix-follow-state --auto-approve "+shellQuote(local)+" "+shellQuote(remote), "Repair cancelled."); err != nil {
 		return err
 	}
 	var res applier.FollowFixResult
-	err = a.runAction(g, "Repair", func(ctx context.Context) (err error) {
+	err = a.runAction(ctx, g, "Repair", func(ctx context.Context) (err error) {
 		res, err = applier.FixFollowState(ctx, s.conn, p, a.actionOptions(g, s))
 		return err
 	})
@@ -268,17 +269,17 @@ func (c *fixFollowStateCmd) Run(a *app, g *Globals) error {
 	return nil
 }
 
-func (c *deleteActivitiesCmd) Run(a *app, g *Globals) error {
-	s, err := a.openAction(g)
+func (c *deleteActivitiesCmd) Run(ctx context.Context, a *app, g *Globals) error {
+	s, err := a.openAction(ctx, g)
 	if err != nil {
 		return err
 	}
-	defer s.close(a.ctx)
-	p, err := applier.PlanDeleteActivities(a.ctx, s.conn, c.Nickname)
+	defer s.close(ctx)
+	p, err := applier.PlanDeleteActivities(ctx, s.conn, c.Nickname)
 	if err != nil {
 		return a.readFailed(g, err)
 	}
-	if err := a.checkServer(g, s, p.Server, false); err != nil {
+	if err := a.checkServer(ctx, g, s, p.Server, false); err != nil {
 		return err
 	}
 	nick := p.Account.Nickname

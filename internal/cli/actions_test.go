@@ -2,7 +2,6 @@ package cli_test
 
 import (
 	"bytes"
-	"context"
 	"regexp"
 	"strings"
 	"testing"
@@ -24,14 +23,14 @@ func resetRun(t *testing.T, url string, outTerm, inTerm bool, args ...string) (i
 	var out, errs bytes.Buffer
 	st := cli.Streams{In: strings.NewReader("yes\n"), Out: &out, Err: &errs, InTerm: inTerm, OutTerm: outTerm}
 	args = append([]string{"--chdir", t.TempDir(), "--no-color", "reset-password"}, args...)
-	code := cli.Main(context.Background(), args, st, []string{"DATABASE_URL=" + url})
+	code := cli.Main(t.Context(), args, st, []string{"DATABASE_URL=" + url})
 	return code, out.String(), errs.String()
 }
 
 func tokens(t *testing.T, url string) []string {
 	t.Helper()
 	conn := pgtest.Connect(t, url)
-	rows, err := conn.Query(context.Background(), `SELECT token FROM password_reset_tokens ORDER BY id`)
+	rows, err := conn.Query(t.Context(), `SELECT token FROM password_reset_tokens ORDER BY id`)
 	if err != nil {
 		t.Fatal(err)
 	}

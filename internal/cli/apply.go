@@ -43,19 +43,18 @@ func (c *applyCmd) planOptions() planner.Options {
 	return planner.Options{AllowMassPrune: c.AllowMassPrune, Targets: c.Target}
 }
 
-func (c *applyCmd) Run(a *app, g *Globals) error {
-	ctx, stop := a.interruptible()
+func (c *applyCmd) Run(ctx context.Context, a *app, g *Globals) error {
+	ctx, stop := a.interruptible(ctx)
 	defer stop()
-	a.ctx = ctx
 	if c.PlanFile != "" {
-		return c.applySaved(a, g)
+		return c.applySaved(ctx, a, g)
 	}
 	if c.Fingerprint != "" {
 		a.diags(g, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No saved plan to check",
 			Detail: "--fingerprint checks a saved plan: give the plan file too, as in roster apply --fingerprint HEX FILE."}})
 		return exitCode(1)
 	}
-	cfg, p, conn, err := a.makePlan(g, planner.Options{AllowMassPrune: c.AllowMassPrune}, c.Target)
+	cfg, p, conn, err := a.makePlan(ctx, g, planner.Options{AllowMassPrune: c.AllowMassPrune}, c.Target)
 	if err != nil {
 		return err
 	}
@@ -67,7 +66,7 @@ func (c *applyCmd) Run(a *app, g *Globals) error {
 		return nil
 	}
 	if !c.AutoApprove {
-		if err := a.approve(g); err != nil {
+		if err := a.approve(ctx, g); err != nil {
 			return err
 		}
 	}
@@ -76,29 +75,29 @@ func (c *applyCmd) Run(a *app, g *Globals) error {
 		a.diags(g, cfg, applyDiags(err, cfg, ctx.Err() != nil))
 		return exitCode(1)
 	}
-	return c.applied(a, g, cfg, res.Plan, res)
+	return c.applied(ctx, a, g, cfg, res.Plan, res)
 }
 
 // applied reports a committed apply, and runs after_apply.
-func (c *applyCmd) applied(a *app, g *Globals, cfg *schema.Config, p *plans.Plan, res applier.Result) error {
+func (c *applyCmd) applied(ctx context.Context, a *app, g *Globals, cfg *schema.Config, p *plans.Plan, res applier.Result) error {
 	view.ApplyComplete(a.Out, p, view.Applied{InviteURLs: res.InviteURLs, ShowURLs: a.OutTerm || c.ShowInviteURLs,
 		CacheNote: len(cfg.Server.AfterApply) == 0 && !a.inAutomation()}, a.style(g, a.OutTerm))
 	if len(cfg.Server.AfterApply) > 0 {
-		return a.afterApply(g, cfg)
+		return a.afterApply(ctx, g, cfg)
 	}
 	return nil
 }
 
 // approve asks for approval of an apply on a terminal; only "yes" proceeds.
-func (a *app) approve(g *Globals) error {
-	return a.ask(g, "roster apply asks for approval on a terminal, and standard input is not one. Review the plan above, then run roster apply --auto-approve to apply it without asking.",
+func (a *app) approve(ctx context.Context, g *Globals) error {
+	return a.ask(ctx, g, "roster apply asks for approval on a terminal, and standard input is not one. Review the plan above, then run roster apply --auto-approve to apply it without asking.",
 		"Apply cancelled.")
 }
 
 // ask asks for approval on a terminal; only "yes" proceeds. Without a
 // terminal on standard input it refuses, noTerm saying what to run
 // instead; any other answer prints cancelled.
-func (a *app) ask(g *Globals, noTerm, cancelled string) error {
+func (a *app) ask(ctx context.Context, g *Globals, noTerm, cancelled string) error {
 	if !a.InTerm {
 		a.diags(g, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No terminal to ask for approval", Detail: noTerm}})
 		return exitCode(1)
@@ -119,7 +118,7 @@ func (a *app) ask(g *Globals, noTerm, cancelled string) error {
 		if err != nil {
 			return err
 		}
-	case <-a.ctx.Done():
+	case <-ctx.Done():
 		fmt.Fprintln(a.Out, "\n"+cancelled)
 		return exitCode(1)
 	}
@@ -204,11 +203,11 @@ func commitUnknown(err *applier.CommitUnknownError, cancelled bool) string {
 }
 
 // afterApply runs the configured command after a successful commit.
-func (a *app) afterApply(g *Globals, cfg *schema.Config) error {
+func (a *app) afterApply(ctx context.Context, g *Globals, cfg *schema.Config) error {
 	argv := cfg.Server.AfterApply
 	shown := shownArgv(cfg.Server)
 	view.AfterApply(a.Out, shown)
-	cmd := exec.CommandContext(a.ctx, argv[0], argv[1:]...)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = cfg.Dir
 	cmd.Stdout, cmd.Stderr = a.Out, a.Err
 	if err := cmd.Run(); err != nil {
@@ -250,7 +249,7 @@ func sensitiveArg(s schema.Server, i int) bool {
 // its fingerprint is not the one --fingerprint pins, or when a plan made
 // again now (and once more under the lock, by the applier) would not write
 // exactly what it says. What is written is the new plan.
-func (c *applyCmd) applySaved(a *app, g *Globals) error {
+func (c *applyCmd) applySaved(ctx context.Context, a *app, g *Globals) error {
 	f, err := planfile.Read(c.PlanFile, Version)
 	if err != nil {
 		a.diags(g, nil, diag.List(err, "Failed to read the plan file"))
@@ -260,12 +259,12 @@ func (c *applyCmd) applySaved(a *app, g *Globals) error {
 		a.diags(g, nil, diags)
 		return exitCode(1)
 	}
-	cfg, conn, err := a.loadAndConnect(g)
+	cfg, conn, err := a.loadAndConnect(ctx, g)
 	if err != nil {
 		return err
 	}
-	defer conn.Close(context.WithoutCancel(a.ctx))
-	db, err := planfile.ReadIdentity(a.ctx, conn)
+	defer conn.Close(context.WithoutCancel(ctx))
+	db, err := planfile.ReadIdentity(ctx, conn)
 	if err != nil {
 		return err
 	}
@@ -274,7 +273,7 @@ func (c *applyCmd) applySaved(a *app, g *Globals) error {
 		a.diags(g, cfg, staleDiags(c.PlanFile, stale))
 		return exitCode(1)
 	}
-	p, diags := a.readAndPlan(conn, cfg, c.planOptions())
+	p, diags := a.readAndPlan(ctx, conn, cfg, c.planOptions())
 	if diags.HasErrors() {
 		a.diags(g, cfg, append(diags, staleDiags(c.PlanFile, append(stale, "the configuration no longer plans against the database (above)"))...))
 		return exitCode(1)
@@ -293,10 +292,10 @@ func (c *applyCmd) applySaved(a *app, g *Globals) error {
 	if p.Empty() {
 		return nil
 	}
-	res, err := a.applyPlan(a.ctx, conn, p, cfg, applier.Options{LockTimeout: g.LockTimeout, Replan: replan(c.planOptions()), Approved: "the saved plan"})
+	res, err := a.applyPlan(ctx, conn, p, cfg, applier.Options{LockTimeout: g.LockTimeout, Replan: replan(c.planOptions()), Approved: "the saved plan"})
 	var moved *applier.StaleError
 	var failed *applier.PlanError
-	switch cancelled := a.ctx.Err() != nil; {
+	switch cancelled := ctx.Err() != nil; {
 	case err != nil && !cancelled && errors.As(err, &moved):
 		a.diags(g, cfg, staleDiags(c.PlanFile, moved.Moved))
 		return exitCode(1)
@@ -307,7 +306,7 @@ func (c *applyCmd) applySaved(a *app, g *Globals) error {
 		a.diags(g, cfg, applyDiags(err, cfg, cancelled))
 		return exitCode(1)
 	}
-	return c.applied(a, g, cfg, res.Plan, res)
+	return c.applied(ctx, a, g, cfg, res.Plan, res)
 }
 
 // checkSaved checks what the command line must agree on with a saved plan

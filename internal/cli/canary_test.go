@@ -2,7 +2,6 @@ package cli_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"net/url"
 	"os"
@@ -209,7 +208,7 @@ func runCanaries(t *testing.T, dir, varFile string, environ []string, route cana
 		}
 		var stdout, stderr bytes.Buffer
 		st := cli.Streams{In: strings.NewReader(""), Out: &stdout, Err: &stderr}
-		code := cli.Main(context.Background(), full, st, env)
+		code := cli.Main(t.Context(), full, st, env)
 		name := strings.Join(args, " ")
 		checkNoCanary(t, name, stdout.String()+stderr.String())
 		if strings.Contains(stderr.String(), "internal error") || code > 3 {
@@ -272,7 +271,7 @@ func TestDatabaseURLNeverShown(t *testing.T) {
 			{"sign-out", "--auto-approve", "alice"}} {
 			var stdout, stderr bytes.Buffer
 			st := cli.Streams{In: strings.NewReader(""), Out: &stdout, Err: &stderr}
-			code := cli.Main(context.Background(), append([]string{"--chdir", dir, "--no-color"}, args...), st, []string{"DATABASE_URL=" + dbURL})
+			code := cli.Main(t.Context(), append([]string{"--chdir", dir, "--no-color"}, args...), st, []string{"DATABASE_URL=" + dbURL})
 			if code != 1 {
 				t.Errorf("roster %s with %s: exit %d, want 1", strings.Join(args, " "), dbURL, code)
 			}

@@ -73,7 +73,6 @@ type root struct {
 // app is one run's environment, injected into commands.
 type app struct {
 	Streams
-	ctx     context.Context
 	environ []string
 }
 
@@ -109,7 +108,8 @@ func Main(ctx context.Context, args []string, st Streams, environ []string) int 
 			fmt.Fprintf(st.Err, "Error: %v\n", err)
 			return exitCode(1)
 		}
-		a := &app{Streams: st, ctx: ctx, environ: environ}
+		a := &app{Streams: st, environ: environ}
+		kctx.BindTo(ctx, (*context.Context)(nil))
 		return kctx.Run(a, &cli.Globals)
 	})
 }
@@ -158,7 +158,7 @@ func (a *app) loadConfig(g *Globals, partial bool) (*schema.Config, bool) {
 
 // connect opens the server's database: --database-url, else DATABASE_URL,
 // else libpq's PG* variables (pgx reads them, TLS settings included).
-func (a *app) connect(g *Globals) (*pgx.Conn, error) {
+func (a *app) connect(ctx context.Context, g *Globals) (*pgx.Conn, error) {
 	url := g.DatabaseURL
 	if url == "" {
 		url = a.getenv("DATABASE_URL")
@@ -168,7 +168,7 @@ func (a *app) connect(g *Globals) (*pgx.Conn, error) {
 		return nil, fmt.Errorf("invalid database URL: %w", err)
 	}
 	cfg.RuntimeParams["application_name"] = "roster"
-	conn, err := pgx.ConnectConfig(a.ctx, cfg)
+	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("cannot connect to the database: %w\n\nName the server's database with --database-url or DATABASE_URL (or libpq's PG* variables)", err)
 	}
@@ -186,12 +186,12 @@ func (a *app) diags(g *Globals, cfg *schema.Config, diags hcl.Diagnostics) {
 
 // loadAndConnect reads the configuration, printing its diagnostics, and
 // connects to the server's database; the caller closes the connection.
-func (a *app) loadAndConnect(g *Globals) (*schema.Config, *pgx.Conn, error) {
+func (a *app) loadAndConnect(ctx context.Context, g *Globals) (*schema.Config, *pgx.Conn, error) {
 	cfg, ok := a.loadConfig(g, false)
 	if !ok {
 		return nil, nil, exitCode(1)
 	}
-	conn, err := a.connect(g)
+	conn, err := a.connect(ctx, g)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -71,7 +71,7 @@ func applied(t *testing.T, url, dir string) {
 	t.Helper()
 	var users, invites int
 	conn := pgtest.Connect(t, url)
-	ctx := context.Background()
+	ctx := t.Context()
 	if err := conn.QueryRow(ctx, `SELECT count(*) FROM users WHERE nickname IN ('alice', 'carol', 'dave') AND local`).Scan(&users); err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +126,7 @@ func TestApplyInterruptedDuringCommit(t *testing.T) {
 			dir := configDir(t, commitConfig)
 			proxy := pgtest.NewCommitProxy(t, url, false)
 
-			ctx, cancel := context.WithCancel(context.Background())
+			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
 			answered := make(chan string, 1)
 			go func() {
@@ -185,7 +185,7 @@ func TestApplyCommitRefused(t *testing.T) {
 				t.Errorf("stderr says the outcome is unknown")
 			}
 			var users int
-			if err := pgtest.Connect(t, url).QueryRow(context.Background(), `SELECT count(*) FROM users WHERE nickname IN ('alice', 'carol', 'dave')`).Scan(&users); err != nil {
+			if err := pgtest.Connect(t, url).QueryRow(t.Context(), `SELECT count(*) FROM users WHERE nickname IN ('alice', 'carol', 'dave')`).Scan(&users); err != nil {
 				t.Fatal(err)
 			}
 			if users != 0 {

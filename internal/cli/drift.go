@@ -18,7 +18,7 @@ type driftCmd struct {
 	formatFlags
 }
 
-func (c *driftCmd) Run(a *app, g *Globals) error {
+func (c *driftCmd) Run(ctx context.Context, a *app, g *Globals) error {
 	var rules []planner.IgnoreRule
 	if c.IgnoreFile != "" {
 		var diags hcl.Diagnostics
@@ -28,12 +28,12 @@ func (c *driftCmd) Run(a *app, g *Globals) error {
 			return exitCode(1)
 		}
 	}
-	cfg, conn, err := a.loadAndConnect(g)
+	cfg, conn, err := a.loadAndConnect(ctx, g)
 	if err != nil {
 		return err
 	}
-	defer conn.Close(context.WithoutCancel(a.ctx))
-	d, diags := a.readDrift(func() (*plans.Drift, hcl.Diagnostics) { return planner.Drift(a.ctx, conn, cfg, c.Unmanaged) })
+	defer conn.Close(context.WithoutCancel(ctx))
+	d, diags := a.readDrift(func() (*plans.Drift, hcl.Diagnostics) { return planner.Drift(ctx, conn, cfg, c.Unmanaged) })
 	a.diags(g, cfg, diags)
 	if diags.HasErrors() {
 		return exitCode(1)

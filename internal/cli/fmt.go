@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -33,7 +34,7 @@ type fmtCmd struct {
 	Paths     []string `arg:"" optional:"" name:"path" help:"Files or directories (default: --chdir); - formats standard input to standard output."`
 }
 
-func (c *fmtCmd) Run(a *app, g *Globals) error {
+func (c *fmtCmd) Run(ctx context.Context, a *app, g *Globals) error {
 	paths := c.Paths
 	if len(paths) == 0 {
 		paths = []string{g.Chdir}

@@ -23,7 +23,7 @@ type importCmd struct {
 	Force   bool   `name:"force" help:"Overwrite files that exist already."`
 }
 
-func (c *importCmd) Run(a *app, g *Globals) error {
+func (c *importCmd) Run(ctx context.Context, a *app, g *Globals) error {
 	dir := c.Out
 	if dir == "" {
 		dir = g.Chdir
@@ -45,12 +45,12 @@ func (c *importCmd) Run(a *app, g *Globals) error {
 			return exitCode(1)
 		}
 	}
-	conn, err := a.connect(g)
+	conn, err := a.connect(ctx, g)
 	if err != nil {
 		return err
 	}
-	st, err := importer.Read(a.ctx, conn, c.Invites)
-	conn.Close(context.WithoutCancel(a.ctx))
+	st, err := importer.Read(ctx, conn, c.Invites)
+	conn.Close(context.WithoutCancel(ctx))
 	if err != nil {
 		return err
 	}

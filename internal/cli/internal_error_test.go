@@ -2,7 +2,6 @@ package cli_test
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,7 +26,7 @@ func (breaks) Read([]byte) (int, error)  { panic("the stream broke") }
 func TestMainInternalError(t *testing.T) {
 	var errs bytes.Buffer
 	st := cli.Streams{In: strings.NewReader(""), Out: breaks{}, Err: &errs}
-	if code := cli.Main(context.Background(), []string{"version"}, st, nil); code != 1 {
+	if code := cli.Main(t.Context(), []string{"version"}, st, nil); code != 1 {
 		t.Errorf("exit code %d, want 1", code)
 	}
 	if want := "\nError: internal error: the stream broke\n\n" + reportLine; errs.String() != want {
@@ -40,7 +39,7 @@ func TestMainInternalError(t *testing.T) {
 func TestMainHelp(t *testing.T) {
 	var out, errs bytes.Buffer
 	st := cli.Streams{In: strings.NewReader(""), Out: &out, Err: &errs}
-	if code := cli.Main(context.Background(), []string{"--help"}, st, nil); code != 0 {
+	if code := cli.Main(t.Context(), []string{"--help"}, st, nil); code != 0 {
 		t.Errorf("exit code %d, want 0; stderr:\n%s", code, errs.String())
 	}
 	if !strings.Contains(out.String(), "Usage: roster <command>") {
@@ -59,7 +58,7 @@ func TestMainPromptPanic(t *testing.T) {
 	}
 	var out, errs bytes.Buffer
 	st := cli.Streams{In: breaks{}, Out: &out, Err: &errs, InTerm: true, LongWork: time.Hour}
-	code := cli.Main(context.Background(), []string{"apply", "--chdir", dir, "--no-color"}, st, []string{"DATABASE_URL=" + url})
+	code := cli.Main(t.Context(), []string{"apply", "--chdir", dir, "--no-color"}, st, []string{"DATABASE_URL=" + url})
 	if code != 1 {
 		t.Errorf("exit code %d, want 1", code)
 	}
@@ -70,7 +69,7 @@ func TestMainPromptPanic(t *testing.T) {
 		t.Errorf("stderr %q, want it to end in %q", errs.String(), want)
 	}
 	var locked bool
-	if err := pgtest.Connect(t, url).QueryRow(context.Background(), "SELECT is_locked FROM users WHERE nickname = 'bob'").Scan(&locked); err != nil {
+	if err := pgtest.Connect(t, url).QueryRow(t.Context(), "SELECT is_locked FROM users WHERE nickname = 'bob'").Scan(&locked); err != nil {
 		t.Fatal(err)
 	}
 	if locked {

@@ -2,7 +2,6 @@ package cli_test
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -24,7 +23,7 @@ func TestApplyInterrupted(t *testing.T) {
 	if err != nil {
 		t.Skip("no roster command on PATH:", err)
 	}
-	ctx := context.Background()
+	ctx := t.Context()
 	url := pgtest.New(t, pgtest.PleromaSample)
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "users.hcl"), []byte("user \"bob\" {\n  locked = true\n}\n"), 0o644); err != nil {

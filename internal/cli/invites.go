@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -19,19 +20,19 @@ type invitesCmd struct {
 	JSON     bool `name:"json" help:"Print one JSON document (see docs/json-format.md)."`
 }
 
-func (c *invitesCmd) Run(a *app, g *Globals) error {
-	r, err := a.openListing(g, "invites")
+func (c *invitesCmd) Run(ctx context.Context, a *app, g *Globals) error {
+	r, err := a.openListing(ctx, g, "invites")
 	if err != nil {
 		return err
 	}
-	defer r.close(a.ctx)
+	defer r.close(ctx)
 	if c.ShowURLs && r.Server.URL == "" {
 		a.diags(g, nil, hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: "Server URL not known",
 			Detail: "No local account has an address to take the server's URL from, and no configuration in --chdir sets server { url }, so the tokens are printed without their URLs. A registration URL is <server URL>/registration/<token>."}})
 	}
 	now := time.Now()
 	scan := func(visit func(*listing.Invite) error) error {
-		return listing.ScanInvites(a.ctx, r.Tx, c.ShowURLs, now, visit)
+		return listing.ScanInvites(ctx, r.Tx, c.ShowURLs, now, visit)
 	}
 	if c.JSON {
 		doc := view.NewInvitesJSON(a.Out, r.Server, Version, c.ShowURLs)

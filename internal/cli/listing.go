@@ -27,18 +27,18 @@ type listingRead struct {
 // addresses give, as import derives it) and its nickname rule (else the
 // servers' default). It then connects and opens one read-only,
 // repeatable-read transaction (listing.Open). The caller closes it.
-func (a *app) openListing(g *Globals, command string) (*listingRead, error) {
+func (a *app) openListing(ctx context.Context, g *Globals, command string) (*listingRead, error) {
 	url, lim, err := a.listingConfig(g, command)
 	if err != nil {
 		return nil, err
 	}
-	conn, err := a.connect(g)
+	conn, err := a.connect(ctx, g)
 	if err != nil {
 		return nil, err
 	}
-	r, err := listing.Open(a.ctx, conn, url, lim)
+	r, err := listing.Open(ctx, conn, url, lim)
 	if err != nil {
-		conn.Close(context.WithoutCancel(a.ctx))
+		conn.Close(context.WithoutCancel(ctx))
 		a.diags(g, nil, diag.List(err, "Cannot read the database"))
 		return nil, exitCode(1)
 	}

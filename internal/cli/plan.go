@@ -26,15 +26,15 @@ type planCmd struct {
 	formatFlags
 }
 
-func (c *planCmd) Run(a *app, g *Globals) error {
-	cfg, p, conn, err := a.makePlan(g, planner.Options{AllowMassPrune: c.AllowMassPrune}, c.Target)
+func (c *planCmd) Run(ctx context.Context, a *app, g *Globals) error {
+	cfg, p, conn, err := a.makePlan(ctx, g, planner.Options{AllowMassPrune: c.AllowMassPrune}, c.Target)
 	if err != nil {
 		return err
 	}
 	if c.Out != "" {
-		err = a.savePlan(g, cfg, p, conn, c.Out, planfile.Options{Targets: c.Target, AllowMassPrune: c.AllowMassPrune})
+		err = a.savePlan(ctx, g, cfg, p, conn, c.Out, planfile.Options{Targets: c.Target, AllowMassPrune: c.AllowMassPrune})
 	}
-	conn.Close(context.WithoutCancel(a.ctx))
+	conn.Close(context.WithoutCancel(ctx))
 	if err != nil {
 		return err
 	}
@@ -59,23 +59,23 @@ func (c *planCmd) Run(a *app, g *Globals) error {
 // makePlan loads the configuration, connects, and plans, printing every
 // diagnostic and the line that says what was read. The connection stays
 // open for apply.
-func (a *app) makePlan(g *Globals, opts planner.Options, targets []string) (*schema.Config, *plans.Plan, *pgx.Conn, error) {
+func (a *app) makePlan(ctx context.Context, g *Globals, opts planner.Options, targets []string) (*schema.Config, *plans.Plan, *pgx.Conn, error) {
 	if diags := checkTargets(targets); diags.HasErrors() {
 		a.diags(g, nil, diags)
 		return nil, nil, nil, exitCode(1)
 	}
-	cfg, conn, err := a.loadAndConnect(g)
+	cfg, conn, err := a.loadAndConnect(ctx, g)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	opts.Targets = targets
-	p, diags := a.readAndPlan(conn, cfg, opts)
+	p, diags := a.readAndPlan(ctx, conn, cfg, opts)
 	if !diags.HasErrors() && len(targets) > 0 {
 		diags = append(diags, targetWarning())
 	}
 	a.diags(g, cfg, diags)
 	if diags.HasErrors() {
-		conn.Close(context.WithoutCancel(a.ctx))
+		conn.Close(context.WithoutCancel(ctx))
 		return nil, nil, nil, exitCode(1)
 	}
 	return cfg, p, conn, nil
@@ -85,8 +85,8 @@ func (a *app) makePlan(g *Globals, opts planner.Options, targets []string) (*sch
 // conn is connected to. A role that may not read the cluster's system
 // identifier gets a warning: the file then identifies the database by
 // address.
-func (a *app) savePlan(g *Globals, cfg *schema.Config, p *plans.Plan, conn *pgx.Conn, path string, opts planfile.Options) error {
-	db, err := planfile.ReadIdentity(a.ctx, conn)
+func (a *app) savePlan(ctx context.Context, g *Globals, cfg *schema.Config, p *plans.Plan, conn *pgx.Conn, path string, opts planfile.Options) error {
+	db, err := planfile.ReadIdentity(ctx, conn)
 	if err != nil {
 		return err
 	}
@@ -145,10 +145,10 @@ func shellQuote(s string) string {
 }
 
 // readAndPlan reads the server and plans, with progress for a large server.
-func (a *app) readAndPlan(conn *pgx.Conn, cfg *schema.Config, opts planner.Options) (*plans.Plan, hcl.Diagnostics) {
+func (a *app) readAndPlan(ctx context.Context, conn *pgx.Conn, cfg *schema.Config, opts planner.Options) (*plans.Plan, hcl.Diagnostics) {
 	ph := a.startPhase("Reading the database and planning", "Planned")
 	defer ph.end()
-	return planner.Make(a.ctx, conn, cfg, opts)
+	return planner.Make(ctx, conn, cfg, opts)
 }
 
 // applyPlan applies p, with progress for the key generation and hashing that

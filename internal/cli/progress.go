@@ -116,13 +116,13 @@ func (a *app) inAutomation() bool {
 // process killed by SIGINT.
 const exitInterrupted = 130
 
-// interruptible returns a context that the first interrupt (Ctrl-C)
-// cancels; a second interrupt exits at once with code 130. stop ends the
-// handling.
-func (a *app) interruptible() (ctx context.Context, stop func()) {
+// interruptible returns a context derived from parent that the first
+// interrupt (Ctrl-C) cancels; a second interrupt exits at once with code
+// 130. stop ends the handling.
+func (a *app) interruptible(parent context.Context) (ctx context.Context, stop func()) {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt)
-	ctx, cancel := onInterrupt(a.ctx, sigs, a.Err, func() { os.Exit(exitInterrupted) })
+	ctx, cancel := onInterrupt(parent, sigs, a.Err, func() { os.Exit(exitInterrupted) })
 	return ctx, func() {
 		signal.Stop(sigs)
 		cancel()

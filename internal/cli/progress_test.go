@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"regexp"
 	"strings"
@@ -108,7 +107,7 @@ func TestInterrupts(t *testing.T) {
 	sigs := make(chan os.Signal, 2)
 	var w syncBuffer
 	exited := make(chan struct{})
-	ctx, stop := onInterrupt(context.Background(), sigs, &w, func() { close(exited) })
+	ctx, stop := onInterrupt(t.Context(), sigs, &w, func() { close(exited) })
 	defer stop()
 
 	sigs <- os.Interrupt
@@ -142,7 +141,7 @@ func TestInterrupts(t *testing.T) {
 func TestInterruptAfterStop(t *testing.T) {
 	sigs := make(chan os.Signal, 2)
 	var w syncBuffer
-	ctx, stop := onInterrupt(context.Background(), sigs, &w, func() { t.Error("exited after stop") })
+	ctx, stop := onInterrupt(t.Context(), sigs, &w, func() { t.Error("exited after stop") })
 	stop()
 	stop()
 	sigs <- os.Interrupt

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"os"
 	"strings"
@@ -96,7 +95,7 @@ func TestInterruptPanic(t *testing.T) {
 	code := run(&b, func() error {
 		sigs := make(chan os.Signal, 1)
 		w := panicWriter{make(chan struct{})}
-		ctx, stop := onInterrupt(context.Background(), sigs, w, func() { t.Error("exited") })
+		ctx, stop := onInterrupt(t.Context(), sigs, w, func() { t.Error("exited") })
 		defer stop()
 		sigs <- os.Interrupt
 		<-w.called

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/roster-project/roster/internal/diag"
@@ -15,7 +16,7 @@ type showCmd struct {
 	formatFlags
 }
 
-func (c *showCmd) Run(a *app, g *Globals) error {
+func (c *showCmd) Run(ctx context.Context, a *app, g *Globals) error {
 	// Any roster version's plan of this file format may be shown; only
 	// apply insists on its own version.
 	f, err := planfile.Read(c.PlanFile, "")

@@ -2,7 +2,6 @@ package cli_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -19,7 +18,7 @@ func rosterRun(t *testing.T, url, dir string, args ...string) (int, string, stri
 	t.Helper()
 	var out, errs bytes.Buffer
 	st := cli.Streams{In: strings.NewReader(""), Out: &out, Err: &errs}
-	code := cli.Main(context.Background(), append([]string{"--chdir", dir, "--no-color"}, args...), st, []string{"DATABASE_URL=" + url})
+	code := cli.Main(t.Context(), append([]string{"--chdir", dir, "--no-color"}, args...), st, []string{"DATABASE_URL=" + url})
 	return code, out.String(), errs.String()
 }
 
@@ -74,7 +73,7 @@ func TestTamperedPlansAreRefused(t *testing.T) {
 				t.Fatalf("setting up: exit %d\n%s%s", code, out, errs)
 			}
 			var rootID string
-			if err := pgtest.Connect(t, url).QueryRow(context.Background(), `SELECT id::text FROM users WHERE nickname = 'root'`).Scan(&rootID); err != nil {
+			if err := pgtest.Connect(t, url).QueryRow(t.Context(), `SELECT id::text FROM users WHERE nickname = 'root'`).Scan(&rootID); err != nil {
 				t.Fatal(err)
 			}
 			writeFile(t, filepath.Join(dir, "users.hcl"), tamperReviewed)

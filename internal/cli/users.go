@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/hashicorp/hcl/v2"
@@ -19,7 +20,7 @@ type usersCmd struct {
 	JSON   bool     `name:"json" help:"Print one JSON document (see docs/json-format.md)."`
 }
 
-func (c *usersCmd) Run(a *app, g *Globals) error {
+func (c *usersCmd) Run(ctx context.Context, a *app, g *Globals) error {
 	var filters []listing.Filter
 	var diags hcl.Diagnostics
 	all := c.All
@@ -37,16 +38,16 @@ func (c *usersCmd) Run(a *app, g *Globals) error {
 		a.diags(g, nil, diags)
 		return exitCode(1)
 	}
-	r, err := a.openListing(g, "users")
+	r, err := a.openListing(ctx, g, "users")
 	if err != nil {
 		return err
 	}
-	defer r.close(a.ctx)
+	defer r.close(ctx)
 
 	// scan hands visit the accounts to print, and counts those the filters
 	// pass that only --all lists.
 	scan := func(visit func(*listing.Account) error) (hidden int, err error) {
-		err = listing.ScanAccounts(a.ctx, r.Tx, r.Limits, func(acc *listing.Account) error {
+		err = listing.ScanAccounts(ctx, r.Tx, r.Limits, func(acc *listing.Account) error {
 			if !listing.MatchAll(filters, acc) {
 				return nil
 			}

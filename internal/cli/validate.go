@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/hashicorp/hcl/v2"
@@ -13,7 +14,7 @@ type validateCmd struct {
 	JSON bool `name:"json" help:"Print the result as JSON, in Terraform's validate -json shape."`
 }
 
-func (c *validateCmd) Run(a *app, g *Globals) error {
+func (c *validateCmd) Run(ctx context.Context, a *app, g *Globals) error {
 	if c.JSON {
 		stop := a.watchTime()
 		cfg, diags := schema.Load(g.Chdir, schema.Inputs{Vars: g.Var, VarFiles: g.VarFile, Environ: a.environ, Partial: true})

@@ -1,7 +1,6 @@
 package importer_test
 
 import (
-	"context"
 	"os"
 	"strings"
 	"testing"
@@ -102,7 +101,7 @@ func TestReadSample(t *testing.T) {
 	  VALUES ('used-token', true, now(), now(), 1, 'one_time')`)
 	pgtest.Exec(t, url, `UPDATE users SET is_active = false, password_hash = NULL, email = NULL, name = NULL WHERE nickname = 'dave'`)
 	conn := pgtest.Connect(t, url)
-	st, err := importer.Read(context.Background(), conn, false)
+	st, err := importer.Read(t.Context(), conn, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +115,7 @@ func TestReadSample(t *testing.T) {
 	if st.URL != "https://social.example.org" || st.Read != 6 || st.Skipped != 3 || st.Invites != nil {
 		t.Errorf("URL %q, read %d, skipped %d, invites %v", st.URL, st.Read, st.Skipped, st.Invites)
 	}
-	st, err = importer.Read(context.Background(), conn, true)
+	st, err = importer.Read(t.Context(), conn, true)
 	if err != nil {
 		t.Fatal(err)
 	}

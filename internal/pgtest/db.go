@@ -42,7 +42,7 @@ func New(t testing.TB, f Fixture) string {
 	if admin == "" {
 		t.Fatalf("pgtest: %s is not set; wrap the package's tests with pgtest.Main or point it at a server", EnvURL)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	tpl, err := ensureTemplate(ctx, admin, f)
 	if err != nil {
@@ -142,7 +142,8 @@ func randomHex(n int) string {
 // Exec runs sql (any number of statements) on the database at url.
 func Exec(t testing.TB, url, sql string, args ...any) {
 	t.Helper()
-	ctx := context.Background()
+	// Also from a Cleanup, when t's context is done already.
+	ctx := context.WithoutCancel(t.Context())
 	c, err := connect(ctx, url)
 	if err != nil {
 		t.Fatal(err)
@@ -156,7 +157,7 @@ func Exec(t testing.TB, url, sql string, args ...any) {
 // Connect opens a connection to url for the test and closes it at cleanup.
 func Connect(t testing.TB, url string) *pgx.Conn {
 	t.Helper()
-	ctx := context.Background()
+	ctx := t.Context()
 	c, err := connect(ctx, url)
 	if err != nil {
 		t.Fatal(err)

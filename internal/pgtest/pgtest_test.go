@@ -1,7 +1,6 @@
 package pgtest_test
 
 import (
-	"context"
 	"os"
 	"testing"
 
@@ -20,14 +19,14 @@ func TestClonesAreIsolated(t *testing.T) {
 			}
 			pgtest.Exec(t, a, `INSERT INTO user_invite_tokens (token, inserted_at, updated_at) VALUES ('x', now(), now())`)
 			var n int
-			if err := pgtest.Connect(t, b).QueryRow(context.Background(), `SELECT count(*) FROM user_invite_tokens`).Scan(&n); err != nil {
+			if err := pgtest.Connect(t, b).QueryRow(t.Context(), `SELECT count(*) FROM user_invite_tokens`).Scan(&n); err != nil {
 				t.Fatal(err)
 			}
 			if n != 0 {
 				t.Fatalf("a row written in one clone is visible in another: %d rows", n)
 			}
 			var migrations int
-			if err := pgtest.Connect(t, a).QueryRow(context.Background(), `SELECT count(*) FROM schema_migrations`).Scan(&migrations); err != nil {
+			if err := pgtest.Connect(t, a).QueryRow(t.Context(), `SELECT count(*) FROM schema_migrations`).Scan(&migrations); err != nil {
 				t.Fatal(err)
 			}
 			want := map[string]int{"pleroma": 321, "akkoma": 326}[f.Name]

@@ -1,7 +1,6 @@
 package pgtest_test
 
 import (
-	"context"
 	"testing"
 
 	"github.com/roster-project/roster/internal/pgtest"
@@ -12,7 +11,7 @@ import (
 // failed), the answer held back and the client's connection cut; a later
 // connection's COMMIT passes through.
 func TestCommitProxy(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	url := pgtest.New(t, pgtest.Pleroma)
 	proxy := pgtest.NewCommitProxy(t, url, true)
 

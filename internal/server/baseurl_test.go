@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"testing"
 
 	"github.com/roster-project/roster/internal/pgtest"
@@ -12,7 +11,7 @@ import (
 // oldest local Person with a valid nickname and a <base>/users/<nick>
 // ap_id, skipping remote accounts and the internal actors.
 func TestDeriveBaseURL(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	conn := pgtest.Connect(t, pgtest.New(t, pgtest.Pleroma))
 	if got, err := server.DeriveBaseURL(ctx, conn, server.DefaultLimits()); err != nil || got != "" {
 		t.Fatalf("no accounts: %q, %v", got, err)

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"os"
 	"strings"
 	"testing"
@@ -43,7 +42,7 @@ func TestDetect(t *testing.T) {
 			if tc.extra != "" {
 				pgtest.Exec(t, url, tc.extra)
 			}
-			got, err := server.Detect(context.Background(), pgtest.Connect(t, url))
+			got, err := server.Detect(t.Context(), pgtest.Connect(t, url))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -55,7 +54,7 @@ func TestDetect(t *testing.T) {
 	t.Run("neither flavor", func(t *testing.T) {
 		t.Parallel()
 		url := pgtest.New(t, pgtest.Fixture{Name: "plain", SQL: []string{"CREATE TABLE t (id int)"}})
-		if _, err := server.Detect(context.Background(), pgtest.Connect(t, url)); err == nil || !strings.Contains(err.Error(), "neither") {
+		if _, err := server.Detect(t.Context(), pgtest.Connect(t, url)); err == nil || !strings.Contains(err.Error(), "neither") {
 			t.Errorf("err = %v", err)
 		}
 	})

@@ -2,7 +2,6 @@ package planfile_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -315,7 +314,7 @@ func TestReadRefuses(t *testing.T) {
 // and says why.
 func TestReadIdentity(t *testing.T) {
 	url := pgtest.New(t, pgtest.Pleroma)
-	ctx := context.Background()
+	ctx := t.Context()
 	conn := pgtest.Connect(t, url)
 	d, err := planfile.ReadIdentity(ctx, conn)
 	if err != nil {
