@@ -1,15 +1,16 @@
 package applier_test
 
 import (
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/roster-project/roster/internal/pgtest"
 	"github.com/roster-project/roster/internal/server/flake"
-	"github.com/roster-project/roster/internal/server/keys"
 	"github.com/roster-project/roster/internal/server/password"
 )
 
@@ -84,8 +85,9 @@ func TestCreateAsTheServerDoes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d := fid.Time().Sub(before); d < 0 || fid.Time().After(after) {
-				t.Errorf("FlakeId time %v is not the creation time (%v..%v)", fid.Time(), before, after)
+			created := flakeTime(fid)
+			if d := created.Sub(before); d < 0 || created.After(after) {
+				t.Errorf("FlakeId time %v is not the creation time (%v..%v)", created, before, after)
 			}
 			wantPrefix := map[string]string{"pleroma": "$pbkdf2-sha512$160000$", "akkoma": "$argon2id$v=19$m=65536,t=8,p=2$"}[f.Name]
 			if !strings.HasPrefix(hash, wantPrefix) {
@@ -117,7 +119,7 @@ func TestCreateAsTheServerDoes(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				k, err := keys.ParsePrivatePEM(private)
+				k, err := parsePrivatePEM(private)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -128,7 +130,7 @@ func TestCreateAsTheServerDoes(t *testing.T) {
 			if !strings.HasPrefix(private, "-----BEGIN RSA PRIVATE KEY-----\n") {
 				t.Errorf("private key is not a PKCS#1 PEM")
 			}
-			k, err := keys.ParsePrivatePEM(private)
+			k, err := parsePrivatePEM(private)
 			if err != nil || k.N.BitLen() != 2048 || k.E != 65537 {
 				t.Errorf("private key: %v, want RSA-2048 e=65537", err)
 			}
@@ -151,4 +153,13 @@ func TestCreateAsTheServerDoes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// parsePrivatePEM parses the PKCS#1 RSA private key PEM the servers store.
+func parsePrivatePEM(s string) (*rsa.PrivateKey, error) {
+	block, _ := pem.Decode([]byte(s))
+	if block == nil || block.Type != "RSA PRIVATE KEY" {
+		return nil, errors.New("not a PKCS#1 RSA PEM")
+	}
+	return x509.ParsePKCS1PrivateKey(block.Bytes)
 }

@@ -158,7 +158,7 @@ func checkDelete(t *testing.T, conn *pgx.Conn, f server.Flavor, id string, befor
 	if err != nil {
 		t.Fatalf("activity id %s: %v", a.ID, err)
 	}
-	if at := aid.Time(); at.Before(start.Add(-time.Second)) || at.After(end.Add(time.Second)) {
+	if at := flakeTime(aid); at.Before(start.Add(-time.Second)) || at.After(end.Add(time.Second)) {
 		t.Errorf("activity id %s is a FlakeId of %s, not of the apply (%s..%s)", a.ID, at, start, end)
 	}
 	if s, _ := a.Data["id"].(string); !activityURL.MatchString(s) {

@@ -2,6 +2,7 @@ package applier_test
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -219,4 +220,10 @@ func replan(opts applier.Options, popts ...planner.Options) applier.Options {
 		return planner.MakeIn(ctx, q, cfg, po)
 	}
 	return opts
+}
+
+// flakeTime is a FlakeId's time field: its upper 64 bits, Unix
+// milliseconds.
+func flakeTime(id flake.ID) time.Time {
+	return time.UnixMilli(int64(binary.BigEndian.Uint64(id[0:8]))).UTC()
 }

@@ -121,7 +121,7 @@ func wrap(path string, args []string) int {
 func buildRoster(ctx context.Context, dir string) (string, error) {
 	goBin, err := exec.LookPath("go")
 	if err != nil {
-		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+		return "", fmt.Errorf("the benchmarks build roster with go, which is not on PATH: %w", err)
 	}
 	bin := filepath.Join(dir, "roster")
 	cmd := exec.CommandContext(ctx, goBin, "build", "-o", bin, "github.com/roster-project/roster/cmd/roster")

@@ -84,12 +84,6 @@ func ScanLocalUsers(ctx context.Context, q Querier, visit func(*User)) (int, err
 	return scanVisit(ctx, q, visit, `SELECT `+Columns+` FROM users WHERE local AND nickname IS NOT NULL`)
 }
 
-// ScanNamedLocalUsers is ScanLocalUsers limited to the given nicknames,
-// compared case-insensitively.
-func ScanNamedLocalUsers(ctx context.Context, q Querier, nicks []string, visit func(*User)) (int, error) {
-	return scanVisit(ctx, q, visit, `SELECT `+Columns+` FROM users WHERE local AND nickname = ANY($1::citext[])`, nicks)
-}
-
 func scanVisit(ctx context.Context, q Querier, visit func(*User), sql string, args ...any) (int, error) {
 	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
