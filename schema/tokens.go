@@ -52,22 +52,14 @@ func countTokens(src []byte, template bool, limit int) int {
 // own), and in a heredoc or template after each newline; a quoted string's
 // newline is a token of its own.
 func countLiteralByte(src []byte, i, n int, inLiteral bool, stack *[]scanMode) (int, int, bool) {
-	m := &(*stack)[len(*stack)-1]
-	c := src[i]
-	literal := func(next int) (int, int, bool) {
-		if !inLiteral {
-			n++
-		}
-		return next, n, true
+	if next := countSequence(src, i, stack); next > i {
+		return next, n + 1, false
 	}
+	kind := (*stack)[len(*stack)-1].kind
+	c := src[i]
 	switch {
-	case (c == '$' || c == '%') && i+2 < len(src) && src[i+1] == c && src[i+2] == '{':
-		return i + 3, n + 1, false
-	case (c == '$' || c == '%') && i+1 < len(src) && src[i+1] == '{':
-		*stack = append(*stack, scanMode{kind: 'i'})
-		return i + 2, n + 1, false
-	case m.kind == 'q' && c == '\\' && i+1 < len(src) && src[i+1] != '\n' && src[i+1] != '\r' && src[i+1] < utf8.RuneSelf:
-		return literal(i + 2)
+	case kind == 'q' && c == '\\' && i+1 < len(src) && src[i+1] != '\n' && src[i+1] != '\r' && src[i+1] < utf8.RuneSelf:
+		return piece(i+2, n, inLiteral)
 	case c == '$' || c == '%' || c == '\\' || c == '\r':
 		// The lexer splits a literal at a $ or % that could start a
 		// sequence, at a backslash that escapes nothing, and at a carriage
@@ -75,17 +67,17 @@ func countLiteralByte(src []byte, i, n int, inLiteral bool, stack *[]scanMode) (
 		return i + 1, n + 1, false
 	case c >= utf8.RuneSelf:
 		if r, size := utf8.DecodeRune(src[i:]); r != utf8.RuneError || size > 1 {
-			return literal(i + size)
+			return piece(i+size, n, inLiteral)
 		}
 		return i + 1, n + 1, false // invalid UTF-8, a token of its own
-	case m.kind == 'q' && c == '"':
+	case kind == 'q' && c == '"':
 		*stack = (*stack)[:len(*stack)-1]
 		return i + 1, n + 1, false
-	case m.kind == 'q' && c == '\n':
+	case kind == 'q' && c == '\n':
 		return i + 1, n + 1, false
 	case c == '\n':
-		i, n, _ = literal(i + 1) // the newline ends the piece it belongs to
-		if m.kind == 'h' {
+		i, n, _ = piece(i+1, n, inLiteral) // the newline ends the piece it belongs to
+		if m := (*stack)[len(*stack)-1]; m.kind == 'h' {
 			if end := heredocEnd(src[i:], m.marker); end > 0 {
 				*stack = (*stack)[:len(*stack)-1]
 				return i + end, n + 1, false
@@ -93,7 +85,34 @@ func countLiteralByte(src []byte, i, n int, inLiteral bool, stack *[]scanMode) (
 		}
 		return i, n, false
 	}
-	return literal(i + 1)
+	return piece(i+1, n, inLiteral)
+}
+
+// piece continues a literal piece up to next: the piece is a token when it
+// starts here.
+func piece(next, n int, inLiteral bool) (int, int, bool) {
+	if !inLiteral {
+		n++
+	}
+	return next, n, true
+}
+
+// countSequence reads, at src[i] in a string, a heredoc or a template, an
+// escaped $${ or %%{, or the ${ or %{ that opens an interpolation or a
+// directive (pushed on the stack). It returns where the next token starts,
+// or i when none is there.
+func countSequence(src []byte, i int, stack *[]scanMode) int {
+	c := src[i]
+	switch {
+	case c != '$' && c != '%':
+		return i
+	case i+2 < len(src) && src[i+1] == c && src[i+2] == '{':
+		return i + 3
+	case i+1 < len(src) && src[i+1] == '{':
+		*stack = append(*stack, scanMode{kind: 'i'})
+		return i + 2
+	}
+	return i
 }
 
 // countExprByte counts the token at src[i] in an expression and returns
@@ -105,28 +124,15 @@ func countExprByte(src []byte, i, n int, stack *[]scanMode) (int, int) {
 	switch {
 	case c == ' ' || c == '\t':
 		return i + 1, n
-	case c == '#' || (c == '/' && i+1 < len(src) && src[i+1] == '/'):
-		for i < len(src) && src[i] != '\n' {
-			i++
+	case c == '#' || c == '/':
+		if next := skipComment(src, i); next > i {
+			return next, n + 1
 		}
-		return i, n + 1
-	case c == '/' && i+1 < len(src) && src[i+1] == '*':
-		if end := indexFrom(src, i+2, "*/"); end >= 0 {
-			return end + 2, n + 1
-		}
-		return i + 1, n + 1 // unterminated: the lexer reads on as expression
 	case c == '"':
 		*stack = append(*stack, scanMode{kind: 'q'})
 		return i + 1, n + 1
 	case c == '<' && i+1 < len(src) && src[i+1] == '<':
-		if marker, body := heredocStart(src, i+2); body > 0 {
-			if end := heredocEnd(src[body:], marker); end > 0 {
-				return body + end, n + 2 // an empty heredoc: the opener and the closer
-			}
-			*stack = append(*stack, scanMode{kind: 'h', marker: marker})
-			return body, n + 2 // the opener and its first line
-		}
-		return i + 2, n + 2
+		return countHeredoc(src, i, stack), n + 2 // the opener, and its first line or its closer
 	case c == '{':
 		m.braces++
 		return i + 1, n + 1
@@ -138,25 +144,62 @@ func countExprByte(src []byte, i, n int, stack *[]scanMode) (int, int) {
 		}
 		return i + 1, n + 1
 	case wordClass(src[i:]) > 0:
-		// A number and a word may follow one another without a blank
-		// (0x1 lexes as 0 and x1): each run of digits and of other word
-		// characters counts.
-		class := wordClass(src[i:])
-		n++
-		for i < len(src) {
-			k := wordClass(src[i:])
-			if k == 0 {
-				break
-			}
-			if k != class {
-				class = k
-				n++
-			}
-			i++
-		}
-		return i, n
+		return countWord(src, i, n)
 	}
 	return i + 1, n + 1 // a punctuation mark, a newline, or a byte the lexer refuses
+}
+
+// skipComment returns where the comment at src[i] ends, a token of its own,
+// or i when none starts there. An unterminated /* is not skipped: the lexer
+// reads on as expression.
+func skipComment(src []byte, i int) int {
+	switch {
+	case src[i] == '#' || (src[i] == '/' && i+1 < len(src) && src[i+1] == '/'):
+		for i < len(src) && src[i] != '\n' {
+			i++
+		}
+		return i
+	case src[i] == '/' && i+1 < len(src) && src[i+1] == '*':
+		if end := indexFrom(src, i+2, "*/"); end >= 0 {
+			return end + 2
+		}
+	}
+	return i
+}
+
+// countHeredoc reads the "<<" at src[i]: a heredoc's opener and its first
+// line (pushed on the stack), an empty heredoc whole, or just "<<" (two
+// tokens, as each of the others). It returns where the next token starts.
+func countHeredoc(src []byte, i int, stack *[]scanMode) int {
+	marker, body := heredocStart(src, i+2)
+	if body == 0 {
+		return i + 2
+	}
+	if end := heredocEnd(src[body:], marker); end > 0 {
+		return body + end
+	}
+	*stack = append(*stack, scanMode{kind: 'h', marker: marker})
+	return body
+}
+
+// countWord reads the word at src[i]. A number and a word may follow one
+// another without a blank (0x1 lexes as 0 and x1): each run of digits and
+// of other word characters counts.
+func countWord(src []byte, i, n int) (int, int) {
+	class := wordClass(src[i:])
+	n++
+	for i < len(src) {
+		k := wordClass(src[i:])
+		if k == 0 {
+			break
+		}
+		if k != class {
+			class = k
+			n++
+		}
+		i++
+	}
+	return i, n
 }
 
 // wordClass says what the byte at the start of b is in an expression: 1 a
