@@ -77,7 +77,7 @@ func ParseFilter(s string) (Filter, error) {
 			f.glob = globRegexp(f.value)
 			return f, nil
 		case "kind":
-			for _, k := range Kinds() {
+			for _, k := range allKinds() {
 				if f.value == string(k) {
 					return f, nil
 				}
@@ -109,7 +109,7 @@ func example(key string) string {
 }
 
 func kindList(sep string) string {
-	kinds := Kinds()
+	kinds := allKinds()
 	out := make([]string, len(kinds))
 	for i, k := range kinds {
 		out[i] = string(k)

@@ -40,8 +40,8 @@ const (
 	Other Kind = "other"
 )
 
-// Kinds returns the kinds, in the order the documentation lists them.
-func Kinds() []Kind { return []Kind{User, Internal, Deleted, Other} }
+// allKinds returns the kinds, in the order the documentation lists them.
+func allKinds() []Kind { return []Kind{User, Internal, Deleted, Other} }
 
 // Account is a local account as the listing shows it. It holds no secret.
 type Account struct {

@@ -31,8 +31,8 @@ type Cluster struct {
 	cred   *syscall.Credential
 }
 
-// ErrNoServer is returned when no PostgreSQL server binaries can be found.
-var ErrNoServer = errors.New("pgtest: PostgreSQL server binaries (initdb, pg_ctl) not found; install them (Debian: apt-get install postgresql) or set " + EnvURL + " to an existing server")
+// errNoServer is returned when no PostgreSQL server binaries can be found.
+var errNoServer = errors.New("pgtest: PostgreSQL server binaries (initdb, pg_ctl) not found; install them (Debian: apt-get install postgresql) or set " + EnvURL + " to an existing server")
 
 // FindBinDir returns the directory holding initdb and pg_ctl: from PATH, else
 // the newest /usr/lib/postgresql/*/bin.
@@ -49,7 +49,7 @@ func FindBinDir() (string, error) {
 			return d, nil
 		}
 	}
-	return "", ErrNoServer
+	return "", errNoServer
 }
 
 func version(dir string) int {
@@ -57,10 +57,10 @@ func version(dir string) int {
 	return n
 }
 
-// Start initializes and starts a cluster in a new temporary directory,
+// start initializes and starts a cluster in a new temporary directory,
 // listening on a free loopback port. As root it runs the server as the
 // postgres user (or nobody), since PostgreSQL refuses to run as root.
-func Start(ctx context.Context) (*Cluster, error) {
+func start(ctx context.Context) (*Cluster, error) {
 	bindir, err := FindBinDir()
 	if err != nil {
 		return nil, err
@@ -152,7 +152,7 @@ func Main(m interface{ Run() int }) int {
 		return m.Run()
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	c, err := Start(ctx)
+	c, err := start(ctx)
 	cancel()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

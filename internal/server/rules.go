@@ -49,9 +49,9 @@ type Limits struct {
 	RestrictedNicknames []string
 }
 
-// DefaultRestrictedNicknames is the servers' default restricted list, the same
+// defaultRestrictedNicknames is the servers' default restricted list, the same
 // in both flavors.
-var DefaultRestrictedNicknames = []string{
+var defaultRestrictedNicknames = []string{
 	".well-known", "~", "about", "activities", "api", "auth", "check_password",
 	"dev", "friend-requests", "inbox", "internal", "main", "media", "nodeinfo",
 	"notice", "oauth", "objects", "ostatus_subscribe", "pleroma", "proxy", "push",
@@ -66,7 +66,7 @@ func DefaultLimits() Limits {
 		NameLength:             100,
 		BioLength:              5000,
 		ExtendedNicknameFormat: true,
-		RestrictedNicknames:    append([]string(nil), DefaultRestrictedNicknames...),
+		RestrictedNicknames:    append([]string(nil), defaultRestrictedNicknames...),
 	}
 }
 

@@ -43,9 +43,9 @@ func ApplyComplete(w io.Writer, p *plans.Plan, a Applied, s Style) {
 				created = append(created, c.Address)
 			}
 		}
-		InviteURLs(w, created, a.InviteURLs, s)
+		inviteURLs(w, created, a.InviteURLs, s)
 	} else {
-		InviteURLsWithheld(w, len(a.InviteURLs), p.Server.URL)
+		inviteURLsWithheld(w, len(a.InviteURLs), p.Server.URL)
 	}
 	if a.CacheNote && users[1]+users[2] > 0 {
 		fmt.Fprintf(w, "\nNote: a running %s server caches accounts, and may keep showing and acting on\n"+

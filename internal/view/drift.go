@@ -10,10 +10,10 @@ import (
 )
 
 // ReadLine says what a plan was made from, before a text plan.
-func ReadLine(w io.Writer, p *plans.Plan) { ReadFrom(w, p.Server, p.Read) }
+func ReadLine(w io.Writer, p *plans.Plan) { readFrom(w, p.Server, p.Read) }
 
-// ReadFrom says how many local accounts were read from which server.
-func ReadFrom(w io.Writer, srv plans.Server, read int) {
+// readFrom says how many local accounts were read from which server.
+func readFrom(w io.Writer, srv plans.Server, read int) {
 	where := srv.URL
 	if where == "" {
 		where = "a server with no local accounts yet"
@@ -149,7 +149,7 @@ func DriftMarkdown(w io.Writer, d *plans.Drift, rosterVersion string) error {
 		}
 		fmt.Fprintf(&sec, "| `%s` | %s |\n", u.Nickname, strings.ReplaceAll(describeUnmanaged(u), "|", "\\|"))
 	}
-	if err := MarkdownWithin(w, d.Plan, rosterVersion, CommentLimit-sec.Len()); err != nil {
+	if err := markdownWithin(w, d.Plan, rosterVersion, commentLimit-sec.Len()); err != nil {
 		return err
 	}
 	_, err := fmt.Fprint(w, sec.String())

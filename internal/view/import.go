@@ -28,7 +28,7 @@ type Import struct {
 
 // Imported reports an import.
 func Imported(w io.Writer, im Import) {
-	ReadFrom(w, im.Server, im.Read)
+	readFrom(w, im.Server, im.Read)
 	fmt.Fprintf(w, "Imported %s into %s", plural(im.Users, "account", "accounts"), im.UsersFile)
 	if im.Skipped > 0 {
 		fmt.Fprintf(w, "; left out %s that roster does not manage (internal actors, the relay, deleted accounts)", plural(im.Skipped, "account", "accounts"))

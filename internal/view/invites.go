@@ -5,11 +5,11 @@ import (
 	"io"
 )
 
-// InviteURLs prints the registration URLs of the invites an apply created,
+// inviteURLs prints the registration URLs of the invites an apply created,
 // one a line under a heading, each after its invite's address when known.
 // Each URL holds its invite's token, so the caller prints them only to a
 // terminal or when asked to.
-func InviteURLs(w io.Writer, addresses, urls []string, s Style) {
+func inviteURLs(w io.Writer, addresses, urls []string, s Style) {
 	if len(urls) == 0 {
 		return
 	}
@@ -23,10 +23,10 @@ func InviteURLs(w io.Writer, addresses, urls []string, s Style) {
 	}
 }
 
-// InviteURLsWithheld says that the registration URLs of n new invites were
+// inviteURLsWithheld says that the registration URLs of n new invites were
 // not printed, and how to get them. serverURL is the server's base URL, or
 // empty when it is not known.
-func InviteURLsWithheld(w io.Writer, n int, serverURL string) {
+func inviteURLsWithheld(w io.Writer, n int, serverURL string) {
 	if n == 0 {
 		return
 	}

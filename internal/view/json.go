@@ -10,11 +10,11 @@ import (
 	"github.com/roster-project/roster/plans"
 )
 
-// JSONFormatVersion is the version of the JSON plan. Its major number
+// jsonFormatVersion is the version of the JSON plan. Its major number
 // changes when a consumer must change to keep reading it (a field removed,
 // renamed, or its meaning or type changed); its minor number when fields
 // are added. See docs/json-format.md.
-const JSONFormatVersion = "1.0"
+const jsonFormatVersion = "1.0"
 
 // jsonPlan follows the shape of Terraform's `show -json`, so tools that
 // read resource_changes read it too.
@@ -102,7 +102,7 @@ func Fingerprint(p *plans.Plan, rosterVersion string) string {
 }
 
 func jsonOf(p *plans.Plan, rosterVersion string) jsonPlan {
-	out := jsonPlan{FormatVersion: JSONFormatVersion, RosterVersion: rosterVersion, Server: p.Server, ResourceChanges: []jsonChange{}}
+	out := jsonPlan{FormatVersion: jsonFormatVersion, RosterVersion: rosterVersion, Server: p.Server, ResourceChanges: []jsonChange{}}
 	out.Summary.Add, out.Summary.Change, out.Summary.Destroy = p.Counts()
 	pr := p.Privileges()
 	out.Summary.Privileges = jsonPrivileges{pr.AdminsGranted, pr.AdminsRevoked, pr.ModeratorsGranted, pr.ModeratorsRevoked}

@@ -14,27 +14,27 @@ import (
 	"github.com/roster-project/roster/plans"
 )
 
-// ListingFormatVersion is the version of the JSON documents of roster users
-// and roster invites, under the policy of JSONFormatVersion (see
+// listingFormatVersion is the version of the JSON documents of roster users
+// and roster invites, under the policy of jsonFormatVersion (see
 // docs/json-format.md).
-const ListingFormatVersion = "1.0"
+const listingFormatVersion = "1.0"
 
 // UsersTable is the table of roster users: NICKNAME, EMAIL (when asked
 // for), ROLES, STATE, KIND and TAGS.
 type UsersTable struct {
-	t     *Table
+	t     *table
 	email bool
 }
 
 // NewUsersTable returns the table of roster users, with an EMAIL column
 // when email is true.
 func NewUsersTable(w io.Writer, s Style, email bool) *UsersTable {
-	cols := []Column{{Head: "NICKNAME", Min: 10}}
+	cols := []column{{Head: "NICKNAME", Min: 10}}
 	if email {
-		cols = append(cols, Column{Head: "EMAIL", Min: 12})
+		cols = append(cols, column{Head: "EMAIL", Min: 12})
 	}
-	cols = append(cols, Column{Head: "ROLES"}, Column{Head: "STATE", Min: 11}, Column{Head: "KIND"}, Column{Head: "TAGS", Min: 8})
-	return &UsersTable{t: NewTable(w, s, cols...), email: email}
+	cols = append(cols, column{Head: "ROLES"}, column{Head: "STATE", Min: 11}, column{Head: "KIND"}, column{Head: "TAGS", Min: 8})
+	return &UsersTable{t: newTable(w, s, cols...), email: email}
 }
 
 func (u *UsersTable) cells(a *listing.Account) []string {
@@ -45,7 +45,7 @@ func (u *UsersTable) cells(a *listing.Account) []string {
 	return append(out, joinOrDash(a.Roles()), strings.Join(a.States(), ","), string(a.Kind), joinOrDash(a.Tags))
 }
 
-// Measure widens the columns for a; Fit, Header and Row are Table's.
+// Measure widens the columns for a; Fit, Header and Row are table's.
 func (u *UsersTable) Measure(a *listing.Account) { u.t.Measure(u.cells(a)...) }
 
 // Fit fits the table in width cells (0: no limit).
@@ -61,7 +61,7 @@ func (u *UsersTable) Row(a *listing.Account) { u.t.Row(u.cells(a)...) }
 // USED, STATE, and with the registration URLs shown, URL (or TOKEN when
 // the server's URL is not known).
 type InvitesTable struct {
-	t       *Table
+	t       *table
 	show    bool
 	baseURL string
 }
@@ -70,14 +70,14 @@ type InvitesTable struct {
 // column of registration URLs made from baseURL, or of tokens when baseURL
 // is empty; without, no token is ever printed.
 func NewInvitesTable(w io.Writer, s Style, show bool, baseURL string) *InvitesTable {
-	cols := []Column{{Head: "ID"}, {Head: "TYPE"}, {Head: "EXPIRES"}, {Head: "USES"}, {Head: "USED"}, {Head: "STATE"}}
+	cols := []column{{Head: "ID"}, {Head: "TYPE"}, {Head: "EXPIRES"}, {Head: "USES"}, {Head: "USED"}, {Head: "STATE"}}
 	switch {
 	case show && baseURL != "":
-		cols = append(cols, Column{Head: "URL"})
+		cols = append(cols, column{Head: "URL"})
 	case show:
-		cols = append(cols, Column{Head: "TOKEN"})
+		cols = append(cols, column{Head: "TOKEN"})
 	}
-	return &InvitesTable{t: NewTable(w, s, cols...), show: show, baseURL: baseURL}
+	return &InvitesTable{t: newTable(w, s, cols...), show: show, baseURL: baseURL}
 }
 
 func (v *InvitesTable) cells(i *listing.Invite) []string {
@@ -203,7 +203,7 @@ type UsersJSON struct{ l *jsonList }
 
 // NewUsersJSON starts the document of the server srv, by roster version.
 func NewUsersJSON(w io.Writer, srv plans.Server, version string) *UsersJSON {
-	return &UsersJSON{newJSONList(w, listHead{ListingFormatVersion, version, srv}, "users")}
+	return &UsersJSON{newJSONList(w, listHead{listingFormatVersion, version, srv}, "users")}
 }
 
 type jsonAccount struct {
@@ -250,7 +250,7 @@ type InvitesJSON struct {
 // With show, each invite has its token and registration URL (null when the
 // server's URL is not known); without, neither key is written.
 func NewInvitesJSON(w io.Writer, srv plans.Server, version string, show bool) *InvitesJSON {
-	return &InvitesJSON{l: newJSONList(w, listHead{ListingFormatVersion, version, srv}, "invites"), show: show, baseURL: srv.URL}
+	return &InvitesJSON{l: newJSONList(w, listHead{listingFormatVersion, version, srv}, "invites"), show: show, baseURL: srv.URL}
 }
 
 type jsonInvite struct {

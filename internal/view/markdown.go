@@ -10,32 +10,32 @@ import (
 	"github.com/roster-project/roster/plans"
 )
 
-// CommentLimit is GitHub's limit on the size of a pull-request comment:
+// commentLimit is GitHub's limit on the size of a pull-request comment:
 // 65,536 characters.
-const CommentLimit = 65536
+const commentLimit = 65536
 
-// MarkdownMarker opens every markdown plan, so that a CI job can find the
+// markdownMarker opens every markdown plan, so that a CI job can find the
 // comment it posted before and update it instead of adding another.
-const MarkdownMarker = "<!-- roster plan -->"
+const markdownMarker = "<!-- roster plan -->"
 
 // cautionItems is how many changes the caution callout names; it always
 // counts them all.
 const cautionItems = 20
 
 // Markdown writes p as a pull-request comment that fits GitHub's limit
-// (CommentLimit): a status line, the summary, a caution callout for
+// (commentLimit): a status line, the summary, a caution callout for
 // deletions, deactivations and privilege changes, a table of the changes,
 // the whole text plan folded in a diff block, and the plan's fingerprint.
 func Markdown(w io.Writer, p *plans.Plan, rosterVersion string) error {
-	return MarkdownWithin(w, p, rosterVersion, CommentLimit)
+	return markdownWithin(w, p, rosterVersion, commentLimit)
 }
 
-// MarkdownWithin is Markdown for a limit of limit bytes (a byte is never
+// markdownWithin is Markdown for a limit of limit bytes (a byte is never
 // less than a character, in UTF-8 or UTF-16). What does not fit is left
 // out, detail first: the folded text plan, then the last rows of the table,
 // which are replaced by a line that counts them. The status line, the
 // summary, the callout and the fingerprint are always written.
-func MarkdownWithin(w io.Writer, p *plans.Plan, rosterVersion string, limit int) error {
+func markdownWithin(w io.Writer, p *plans.Plan, rosterVersion string, limit int) error {
 	_, err := io.WriteString(w, markdown(p, rosterVersion, limit))
 	return err
 }
@@ -101,7 +101,7 @@ func flagOf(c *plans.Change) flag {
 
 func markdown(p *plans.Plan, rosterVersion string, limit int) string {
 	var head strings.Builder
-	head.WriteString(MarkdownMarker + "\n")
+	head.WriteString(markdownMarker + "\n")
 	flags := make([]flag, len(p.Changes))
 	flagged := 0
 	for i := range p.Changes {
@@ -133,7 +133,7 @@ func markdown(p *plans.Plan, rosterVersion string, limit int) string {
 		fmt.Fprintf(&head, "**Plan:** %d to add, %d to change, %d to destroy.\n\n", add, change, destroy)
 	}
 	if pr := p.Privileges(); pr.Any() {
-		fmt.Fprintf(&head, "**Privileges:** %s\n\n", strings.TrimPrefix(PrivilegesLine(pr), "Privileges: "))
+		fmt.Fprintf(&head, "**Privileges:** %s\n\n", strings.TrimPrefix(privilegesLine(pr), "Privileges: "))
 	}
 	if flagged > 0 {
 		caution(&head, p, flags)
@@ -207,7 +207,7 @@ func caution(b *strings.Builder, p *plans.Plan, flags []flag) {
 		what = append(what, "deactivates "+plural(deactivated, "account", "accounts"))
 	}
 	if pr := p.Privileges(); pr.Any() {
-		what = append(what, "changes privileges: "+strings.TrimSuffix(strings.TrimPrefix(PrivilegesLine(pr), "Privileges: "), "."))
+		what = append(what, "changes privileges: "+strings.TrimSuffix(strings.TrimPrefix(privilegesLine(pr), "Privileges: "), "."))
 	}
 	b.WriteString("> [!CAUTION]\n")
 	fmt.Fprintf(b, "> **This plan %s.**\n>\n", joinAnd(what))

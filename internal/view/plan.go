@@ -14,7 +14,7 @@ import (
 // used, one block per object in plan order, and the summary line.
 func Plan(w io.Writer, p *plans.Plan, s Style) {
 	if p.Empty() {
-		NoChanges(w, s)
+		noChanges(w, s)
 		return
 	}
 	syms := map[plans.Action]bool{}
@@ -39,31 +39,31 @@ func Plan(w io.Writer, p *plans.Plan, s Style) {
 		change(w, &p.Changes[i], s)
 	}
 	fmt.Fprintln(w)
-	Summary(w, p, s)
+	summary(w, p, s)
 }
 
-// NoChanges prints the message of an empty plan.
-func NoChanges(w io.Writer, s Style) {
+// noChanges prints the message of an empty plan.
+func noChanges(w io.Writer, s Style) {
 	fmt.Fprintln(w, s.Green(s.Bold("No changes."))+s.Bold(" Your users match the configuration."))
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "roster has compared the live database with your configuration and found no")
 	fmt.Fprintln(w, "differences, so no changes are needed.")
 }
 
-// Summary prints the closing line of a plan, and the call-out of the
+// summary prints the closing line of a plan, and the call-out of the
 // privileges it grants and revokes.
-func Summary(w io.Writer, p *plans.Plan, s Style) {
+func summary(w io.Writer, p *plans.Plan, s Style) {
 	add, change, destroy := p.Counts()
 	fmt.Fprintf(w, "%s %d to add, %d to change, %d to destroy.\n", s.Bold("Plan:"), add, change, destroy)
 	if pr := p.Privileges(); pr.Any() {
-		fmt.Fprintln(w, s.Yellow(s.Bold(PrivilegesLine(pr))))
+		fmt.Fprintln(w, s.Yellow(s.Bold(privilegesLine(pr))))
 	}
 }
 
-// PrivilegesLine says which roles a plan grants and revokes, e.g.
+// privilegesLine says which roles a plan grants and revokes, e.g.
 // "Privileges: 1 admin granted, 2 moderators revoked.", naming only the
 // counts that are not zero.
-func PrivilegesLine(pr plans.Privileges) string {
+func privilegesLine(pr plans.Privileges) string {
 	var parts []string
 	for _, p := range []struct {
 		n          int

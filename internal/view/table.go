@@ -11,15 +11,15 @@ import (
 	"golang.org/x/text/width"
 )
 
-// Column is a column of a Table.
-type Column struct {
+// column is a column of a table.
+type column struct {
 	Head string
 	// Min is the width down to which the column may be cut to fit the
 	// terminal, its cells then ending in "…"; 0 means it is never cut.
 	Min int
 }
 
-// Table prints rows in aligned columns, two spaces apart, under a header
+// table prints rows in aligned columns, two spaces apart, under a header
 // in capitals. It keeps no row: the caller hands it every row twice, first
 // to Measure (the columns' widths), then, after Fit and Header, to Row. So
 // a listing of 100,000 accounts holds one account at a time.
@@ -27,16 +27,16 @@ type Column struct {
 // Cells are sanitized: a control character (a newline, an escape sequence
 // in a tag) is printed as its Go escape, so that no value can move the
 // cursor or colour the terminal.
-type Table struct {
+type table struct {
 	w      io.Writer
 	s      Style
-	cols   []Column
+	cols   []column
 	widths []int
 }
 
-// NewTable returns a table of the columns, writing to w.
-func NewTable(w io.Writer, s Style, cols ...Column) *Table {
-	t := &Table{w: w, s: s, cols: cols, widths: make([]int, len(cols))}
+// newTable returns a table of the columns, writing to w.
+func newTable(w io.Writer, s Style, cols ...column) *table {
+	t := &table{w: w, s: s, cols: cols, widths: make([]int, len(cols))}
 	for i, c := range cols {
 		t.widths[i] = cellWidth(c.Head)
 	}
@@ -44,7 +44,7 @@ func NewTable(w io.Writer, s Style, cols ...Column) *Table {
 }
 
 // Measure widens the columns to hold the cells of one row.
-func (t *Table) Measure(cells ...string) {
+func (t *table) Measure(cells ...string) {
 	for i, c := range cells {
 		if i < len(t.widths) {
 			t.widths[i] = max(t.widths[i], cellWidth(sanitize(c)))
@@ -55,7 +55,7 @@ func (t *Table) Measure(cells ...string) {
 // Fit narrows the columns that may be cut until a row fits in width
 // cells, the widest first; a width of 0 or less leaves them whole. A table
 // whose columns cannot be cut enough stays wider than width.
-func (t *Table) Fit(width int) {
+func (t *table) Fit(width int) {
 	if width <= 0 {
 		return
 	}
@@ -78,7 +78,7 @@ func (t *Table) Fit(width int) {
 }
 
 // Header prints the column heads, in bold with colour.
-func (t *Table) Header() {
+func (t *table) Header() {
 	heads := make([]string, len(t.cols))
 	for i, c := range t.cols {
 		heads[i] = c.Head
@@ -87,11 +87,11 @@ func (t *Table) Header() {
 }
 
 // Row prints one row.
-func (t *Table) Row(cells ...string) {
+func (t *table) Row(cells ...string) {
 	fmt.Fprintln(t.w, t.line(cells))
 }
 
-func (t *Table) line(cells []string) string {
+func (t *table) line(cells []string) string {
 	var b strings.Builder
 	last := len(t.widths) - 1
 	for i := range t.widths {

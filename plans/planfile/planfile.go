@@ -20,22 +20,22 @@ import (
 	"github.com/roster-project/roster/schema"
 )
 
-// FormatVersion is the version of the file's layout. A roster reads only
+// formatVersion is the version of the file's layout. A roster reads only
 // files of its own format version.
-const FormatVersion = "2"
+const formatVersion = "2"
 
-// MaxFileSize is the largest plan file roster reads: a plan of 100,000
+// maxFileSize is the largest plan file roster reads: a plan of 100,000
 // new accounts takes about 60 MB.
-const MaxFileSize = 256 << 20
+const maxFileSize = 256 << 20
 
 // saltSize is the length of a plan's salt.
 const saltSize = 16
 
-// KDF names the key derivation of the configuration hash and the secret
-// digests; Iterations is its cost.
+// kdfName names the key derivation of the configuration hash and the secret
+// digests; kdfIterations is its cost.
 const (
-	KDF        = "pbkdf2-sha256"
-	Iterations = 100_000
+	kdfName        = "pbkdf2-sha256"
+	kdfIterations = 100_000
 )
 
 // File is a saved plan.
@@ -91,13 +91,13 @@ func New(p *plans.Plan, cfg *schema.Config, db Database, opts Options, rosterVer
 	if _, err := rand.Read(salt); err != nil {
 		return nil, fmt.Errorf("making a salt: %w", err)
 	}
-	c := Config{Salt: hex.EncodeToString(salt), KDF: KDF, Iterations: Iterations}
+	c := Config{Salt: hex.EncodeToString(salt), KDF: kdfName, Iterations: kdfIterations}
 	c.Hash = configHash(cfg, salt, c.Iterations)
 	c.Secrets = digests(p, cfg, salt, c.Iterations)
 	if opts.Targets == nil {
 		opts.Targets = []string{}
 	}
-	return &File{FormatVersion: FormatVersion, RosterVersion: rosterVersion, Created: now.UTC().Truncate(time.Second),
+	return &File{FormatVersion: formatVersion, RosterVersion: rosterVersion, Created: now.UTC().Truncate(time.Second),
 		Database: db, Config: c, Options: opts, Plan: p}, nil
 }
 
@@ -168,7 +168,7 @@ func (e *VersionError) Error() string {
 // version, or one made by another roster version when rosterVersion is not
 // empty.
 func Read(path, rosterVersion string) (*File, error) {
-	b, err := confine.ReadFile(path, MaxFileSize)
+	b, err := confine.ReadFile(path, maxFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("%w", err)
 	}
@@ -187,9 +187,9 @@ func Parse(path string, b []byte, rosterVersion string) (*File, error) {
 	if err := json.Unmarshal(b, &head); err != nil || head.FormatVersion == nil {
 		return nil, fmt.Errorf("%s: %w", path, ErrNotPlan)
 	}
-	if *head.FormatVersion != FormatVersion || (rosterVersion != "" && head.RosterVersion != rosterVersion) {
+	if *head.FormatVersion != formatVersion || (rosterVersion != "" && head.RosterVersion != rosterVersion) {
 		return nil, &VersionError{Path: path, FormatVersion: *head.FormatVersion, Roster: head.RosterVersion,
-			WantFormat: FormatVersion, WantRoster: rosterVersion}
+			WantFormat: formatVersion, WantRoster: rosterVersion}
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
@@ -280,10 +280,10 @@ func (f *File) Stale(cfg *schema.Config, db Database) []string {
 	var out []string
 	out = append(out, f.Database.Differs(db)...)
 	salt, err := hex.DecodeString(f.Config.Salt)
-	if err != nil || len(salt) != saltSize || f.Config.KDF != KDF || f.Config.Iterations != Iterations {
+	if err != nil || len(salt) != saltSize || f.Config.KDF != kdfName || f.Config.Iterations != kdfIterations {
 		return append(out, "the plan file's configuration hash cannot be checked (its salt or key derivation is not the one roster writes)")
 	}
-	if configHash(cfg, salt, Iterations) != f.Config.Hash {
+	if configHash(cfg, salt, kdfIterations) != f.Config.Hash {
 		out = append(out, "the configuration changed since the plan was made (a *.hcl file, a file it reads, or a variable value)")
 	}
 	return out
@@ -296,7 +296,7 @@ func (f *File) Stale(cfg *schema.Config, db Database) []string {
 // file cannot make roster derive keys without end.
 func (f *File) Secrets(p *plans.Plan, cfg *schema.Config) []string {
 	salt, err := hex.DecodeString(f.Config.Salt)
-	if err != nil || len(salt) != saltSize || f.Config.KDF != KDF || f.Config.Iterations != Iterations {
+	if err != nil || len(salt) != saltSize || f.Config.KDF != kdfName || f.Config.Iterations != kdfIterations {
 		return nil // Stale refuses the file already
 	}
 	saved := map[string]string{}
@@ -304,7 +304,7 @@ func (f *File) Secrets(p *plans.Plan, cfg *schema.Config) []string {
 		saved[d.Address+"\x00"+d.Attribute] = d.Digest
 	}
 	var out []string
-	for _, d := range digests(p, cfg, salt, Iterations) {
+	for _, d := range digests(p, cfg, salt, kdfIterations) {
 		switch got, ok := saved[d.Address+"\x00"+d.Attribute]; {
 		case !ok:
 			out = append(out, fmt.Sprintf("%s: the saved plan was made without the %s it now sets", d.Address, d.Attribute))

@@ -9,8 +9,8 @@ import (
 	"strings"
 )
 
-// Bits is the size of the keys the servers generate (with e = 65537).
-const Bits = 2048
+// bits is the size of the keys the servers generate (with e = 65537).
+const bits = 2048
 
 // Pair is a user's signing key pair in the servers' stored text forms.
 type Pair struct {
@@ -25,38 +25,38 @@ type Pair struct {
 
 // Generate makes a new RSA-2048 key pair with e = 65537 from crypto/rand.
 func Generate() (Pair, error) {
-	key, err := rsa.GenerateKey(rand.Reader, Bits)
+	key, err := rsa.GenerateKey(rand.Reader, bits)
 	if err != nil {
 		return Pair{}, fmt.Errorf("generate RSA key: %w", err)
 	}
 	if key.E != 65537 {
 		return Pair{}, fmt.Errorf("generate RSA key: unexpected public exponent %d", key.E)
 	}
-	pub, err := PublicPEM(&key.PublicKey)
+	pub, err := publicPEM(&key.PublicKey)
 	if err != nil {
 		return Pair{}, err
 	}
-	return Pair{PrivatePEM: PrivatePEM(key), PublicPEM: pub}, nil
+	return Pair{PrivatePEM: privatePEM(key), PublicPEM: pub}, nil
 }
 
-// PrivatePEM encodes key as the servers store a private key: PKCS#1 PEM
+// privatePEM encodes key as the servers store a private key: PKCS#1 PEM
 // with trailing whitespace trimmed. Both servers write
 // :public_key.pem_encode([entry]) |> String.trim_trailing()
 // (Pleroma lib/pleroma/keys.ex:12-14, Akkoma
 // lib/pleroma/user/signing_key.ex:70-72), that is, the PEM without its
 // final newline.
-func PrivatePEM(key *rsa.PrivateKey) string {
+func privatePEM(key *rsa.PrivateKey) string {
 	b := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
 	return strings.TrimRight(string(b), " \t\r\n")
 }
 
-// PublicPEM encodes key as Akkoma stores signing_keys.public_key: a
+// publicPEM encodes key as Akkoma stores signing_keys.public_key: a
 // SubjectPublicKeyInfo PEM ending in "-----END PUBLIC KEY-----\n\n".
 // Akkoma writes :public_key.pem_encode([spki_entry]) without trimming
 // (lib/pleroma/user/signing_key.ex:109, private_pem_to_public_pem/1), and
 // OTP's pem_encode ends every entry with "\n\n" (pubkey_pem.erl,
 // encode_pem_entry/1: [StartStr, "\n", Base64Lines, "\n", EndStr, "\n\n"]).
-func PublicPEM(key *rsa.PublicKey) (string, error) {
+func publicPEM(key *rsa.PublicKey) (string, error) {
 	der, err := x509.MarshalPKIXPublicKey(key)
 	if err != nil {
 		return "", fmt.Errorf("encode RSA public key: %w", err)

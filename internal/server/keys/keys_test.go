@@ -19,7 +19,7 @@ func TestGenerate(t *testing.T) {
 
 	t.Run("private PEM", func(t *testing.T) {
 		checkPEM(t, pair.PrivatePEM, "RSA PRIVATE KEY", "")
-		key, err := ParsePrivatePEM(pair.PrivatePEM)
+		key, err := parsePrivatePEM(pair.PrivatePEM)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -32,8 +32,8 @@ func TestGenerate(t *testing.T) {
 		if len(key.Primes) != 2 {
 			t.Errorf("%d primes", len(key.Primes))
 		}
-		if got := PrivatePEM(key); got != pair.PrivatePEM {
-			t.Errorf("PrivatePEM(ParsePrivatePEM(pem)) differs")
+		if got := privatePEM(key); got != pair.PrivatePEM {
+			t.Errorf("PrivatePEM(parsePrivatePEM(pem)) differs")
 		}
 	})
 
@@ -51,7 +51,7 @@ func TestGenerate(t *testing.T) {
 		if !ok {
 			t.Fatalf("public key is %T", pub)
 		}
-		key, err := ParsePrivatePEM(pair.PrivatePEM)
+		key, err := parsePrivatePEM(pair.PrivatePEM)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,14 +107,14 @@ func TestPEMFixture(t *testing.T) {
 	// A key made by OpenSSL, an encoder independent of Go's: re-encoding
 	// it must give OpenSSL's bytes (the same standard DER OTP writes:
 	// PKCS#1 RSAPrivateKey, SPKI with rsaEncryption and NULL parameters).
-	key, err := ParsePrivatePEM(fixturePrivate)
+	key, err := parsePrivatePEM(fixturePrivate)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := PrivatePEM(key); got != fixturePrivate {
+	if got := privatePEM(key); got != fixturePrivate {
 		t.Errorf("PrivatePEM =\n%s\nwant\n%s", got, fixturePrivate)
 	}
-	pub, err := PublicPEM(&key.PublicKey)
+	pub, err := publicPEM(&key.PublicKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func TestPEMFixture(t *testing.T) {
 		t.Errorf("PublicPEM =\n%q\nwant\n%q", pub, fixturePublic)
 	}
 	// A trailing newline, as a hand-edited row might have, still parses.
-	if _, err := ParsePrivatePEM(fixturePrivate + "\n"); err != nil {
+	if _, err := parsePrivatePEM(fixturePrivate + "\n"); err != nil {
 		t.Errorf("with trailing newline: %v", err)
 	}
 }
@@ -135,14 +135,14 @@ func TestParsePrivatePEMErrors(t *testing.T) {
 		"-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----",
 		"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----",
 	} {
-		if _, err := ParsePrivatePEM(s); err == nil {
-			t.Errorf("ParsePrivatePEM(%.30q) succeeded", s)
+		if _, err := parsePrivatePEM(s); err == nil {
+			t.Errorf("parsePrivatePEM(%.30q) succeeded", s)
 		}
 	}
 }
 
 func TestParsePKCS8(t *testing.T) {
-	key, err := ParsePrivatePEM(fixturePrivate)
+	key, err := parsePrivatePEM(fixturePrivate)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +150,7 @@ func TestParsePKCS8(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := ParsePrivatePEM(string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})))
+	got, err := parsePrivatePEM(string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})))
 	if err != nil || !got.Equal(key) {
 		t.Errorf("PKCS#8: %v", err)
 	}

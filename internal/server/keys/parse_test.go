@@ -8,10 +8,10 @@ import (
 	"fmt"
 )
 
-// ParsePrivatePEM parses a stored private key: the PKCS#1 "RSA PRIVATE KEY"
+// parsePrivatePEM parses a stored private key: the PKCS#1 "RSA PRIVATE KEY"
 // PEM the servers write, or an RSA key in a PKCS#8 "PRIVATE KEY" PEM. Errors
 // never contain key material.
-func ParsePrivatePEM(s string) (*rsa.PrivateKey, error) {
+func parsePrivatePEM(s string) (*rsa.PrivateKey, error) {
 	block, _ := pem.Decode([]byte(s))
 	if block == nil {
 		return nil, errors.New("parse private key: no PEM block")

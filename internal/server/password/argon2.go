@@ -12,9 +12,9 @@ import (
 // Akkoma's Argon2id parameters: the argon2_elixir 3.2.1 defaults, which
 // Akkoma does not override.
 const (
-	Argon2Time      = 8     // t, passes
+	argon2Time      = 8     // t, passes
 	Argon2MemoryKiB = 65536 // m, KiB (64 MiB)
-	Argon2Threads   = 2     // p, lanes
+	argon2Threads   = 2     // p, lanes
 	argon2SaltLen   = 16
 	argon2KeyLen    = 32
 )
@@ -36,13 +36,13 @@ func HashArgon2id(password string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return HashArgon2idWith(password, salt), nil
+	return hashArgon2idWith(password, salt), nil
 }
 
-// HashArgon2idWith is HashArgon2id with a given salt, for tests.
-func HashArgon2idWith(password string, salt []byte) string {
-	key := argon2.IDKey([]byte(password), salt, Argon2Time, Argon2MemoryKiB, Argon2Threads, argon2KeyLen)
-	return encodeArgon2("argon2id", argon2.Version, Argon2MemoryKiB, Argon2Time, Argon2Threads, salt, key)
+// hashArgon2idWith is HashArgon2id with a given salt, for tests.
+func hashArgon2idWith(password string, salt []byte) string {
+	key := argon2.IDKey([]byte(password), salt, argon2Time, Argon2MemoryKiB, argon2Threads, argon2KeyLen)
+	return encodeArgon2("argon2id", argon2.Version, Argon2MemoryKiB, argon2Time, argon2Threads, salt, key)
 }
 
 // encodeArgon2 formats a PHC string.

@@ -106,11 +106,11 @@ func TestHashPBKDF2With(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := HashPBKDF2With("password", salt, 1); got != pbkdf2Password1 {
+	if got := hashPBKDF2With("password", salt, 1); got != pbkdf2Password1 {
 		t.Errorf("HashPBKDF2With = %q, want %q", got, pbkdf2Password1)
 	}
 	salt, _ = ab64Decode("loXqbp8GYls43F0i6lEfIw")
-	if got := HashPBKDF2With("test-password", salt, 160000); got != pbkdf2Test {
+	if got := hashPBKDF2With("test-password", salt, 160000); got != pbkdf2Test {
 		t.Errorf("HashPBKDF2With = %q, want %q", got, pbkdf2Test)
 	}
 }
@@ -132,7 +132,7 @@ func TestHashArgon2idWith(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := HashArgon2idWith("password", salt); got != argon2Password {
+	if got := hashArgon2idWith("password", salt); got != argon2Password {
 		t.Errorf("HashArgon2idWith = %q, want %q", got, argon2Password)
 	}
 }
@@ -152,7 +152,7 @@ func assertVerifies(t *testing.T, password, hash string) {
 
 func TestVerifyPBKDF2Variants(t *testing.T) {
 	salt := []byte("0123456789abcdef")
-	ok, err := Verify("password", HashPBKDF2With("password", salt, 3))
+	ok, err := Verify("password", hashPBKDF2With("password", salt, 3))
 	if !ok || err != nil {
 		t.Fatalf("3 iterations: %v, %v", ok, err)
 	}

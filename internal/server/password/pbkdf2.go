@@ -13,9 +13,9 @@ import (
 	"strings"
 )
 
-// PBKDF2Iterations is Pleroma's default iteration count (config
+// pbkdf2Iterations is Pleroma's default iteration count (config
 // :pleroma, :password, :iterations, unset in the shipped config).
-const PBKDF2Iterations = 160000
+const pbkdf2Iterations = 160000
 
 // pbkdf2KeyLen is the derived key length; the servers always use 64, for
 // hashing and for verifying whatever the digest.
@@ -34,13 +34,13 @@ func HashPBKDF2(password string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return HashPBKDF2With(password, salt, PBKDF2Iterations), nil
+	return hashPBKDF2With(password, salt, pbkdf2Iterations), nil
 }
 
-// HashPBKDF2With is HashPBKDF2 with a given salt and iteration count, for
+// hashPBKDF2With is HashPBKDF2 with a given salt and iteration count, for
 // tests and benchmarks. It panics if iterations < 1, or if the standard
 // library refuses the parameters (as it may in FIPS 140-only mode).
-func HashPBKDF2With(password string, salt []byte, iterations int) string {
+func hashPBKDF2With(password string, salt []byte, iterations int) string {
 	if iterations < 1 {
 		panic("pbkdf2 iterations < 1")
 	}
