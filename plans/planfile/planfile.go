@@ -34,7 +34,7 @@ const saltSize = 16
 // kdfName names the key derivation of the configuration hash and the secret
 // digests; kdfIterations is its cost.
 const (
-	kdfName        = "pbkdf2-sha256"
+	kdfName       = "pbkdf2-sha256"
 	kdfIterations = 100_000
 )
 
