@@ -48,6 +48,9 @@ func TestEveryAttribute(t *testing.T) {
 			if a.declare != nil || a.live != nil {
 				t.Errorf("%s: half compared", a.Name)
 			}
+			if a.On&OnDelete != 0 {
+				t.Errorf("%s: a deletion shows its value before, but there is no live value", a.Name)
+			}
 			continue
 		}
 		switch {
