@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -356,7 +357,7 @@ func (st *planning) create(u *schema.User, baseURL string) *plans.Change {
 	c.Attrs = append(c.Attrs, plans.Attr{Name: account.ID, Computed: true})
 	for _, d := range st.effective(u, nil) {
 		if d.name == account.Confirmed && d.value == nil {
-			d.value = true // as the server's own `user new`
+			d.value = d.attr.Default // as the server's own `user new`
 			if l := st.cfg.LocalUsers; l != nil && l.Confirmed != nil && !st.staff(u) {
 				d.value = *l.Confirmed // as local_users leaves every account
 			}
@@ -387,19 +388,25 @@ func (st *planning) create(u *schema.User, baseURL string) *plans.Change {
 var linkable = regexp.MustCompile(`(?i)\b(https?://|www\.)|(^|\s)[#@]\w`)
 
 type desiredAttr struct {
-	attr  account.Attribute
+	attr  *account.Attribute // an element of compared
 	name  string
 	value any // string, bool, []string, or nil when unmanaged
 	// reason says why, when a group block decides the value.
 	reason string
 }
 
+// compared are the attributes the account table compares, collected once
+// so that each user's desiredAttr points to its attribute rather than
+// copying it. It is never changed.
+var compared = slices.Collect(account.Compared())
+
 // desired is what a user block declares of each attribute the account
 // table compares.
 func desired(u *schema.User) []desiredAttr {
-	out := make([]desiredAttr, 0, 16)
-	for a := range account.Compared() {
-		out = append(out, desiredAttr{attr: a, name: a.Name, value: a.Desired(&u.Declared)})
+	out := make([]desiredAttr, len(compared))
+	for i := range compared {
+		a := &compared[i]
+		out[i] = desiredAttr{attr: a, name: a.Name, value: a.Desired(&u.Declared)}
 	}
 	return out
 }
