@@ -113,7 +113,8 @@ type fields struct {
 func (a Attribute) Compared() bool { return a.desired != nil }
 
 // Desired is the value d declares, in the form a plan holds (a bool, a
-// string or a []string), or nil when d leaves it unmanaged.
+// string or a []string), or nil when d leaves it unmanaged. Only for a
+// compared attribute, as are Declare and Live.
 func (a Attribute) Desired(d *Declared) any { return a.desired(d) }
 
 // Declare sets the value of d, a bool, a string or a []string after the
