@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/roster-project/roster/internal/account"
 	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/internal/server"
 	"github.com/roster-project/roster/internal/server/flake"
@@ -122,61 +123,19 @@ func (w *writer) insertUsers(ctx context.Context, users []*newUser) error {
 		u := n.user
 		id := gen.Next(time.Now())
 		addr := server.AddressesFor(w.baseURL, u.Nickname)
-		// The plan's values (a group block may decide admin, moderator and
-		// tags); sensitive ones from the configuration; else the server's
-		// defaults for a new account.
-		val := func(name string) any {
-			a := n.change.Attr(name)
-			switch {
-			case a == nil:
-				return nil
-			case a.Sensitive:
-				return sensitiveValue(u, name)
-			}
-			return a.After
-		}
-		str := func(name, def string) (string, bool) {
-			if v, ok := val(name).(string); ok {
-				return v, true
-			}
-			return def, false
-		}
-		flag := func(name string, def bool) bool {
-			if v, ok := val(name).(bool); ok {
-				return v
-			}
-			return def
-		}
-		name, _ := str("name", u.Nickname)
-		bio, rawBio := "", (*string)(nil)
-		if text, ok := str("bio", ""); ok {
-			bio, rawBio = bioColumns(text)
-		}
-		var email *string
-		if e, ok := str("email", ""); ok {
-			email = &e
-		}
-		tags, _ := val("tags").([]string)
-		if tags == nil {
-			tags = []string{}
-		}
-		confirmed := flag("confirmed", true)
-		var token *string
-		if !confirmed {
-			t, err := confirmationToken()
+		cols := []string{"id", "nickname", "password_hash", "ap_id", "follower_address", "following_address", "featured_address",
+			"local", "avatar", "inserted_at", "updated_at"}
+		args := []any{id.UUID(), u.Nickname, n.hash, addr.APID, addr.Followers, addr.Following, addr.Featured,
+			true, "{}", w.now, w.now}
+		for a := range account.Compared() {
+			stored, err := columnsOf(a, newValue(n, a), nil)
 			if err != nil {
 				return err
 			}
-			token = &t
+			for _, s := range stored {
+				cols, args = append(cols, s.column), append(args, s.value)
+			}
 		}
-		cols := []string{"id", "nickname", "email", "password_hash", "name", "bio", "raw_bio", "ap_id",
-			"follower_address", "following_address", "featured_address", "local", "avatar", "tags",
-			"is_admin", "is_moderator", "is_confirmed", "confirmation_token", "is_approved", "is_locked",
-			"is_active", "inserted_at", "updated_at"}
-		args := []any{id.UUID(), u.Nickname, email, n.hash, name, bio, rawBio, addr.APID,
-			addr.Followers, addr.Following, addr.Featured, true, "{}", tags,
-			flag("admin", false), flag("moderator", false), confirmed, token, flag("approved", true),
-			flag("locked", false), flag("active", true), w.now, w.now}
 		if w.info.UsersKeys {
 			cols, args = append(cols, "keys"), append(args, n.keys.PrivatePEM)
 		}
@@ -194,6 +153,64 @@ func (w *writer) insertUsers(ctx context.Context, users []*newUser) error {
 	return nil
 }
 
+// newValue is a new account's value of a compared attribute: the plan's (a
+// group block may decide admin, moderator and tags), the configuration's
+// for a sensitive one, else the server's default for a new account (for
+// the name, the nickname, as the server's `user new` does).
+func newValue(n *newUser, a account.Attribute) any {
+	var v any
+	if pa := n.change.Attr(a.Name); pa != nil && pa.Sensitive {
+		v = a.Desired(&n.user.Declared)
+	} else if pa != nil {
+		v = pa.After
+	}
+	switch {
+	case v != nil:
+		return v
+	case a.Name == account.Name:
+		return n.user.Nickname
+	}
+	return a.Default
+}
+
+// columnValue is a value to write to a column of users.
+type columnValue struct {
+	column string
+	value  any
+}
+
+// columnsOf returns what stores a compared attribute's value v: its column
+// of the account table and, for bio, confirmed and tags, what the server's
+// own command writes with it. lu is the account before the change, nil for
+// a new one.
+func columnsOf(a account.Attribute, v any, lu *live.User) ([]columnValue, error) {
+	switch a.Name {
+	case account.Bio:
+		text, _ := v.(string)
+		bio, raw := bioColumns(text)
+		return []columnValue{{a.Column, bio}, {"raw_bio", raw}}, nil
+	case account.Confirmed:
+		// set --confirmed clears the confirmation token, --no-confirmed
+		// sets a fresh one.
+		if v == true {
+			return []columnValue{{a.Column, v}, {"confirmation_token", nil}}, nil
+		}
+		t, err := confirmationToken()
+		if err != nil {
+			return nil, err
+		}
+		return []columnValue{{a.Column, v}, {"confirmation_token", t}}, nil
+	case account.Tags:
+		var stored []string
+		if lu != nil {
+			stored = lu.LowerTags()
+		}
+		want, _ := v.([]string)
+		return []columnValue{{a.Column, mergeTags(stored, want)}}, nil
+	}
+	return []columnValue{{a.Column, v}}, nil
+}
+
 func insertSQL(table string, cols []string) string {
 	ph := make([]string, len(cols))
 	for i := range cols {
@@ -202,129 +219,115 @@ func insertSQL(table string, cols []string) string {
 	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", table, strings.Join(cols, ", "), strings.Join(ph, ", "))
 }
 
-// updateUser writes one account's changed attributes in one UPDATE, with
-// the side effects of the server's command for each.
-func (w *writer) updateUser(ctx context.Context, c *plans.Change, u *schema.User, lu *live.User, secret string) error {
-	// Values come from the plan; only sensitive ones, which the plan does
-	// not hold, come from the configuration it was made from. Accounts
-	// changed by a group block or by pruning have no user block.
-	v := func(a plans.Attr) (any, error) {
-		if !a.Sensitive {
-			return a.After, nil
-		}
-		if u == nil {
-			return nil, fmt.Errorf("%s is in the plan but not in the configuration", c.Address)
-		}
-		return sensitiveValue(u, a.Name), nil
+// userUpdate is the UPDATE of one account's changed attributes being
+// built.
+type userUpdate struct {
+	w *writer
+	c *plans.Change
+	// u is the user block, nil for an account changed by a group block or
+	// by pruning; lu the account before the change.
+	u      *schema.User
+	lu     *live.User
+	secret string
+
+	sets         []string
+	args         []any
+	revokeTokens bool
+	// written are the compared attributes' new values, by name.
+	written map[string]any
+}
+
+func (up *userUpdate) set(col string, v any) {
+	up.args = append(up.args, v)
+	up.sets = append(up.sets, fmt.Sprintf("%s = $%d", col, len(up.args)))
+}
+
+// value is an attribute's new value. Values come from the plan; only
+// sensitive ones, which the plan does not hold, come from the
+// configuration it was made from.
+func (up *userUpdate) value(a plans.Attr) (any, error) {
+	if !a.Sensitive {
+		return a.After, nil
 	}
-	var sets []string
-	var args []any
-	set := func(col string, v any) {
-		args = append(args, v)
-		sets = append(sets, fmt.Sprintf("%s = $%d", col, len(args)))
+	if up.u == nil {
+		return nil, fmt.Errorf("%s is in the plan but not in the configuration", up.c.Address)
 	}
-	revokeTokens := false
-	admin, moderator := lu.Admin, lu.Moderator
-	for _, a := range c.Attrs {
-		val, err := v(a)
+	if attr, ok := account.Lookup(a.Name); ok && attr.Compared() {
+		return attr.Desired(&up.u.Declared), nil
+	}
+	return nil, nil
+}
+
+// mfaReset is the server's reset_mfa (MFA.disable): the TOTP method reset to
+// its defaults, enabled false, backup codes kept.
+const mfaReset = `multi_factor_authentication_settings = jsonb_build_object('enabled', false,
+  'backup_codes', coalesce(multi_factor_authentication_settings->'backup_codes', '[]'::jsonb),
+  'totp', jsonb_build_object('secret', null, 'delivery_type', 'app', 'confirmed', false))`
+
+// write adds what writing attribute name takes: for most, the columns the
+// account table gives; for the others, what the server's command for it
+// does.
+func (up *userUpdate) write(name string, v any) error {
+	attr, _ := account.Lookup(name)
+	switch name {
+	case account.Active:
+		up.w.activations = append(up.w.activations, activation{label{address: up.c.Address, id: up.c.ID}, v.(bool)})
+	case account.Password:
+		up.set(attr.Column, up.secret)
+		up.set("password_reset_pending", false)
+		up.revokeTokens = true
+	case account.PasswordHash:
+		up.set(attr.Column, up.secret)
+	case account.MFA:
+		up.sets = append(up.sets, mfaReset)
+	case account.Sessions:
+		if up.u == nil || up.u.SessionsValidAfter == nil {
+			return fmt.Errorf("%s: sessions_valid_after is in the plan but not in the configuration", up.c.Address)
+		}
+		up.w.signOut(up.c, *up.u.SessionsValidAfter)
+	default:
+		if !attr.Compared() {
+			return nil
+		}
+		stored, err := columnsOf(attr, v, up.lu)
 		if err != nil {
 			return err
 		}
-		switch a.Name {
-		case "active":
-			w.activations = append(w.activations, activation{label{address: c.Address, id: c.ID}, val.(bool)})
-		case "admin":
-			set("is_admin", val)
-			admin = val.(bool)
-		case "moderator":
-			set("is_moderator", val)
-			moderator = val.(bool)
-		case "approved":
-			set("is_approved", val)
-		case "locked":
-			set("is_locked", val)
-		case "confirmed":
-			set("is_confirmed", val)
-			if val.(bool) {
-				set("confirmation_token", nil)
-			} else {
-				t, err := confirmationToken()
-				if err != nil {
-					return err
-				}
-				set("confirmation_token", t)
-			}
-		case "email":
-			set("email", val)
-		case "name":
-			set("name", val)
-		case "bio":
-			bio, raw := bioColumns(val.(string))
-			set("bio", bio)
-			set("raw_bio", raw)
-		case "tags":
-			set("tags", mergeTags(lu.LowerTags(), val.([]string)))
-		case "password":
-			set("password_hash", secret)
-			set("password_reset_pending", false)
-			revokeTokens = true
-		case "password_hash":
-			set("password_hash", secret)
-		case "mfa":
-			// The server's reset_mfa (MFA.disable): the TOTP method reset
-			// to its defaults, enabled false, backup codes kept.
-			sets = append(sets, `multi_factor_authentication_settings = jsonb_build_object('enabled', false,
-			  'backup_codes', coalesce(multi_factor_authentication_settings->'backup_codes', '[]'::jsonb),
-			  'totp', jsonb_build_object('secret', null, 'delivery_type', 'app', 'confirmed', false))`)
-		case "sessions":
-			if u == nil || u.SessionsValidAfter == nil {
-				return fmt.Errorf("%s: sessions_valid_after is in the plan but not in the configuration", c.Address)
-			}
-			w.signOut(c, *u.SessionsValidAfter)
+		for _, s := range stored {
+			up.set(s.column, s.value)
 		}
-	}
-	if len(sets) > 0 {
-		w.queueUpdate(c, sets, args, revokeTokens, server.Demotes(lu.Admin, lu.Moderator, &admin, &moderator))
+		up.written[name] = v
 	}
 	return nil
 }
 
-// sensitiveValue is a user attribute's configured value.
-func sensitiveValue(u *schema.User, name string) any {
-	deref := func(p any) any {
-		switch p := p.(type) {
-		case *string:
-			if p != nil {
-				return *p
-			}
-		case *bool:
-			if p != nil {
-				return *p
-			}
+// demotes reports whether the update takes away the account's last staff
+// role.
+func (up *userUpdate) demotes() bool {
+	role := func(name string, before bool) *bool {
+		if v, ok := up.written[name].(bool); ok {
+			return &v
 		}
-		return nil
+		return &before
 	}
-	switch name {
-	case "email":
-		return deref(u.Email)
-	case "name":
-		return deref(u.Name)
-	case "bio":
-		return deref(u.Bio)
-	case "admin":
-		return deref(u.Admin)
-	case "moderator":
-		return deref(u.Moderator)
-	case "confirmed":
-		return deref(u.Confirmed)
-	case "approved":
-		return deref(u.Approved)
-	case "locked":
-		return deref(u.Locked)
-	case "active":
-		return deref(u.Active)
-	case "tags":
-		return u.Tags
+	return server.Demotes(up.lu.Admin, up.lu.Moderator, role(account.Admin, up.lu.Admin), role(account.Moderator, up.lu.Moderator))
+}
+
+// updateUser writes one account's changed attributes in one UPDATE, with
+// the side effects of the server's command for each.
+func (w *writer) updateUser(ctx context.Context, c *plans.Change, u *schema.User, lu *live.User, secret string) error {
+	up := &userUpdate{w: w, c: c, u: u, lu: lu, secret: secret, written: map[string]any{}}
+	for _, a := range c.Attrs {
+		v, err := up.value(a)
+		if err != nil {
+			return err
+		}
+		if err := up.write(a.Name, v); err != nil {
+			return err
+		}
+	}
+	if len(up.sets) > 0 {
+		w.queueUpdate(c, up.sets, up.args, up.revokeTokens, up.demotes())
 	}
 	return nil
 }

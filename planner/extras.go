@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/roster-project/roster/internal/account"
 	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/plans"
 	"github.com/roster-project/roster/schema"
@@ -82,11 +83,11 @@ func afterPlan(lu *live.User, c *plans.Change) *live.User {
 	for _, a := range c.Attrs {
 		if v, ok := a.After.(bool); ok && !a.Sensitive {
 			switch a.Name {
-			case "admin":
+			case account.Admin:
 				after.Admin = v
-			case "moderator":
+			case account.Moderator:
 				after.Moderator = v
-			case "confirmed":
+			case account.Confirmed:
 				after.Confirmed = v
 			}
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/roster-project/roster/internal/account"
 	"github.com/roster-project/roster/internal/confine"
 	"github.com/roster-project/roster/plans"
 )
@@ -27,7 +28,7 @@ type IgnoreRule struct {
 func ignorable(typ string) ([]string, bool) {
 	switch plans.Type(typ) {
 	case plans.TypeUser:
-		return []string{"active", "admin", "approved", "bio", "confirmed", "email", "locked", "mfa", "moderator", "name", "password", "password_hash", "sessions", "tags"}, true
+		return account.Names(account.OnUpdate), true // what drift can find changed
 	case plans.TypeInvite:
 		return []string{"expires_at", "invite_type", "max_use", "revoked", "token"}, true
 	case plans.TypeRemoteInstance:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/roster-project/roster/internal/account"
 	"github.com/roster-project/roster/internal/diag"
 	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/internal/panics"
@@ -155,6 +157,13 @@ func keeper(cfg *schema.Config) func(*live.User) bool {
 	for _, n := range cfg.Prune.Protect {
 		declared[strings.ToLower(n)] = true
 	}
+	// The roles a role block owns: their holders may lose them.
+	var roles []account.Attribute
+	for a := range account.All() {
+		if a.Role && cfg.Roles[a.Name] != nil {
+			roles = append(roles, a)
+		}
+	}
 	return func(u *live.User) bool {
 		if declared[strings.ToLower(u.Nickname)] {
 			return true
@@ -162,8 +171,10 @@ func keeper(cfg *schema.Config) func(*live.User) bool {
 		if !cfg.Server.Limits.Managed(u.Nickname, u.ActorType, u.Invisible) || u.Tombstone() {
 			return false
 		}
-		if (cfg.Roles["admin"] != nil && u.Admin) || (cfg.Roles["moderator"] != nil && u.Moderator) {
-			return true
+		for _, r := range roles {
+			if r.Live(u) == true {
+				return true
+			}
 		}
 		for _, t := range u.Tags {
 			if cfg.Tags[strings.ToLower(t)] != nil {
@@ -332,7 +343,7 @@ func (st *planning) create(u *schema.User, baseURL string) *plans.Change {
 	}
 	if u.Email != nil {
 		if t := st.emailTaken(*u.Email, ""); t != nil {
-			st.errAt(u, "email", "E-mail address already taken", fmt.Sprintf("The address is already used by %s, and the server requires unique e-mail addresses. Give user %q another address.", describe(t), u.Nickname))
+			st.errAt(u, account.Email, "E-mail address already taken", fmt.Sprintf("The address is already used by %s, and the server requires unique e-mail addresses. Give user %q another address.", describe(t), u.Nickname))
 		}
 	}
 	if baseURL == "" {
@@ -343,11 +354,11 @@ func (st *planning) create(u *schema.User, baseURL string) *plans.Change {
 		st.errAt(u, "", "Nickname too long", fmt.Sprintf("With the server URL %s the account's addresses would exceed %d characters. Choose a shorter nickname.", baseURL, server.MaxAddressLength))
 	}
 	c := &plans.Change{Address: u.Address(), Type: plans.TypeUser, Nickname: u.Nickname, Action: plans.Create, Source: source(u.DeclRange)}
-	c.Attrs = append(c.Attrs, plans.Attr{Name: "ap_id", After: server.AddressesFor(baseURL, u.Nickname).APID})
-	c.Attrs = append(c.Attrs, plans.Attr{Name: "id", Computed: true})
+	c.Attrs = append(c.Attrs, plans.Attr{Name: account.APID, After: server.AddressesFor(baseURL, u.Nickname).APID})
+	c.Attrs = append(c.Attrs, plans.Attr{Name: account.ID, Computed: true})
 	for _, d := range st.effective(u, nil) {
-		if d.name == "confirmed" && d.value == nil {
-			d.value = true // as the server's own `user new`
+		if d.name == account.Confirmed && d.value == nil {
+			d.value = d.attr.Default // as the server's own `user new`
 			if l := st.cfg.LocalUsers; l != nil && l.Confirmed != nil && !st.staff(u) {
 				d.value = *l.Confirmed // as local_users leaves every account
 			}
@@ -378,95 +389,27 @@ func (st *planning) create(u *schema.User, baseURL string) *plans.Change {
 var linkable = regexp.MustCompile(`(?i)\b(https?://|www\.)|(^|\s)[#@]\w`)
 
 type desiredAttr struct {
+	attr  *account.Attribute // an element of compared
 	name  string
 	value any // string, bool, []string, or nil when unmanaged
 	// reason says why, when a group block decides the value.
 	reason string
 }
 
+// compared are the attributes the account table compares, collected once
+// so that each user's desiredAttr points to its attribute rather than
+// copying it. It is never changed.
+var compared = slices.Collect(account.Compared())
+
+// desired is what a user block declares of each attribute the account
+// table compares.
 func desired(u *schema.User) []desiredAttr {
-	b := func(p *bool) any {
-		if p == nil {
-			return nil
-		}
-		return *p
+	out := make([]desiredAttr, len(compared))
+	for i := range compared {
+		a := &compared[i]
+		out[i] = desiredAttr{attr: a, name: a.Name, value: a.Desired(&u.Declared)}
 	}
-	s := func(p *string) any {
-		if p == nil {
-			return nil
-		}
-		return *p
-	}
-	var tags any
-	if u.Tags != nil {
-		tags = u.Tags
-	}
-	bio := s(u.Bio)
-	if u.Bio != nil && strings.TrimSpace(*u.Bio) == "" {
-		bio = "" // stored as bio '' and raw_bio NULL
-	}
-	return []desiredAttr{
-		{name: "active", value: b(u.Active)}, {name: "admin", value: b(u.Admin)}, {name: "approved", value: b(u.Approved)},
-		{name: "bio", value: bio}, {name: "confirmed", value: b(u.Confirmed)}, {name: "email", value: s(u.Email)},
-		{name: "locked", value: b(u.Locked)}, {name: "moderator", value: b(u.Moderator)}, {name: "name", value: s(u.Name)},
-		{name: "tags", value: tags},
-	}
-}
-
-func liveValue(lu *live.User, name string) any {
-	sp := func(p *string) any {
-		if p == nil {
-			return nil
-		}
-		return *p
-	}
-	switch name {
-	case "active":
-		return lu.Active
-	case "admin":
-		return lu.Admin
-	case "approved":
-		return lu.Approved
-	case "bio":
-		return lu.BioSource()
-	case "confirmed":
-		return lu.Confirmed
-	case "email":
-		return sp(lu.Email)
-	case "locked":
-		return lu.Locked
-	case "moderator":
-		return lu.Moderator
-	case "name":
-		return sp(lu.Name)
-	case "tags":
-		return lu.LowerTags()
-	}
-	return nil
-}
-
-func equal(name string, a, b any) bool {
-	if name == "tags" {
-		// Compared as sets: a stored list may repeat a tag in other case.
-		set := func(l []string) map[string]bool {
-			m := map[string]bool{}
-			for _, t := range l {
-				m[t] = true
-			}
-			return m
-		}
-		as, bs := set(a.([]string)), set(b.([]string))
-		if len(as) != len(bs) {
-			return false
-		}
-		for t := range as {
-			if !bs[t] {
-				return false
-			}
-		}
-		return true
-	}
-	return a == b
+	return out
 }
 
 func (st *planning) update(u *schema.User, lu *live.User) *plans.Change {
@@ -476,8 +419,8 @@ func (st *planning) update(u *schema.User, lu *live.User) *plans.Change {
 		if d.value == nil {
 			continue
 		}
-		before := liveValue(lu, d.name)
-		if equal(d.name, before, d.value) {
+		before := d.attr.Live(lu)
+		if d.attr.Equal(before, d.value) {
 			c.Unchanged++
 			continue
 		}
@@ -492,7 +435,7 @@ func (st *planning) update(u *schema.User, lu *live.User) *plans.Change {
 	}
 	if u.Email != nil && (lu.Email == nil || *lu.Email != *u.Email) {
 		if t := st.emailTaken(*u.Email, lu.ID); t != nil {
-			st.errAt(u, "email", "E-mail address already taken", fmt.Sprintf("The address is already used by %s, and the server requires unique e-mail addresses. Give user %q another address.", describe(t), u.Nickname))
+			st.errAt(u, account.Email, "E-mail address already taken", fmt.Sprintf("The address is already used by %s, and the server requires unique e-mail addresses. Give user %q another address.", describe(t), u.Nickname))
 		}
 	}
 	switch u.PasswordMode {
@@ -509,7 +452,7 @@ func (st *planning) update(u *schema.User, lu *live.User) *plans.Change {
 	case schema.PasswordHash:
 		if lu.PasswordHash == nil || *lu.PasswordHash != u.Password.Reveal() {
 			a := passwordAttr()
-			a.Name = "password_hash"
+			a.Name = account.PasswordHash
 			c.Attrs = append(c.Attrs, a)
 		} else {
 			c.Unchanged++
@@ -525,7 +468,7 @@ func (st *planning) update(u *schema.User, lu *live.User) *plans.Change {
 func (st *planning) sessionsAndMFA(c *plans.Change, u *schema.User, lu *live.User) {
 	if u.MFA != nil {
 		if lu.MFA {
-			c.Attrs = append(c.Attrs, plans.Attr{Name: "mfa", Before: true, After: false})
+			c.Attrs = append(c.Attrs, plans.Attr{Name: account.MFA, Before: true, After: false})
 			c.Notes = append(c.Notes, "multi-factor authentication turned off as the server's reset_mfa does: TOTP cleared, backup codes kept")
 		} else {
 			c.Unchanged++
@@ -537,7 +480,7 @@ func (st *planning) sessionsAndMFA(c *plans.Change, u *schema.User, lu *live.Use
 			c.Unchanged++
 			return
 		}
-		c.Attrs = append(c.Attrs, plans.Attr{Name: "sessions", Before: s.Total(), After: int64(0)})
+		c.Attrs = append(c.Attrs, plans.Attr{Name: account.Sessions, Before: s.Total(), After: int64(0)})
 		c.Notes = append(c.Notes, fmt.Sprintf("%s revoked: %s and %s issued before %s deleted, as the server's sign_out does",
 			plural(s.Total(), "session", "sessions"), plural(s.Tokens, "OAuth token", "OAuth tokens"),
 			plural(s.Authorizations, "authorization", "authorizations"), u.SessionsValidAfter.Format(time.RFC3339)))
@@ -548,28 +491,28 @@ func (st *planning) sessionsAndMFA(c *plans.Change, u *schema.User, lu *live.Use
 // moderator, by its own attributes or a role block.
 func (st *planning) staff(u *schema.User) bool {
 	for _, d := range st.effective(u, nil) {
-		if (d.name == "admin" || d.name == "moderator") && d.value == true {
+		if d.attr.Role && d.value == true {
 			return true
 		}
 	}
 	return false
 }
 
-func passwordAttr() plans.Attr { return plans.Attr{Name: "password", Sensitive: true} }
+func passwordAttr() plans.Attr { return plans.Attr{Name: account.Password, Sensitive: true} }
 
 // annotate adds the notes that explain the server-side effects of a change.
 func (st *planning) annotate(c *plans.Change, u *schema.User, lu *live.User) {
-	if a := c.Attr("active"); a != nil && !a.Sensitive {
+	if a := c.Attr(account.Active); a != nil && !a.Sensitive {
 		if a.After == false {
 			c.Notes = append(c.Notes, "deactivated as the server's deactivate does: its follows of active local accounts are removed, follow counts recomputed, nothing federated")
 		} else {
 			c.Notes = append(c.Notes, "activated as the server's activate does: follows removed at deactivation are not restored")
 		}
 	}
-	if a := c.Attr("bio"); a != nil && u.Bio != nil && linkable.MatchString(*u.Bio) {
+	if a := c.Attr(account.Bio); a != nil && u.Bio != nil && linkable.MatchString(*u.Bio) {
 		c.Notes = append(c.Notes, "the bio is stored HTML-escaped; the server turns its URLs, #hashtags and @mentions into links only when the profile is next saved through it")
 	}
-	if st.info.Flavor == server.Akkoma && server.Demotes(lu.Admin, lu.Moderator, attrBool(c, "admin", u.Admin), attrBool(c, "moderator", u.Moderator)) {
+	if st.info.Flavor == server.Akkoma && server.Demotes(lu.Admin, lu.Moderator, attrBool(c, account.Admin, u.Admin), attrBool(c, account.Moderator, u.Moderator)) {
 		c.Notes = append(c.Notes, "loses admin/moderator: its report notifications are removed, as Akkoma does")
 	}
 }

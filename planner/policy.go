@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/roster-project/roster/internal/account"
 	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/internal/server"
 	"github.com/roster-project/roster/plans"
@@ -23,15 +24,15 @@ func (st *planning) effective(u *schema.User, lu *live.User) []desiredAttr {
 	nick := u.Nickname
 	for i := range out {
 		d := &out[i]
-		switch d.name {
-		case "admin", "moderator":
+		switch {
+		case d.attr.Role:
 			g := st.cfg.Roles[d.name]
 			if g == nil || d.value != nil {
 				continue
 			}
 			d.value = g.Has(nick)
 			d.reason = membership(nick, g)
-		case "tags":
+		case d.name == account.Tags:
 			if len(st.cfg.Tags) == 0 || d.value != nil {
 				continue
 			}
@@ -129,7 +130,7 @@ func (st *planning) declaredUser(u *schema.User, baseURL string) *plans.Change {
 		return nil
 	case lu != nil:
 		c := st.update(u, lu)
-		if a := c.Attr("active"); a != nil && a.After == false {
+		if a := c.Attr(account.Active); a != nil && a.After == false {
 			c.Reasons = append(c.Reasons, fmt.Sprintf("because %s sets active = false", u.Address()))
 		}
 		return c
@@ -182,11 +183,15 @@ func (st *planning) undeclaredUser(lu *live.User) *plans.Change {
 func (st *planning) deletion(lu *live.User, address, reason string, src plans.Source) *plans.Change {
 	c := &plans.Change{Address: address, Type: plans.TypeUser, Nickname: lu.Nickname, Action: plans.Delete, ID: lu.ID,
 		Reactivate: !lu.Active, Reasons: []string{reason}, Source: src}
-	for _, name := range []string{"active", "admin", "email", "moderator", "name", "tags"} {
-		if v := liveValue(lu, name); v != nil && (name == "active" || !isDefault(v)) {
-			c.Attrs = append(c.Attrs, plans.Attr{Name: name, Before: v})
+	for a := range account.All() {
+		if a.On&account.OnDelete == 0 {
+			continue
+		}
+		if v := a.Live(lu); v != nil && (a.Name == account.Active || !isDefault(v)) {
+			c.Attrs = append(c.Attrs, plans.Attr{Name: a.Name, Before: v})
 		}
 	}
+	sortAttrs(c.Attrs)
 	if c.Reactivate {
 		c.Notes = append(c.Notes, "the account is deactivated and the server's rm refuses one: it is activated first, as activate then rm would")
 	}

@@ -1,6 +1,7 @@
 package plans
 
 import (
+	"github.com/roster-project/roster/internal/account"
 	"github.com/roster-project/roster/internal/server"
 )
 
@@ -147,7 +148,7 @@ func (p *Plan) Privileges() Privileges {
 			continue
 		}
 		for _, a := range c.Attrs {
-			if a.Sensitive || (a.Name != "admin" && a.Name != "moderator") {
+			if a.Sensitive || (a.Name != account.Admin && a.Name != account.Moderator) {
 				continue
 			}
 			before, _ := a.Before.(bool)
@@ -156,7 +157,7 @@ func (p *Plan) Privileges() Privileges {
 				after = false
 			}
 			granted, revoked := !before && after, before && !after
-			if a.Name == "admin" {
+			if a.Name == account.Admin {
 				out.AdminsGranted += b2i(granted)
 				out.AdminsRevoked += b2i(revoked)
 			} else {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+
+	"github.com/roster-project/roster/internal/account"
 )
 
 // valueKind is the type of an attribute's values in a plan.
@@ -26,18 +28,8 @@ func (k valueKind) String() string {
 func attrKind(typ Type, name string) (valueKind, bool) {
 	switch typ {
 	case TypeUser:
-		switch name {
-		case "active", "admin", "approved", "confirmed", "locked", "moderator", "mfa":
-			return boolValue, true
-		case "email", "name", "bio", "ap_id":
-			return stringValue, true
-		case "tags":
-			return stringsValue, true
-		case "sessions":
-			return intValue, true
-		case "id", "password", "initial_password", "password_hash":
-			return noValue, true
-		}
+		a, ok := account.Lookup(name)
+		return userKind(a.Plan), ok && a.On != 0
 	case TypeInvite:
 		switch name {
 		case "invite_type", "expires_at":
@@ -55,6 +47,21 @@ func attrKind(typ Type, name string) (valueKind, bool) {
 		return intValue, name == "unconfirmed_accounts" || name == "confirmed_accounts"
 	}
 	return 0, false
+}
+
+// userKind is the kind of values of a user attribute of the account table.
+func userKind(k account.Kind) valueKind {
+	switch k {
+	case account.Bool:
+		return boolValue
+	case account.String:
+		return stringValue
+	case account.Int:
+		return intValue
+	case account.Strings:
+		return stringsValue
+	}
+	return noValue
 }
 
 // actionAllowed reports whether a change of type typ may have action a.

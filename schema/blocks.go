@@ -11,10 +11,9 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
-)
 
-// Roles are the server's roles, the only labels a role block may have.
-var Roles = []string{"admin", "moderator"}
+	"github.com/roster-project/roster/internal/account"
+)
 
 func decodeLifecycle(ev *evaluator, blocks hcl.Blocks, u *User) hcl.Diagnostics {
 	var diags hcl.Diagnostics
@@ -44,9 +43,9 @@ func decodeGroups(ev *evaluator, roles, tags hcl.Blocks, cfg *Config) hcl.Diagno
 		if kind == "tag" {
 			name = strings.ToLower(name)
 		}
-		if kind == "role" && name != "admin" && name != "moderator" {
+		if roles := account.Roles(); kind == "role" && !slices.Contains(roles, name) {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown role",
-				Detail:  fmt.Sprintf("The server has no role %q. The roles are %s.", shown(name, false), strings.Join(quoteAll(Roles), " and ")),
+				Detail:  fmt.Sprintf("The server has no role %q. The roles are %s.", shown(name, false), strings.Join(quoteAll(roles), " and ")),
 				Subject: b.LabelRanges[0].Ptr()})
 			return
 		}
@@ -116,19 +115,18 @@ func groupAgreement(u *User, cfg *Config) hcl.Diagnostics {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Conflicting " + g.Kind + " membership",
 			Detail: detail + " " + where + ". Make the two agree, or remove the user's attribute and let the block decide.", Subject: u.Range(attr).Ptr(), Context: u.DeclRange.Ptr()})
 	}
-	for _, r := range []struct {
-		name string
-		v    *bool
-	}{{"admin", u.Admin}, {"moderator", u.Moderator}} {
-		g := cfg.Roles[r.name]
-		if g == nil || r.v == nil {
+	for _, role := range account.Roles() {
+		attr, _ := account.Lookup(role)
+		v, set := attr.Desired(&u.Declared).(bool)
+		g := cfg.Roles[role]
+		if g == nil || !set {
 			continue
 		}
 		switch member := g.Has(u.Nickname); {
-		case member && !*r.v:
-			conflict(r.name, g, true, fmt.Sprintf("User %q sets %s = false, but", shown(u.Nickname, false), r.name))
-		case !member && *r.v:
-			conflict(r.name, g, false, fmt.Sprintf("User %q sets %s = true, but is not a member of role.%s, which owns the role;", shown(u.Nickname, false), r.name, r.name))
+		case member && !v:
+			conflict(role, g, true, fmt.Sprintf("User %q sets %s = false, but", shown(u.Nickname, false), role))
+		case !member && v:
+			conflict(role, g, false, fmt.Sprintf("User %q sets %s = true, but is not a member of role.%s, which owns the role;", shown(u.Nickname, false), role, role))
 		}
 	}
 	if u.Tags != nil {
@@ -140,9 +138,9 @@ func groupAgreement(u *User, cfg *Config) hcl.Diagnostics {
 			g := cfg.Tags[name]
 			switch member := g.Has(u.Nickname); {
 			case member && !has[name]:
-				conflict("tags", g, true, fmt.Sprintf("User %q's tags omit %q, but", shown(u.Nickname, false), name))
+				conflict(account.Tags, g, true, fmt.Sprintf("User %q's tags omit %q, but", shown(u.Nickname, false), name))
 			case !member && has[name]:
-				conflict("tags", g, false, fmt.Sprintf("User %q's tags include %q, but the user is not a member of tag.%s, which owns the tag;", shown(u.Nickname, false), name, name))
+				conflict(account.Tags, g, false, fmt.Sprintf("User %q's tags include %q, but the user is not a member of tag.%s, which owns the tag;", shown(u.Nickname, false), name, name))
 			}
 		}
 	}
@@ -152,7 +150,7 @@ func groupAgreement(u *User, cfg *Config) hcl.Diagnostics {
 				if gs[name].Has(u.Nickname) {
 					diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Absent user is a member",
 						Detail:  fmt.Sprintf("User %q is declared absent, but %s lists it. Remove it from the members, or keep the account.", shown(u.Nickname, false), gs[name].Address()),
-						Subject: u.Range("state").Ptr(), Context: u.DeclRange.Ptr()})
+						Subject: u.Range(account.State).Ptr(), Context: u.DeclRange.Ptr()})
 				}
 			}
 		}

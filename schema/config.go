@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/roster-project/roster/internal/account"
 	"github.com/roster-project/roster/internal/server"
 )
 
@@ -101,11 +102,11 @@ const (
 func (m PasswordMode) Attribute() string {
 	switch m {
 	case PasswordEnforced:
-		return "password"
+		return account.Password
 	case PasswordInitial:
-		return "initial_password"
+		return account.InitialPassword
 	case PasswordHash:
-		return "password_hash"
+		return account.PasswordHash
 	}
 	return ""
 }
@@ -137,18 +138,9 @@ type User struct {
 	DeclRange  hcl.Range
 	LabelRange hcl.Range
 
-	Email     *string
-	Name      *string
-	Bio       *string
-	Admin     *bool
-	Moderator *bool
-	Confirmed *bool
-	Approved  *bool
-	Locked    *bool
-	Active    *bool
-	// Tags are lower-cased and de-duplicated, in configured order; nil when
-	// unmanaged.
-	Tags []string
+	// Declared holds the attributes compared with the account's columns
+	// (email, name, bio, the flags and tags), after the account table.
+	account.Declared
 
 	PasswordMode PasswordMode
 	Password     Secret

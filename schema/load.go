@@ -10,7 +10,9 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/zclconf/go-cty/cty"
 
+	"github.com/roster-project/roster/internal/account"
 	"github.com/roster-project/roster/internal/confine"
 	"github.com/roster-project/roster/internal/server"
 )
@@ -286,13 +288,9 @@ func decodeServer(ev *evaluator, blocks hcl.Blocks, s *Server) hcl.Diagnostics {
 	return diags
 }
 
-var userAttributes = []string{"email", "name", "bio", "admin", "moderator", "confirmed", "approved",
-	"locked", "active", "tags", "password", "initial_password", "password_hash", "state",
-	"sessions_valid_after", "mfa"}
-
 var userSchema = func() *hcl.BodySchema {
 	s := &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "lifecycle"}}}
-	for _, n := range userAttributes {
+	for _, n := range account.Configured() {
 		s.Attributes = append(s.Attributes, hcl.AttributeSchema{Name: n})
 	}
 	return s
@@ -325,85 +323,21 @@ func decodeUser(ev *evaluator, b *hcl.Block) (*User, hcl.Diagnostics) {
 		if moreDiags.HasErrors() || val.IsNull() {
 			continue
 		}
+		// A password attribute counts for the at-most-one rule even when
+		// its value is not known yet (a variable without a value,
+		// Inputs.Partial), as it will once the variable has one.
+		if passwordMode(a.Name) != PasswordUnmanaged {
+			pwAttrs = append(pwAttrs, a)
+		}
 		if !val.IsWhollyKnown() {
-			// A variable without a value (Inputs.Partial) or an expression
-			// that already failed: the attribute stays unset, but a password
-			// attribute still counts as set for the at-most-one rule, as it
-			// will be once the variable has a value.
-			if passwordMode(a.Name) != PasswordUnmanaged {
-				pwAttrs = append(pwAttrs, a)
-			}
+			// Such a variable, or an expression that already failed: the
+			// attribute stays unset.
 			continue
 		}
+		attr, _ := account.Lookup(a.Name)
 		u.Ranges[a.Name] = a.Expr.Range()
-		u.Sensitive[a.Name] = val.IsMarked() || val.ContainsMarked()
-		switch a.Name {
-		case "state":
-			if v, ok := ev.asString(a, val, &diags); ok {
-				switch v {
-				case "present":
-				case "absent":
-					u.Absent = true
-				default:
-					diags = append(diags, attrError(a, "Invalid state", fmt.Sprintf("state must be \"present\" or \"absent\", not %q.", shown(v, u.Sensitive[a.Name]))))
-				}
-			}
-		case "email", "name", "bio":
-			if s, ok := ev.asString(a, val, &diags); ok {
-				switch a.Name {
-				case "email":
-					u.Email = &s
-				case "name":
-					u.Name = &s
-				case "bio":
-					u.Bio = &s
-				}
-			}
-		case "admin", "moderator", "confirmed", "approved", "locked", "active":
-			if v, ok := ev.asBool(a, val, &diags); ok {
-				*map[string]**bool{"admin": &u.Admin, "moderator": &u.Moderator, "confirmed": &u.Confirmed,
-					"approved": &u.Approved, "locked": &u.Locked, "active": &u.Active}[a.Name] = &v
-			}
-		case "tags":
-			if v, ok := ev.asStrings(a, val, &diags); ok {
-				u.Tags = normalizeTags(v)
-			}
-		case "sessions_valid_after":
-			if v, ok := ev.asString(a, val, &diags); ok {
-				t, err := time.Parse(time.RFC3339, v)
-				switch {
-				case err != nil:
-					diags = append(diags, attrError(a, "Invalid timestamp", fmt.Sprintf("sessions_valid_after must be an RFC 3339 instant such as \"2026-11-20T00:00:00Z\", not %q.", shown(v, u.Sensitive[a.Name]))))
-				case t.After(time.Now()):
-					diags = append(diags, attrError(a, "Instant in the future", fmt.Sprintf("sessions_valid_after is %q, in the future: every apply until then would sign the user out again. Give the instant from which sessions are valid, now or earlier (e.g. the time of the incident).", shown(t.UTC().Format(time.RFC3339), u.Sensitive[a.Name]))))
-				default:
-					// The server stores when a token was issued to the
-					// second, truncated: a fraction counts up to the next
-					// second, so that every token issued before the instant
-					// goes (and those of that second after it too).
-					if t.Nanosecond() != 0 {
-						t = t.Truncate(time.Second).Add(time.Second)
-					}
-					t = t.UTC()
-					u.SessionsValidAfter = &t
-				}
-			}
-		case "mfa":
-			if v, ok := ev.asBool(a, val, &diags); ok {
-				if v {
-					diags = append(diags, attrError(a, "MFA cannot be turned on", "Only the user can turn on multi-factor authentication, from their own device: roster can only turn it off. Write mfa = false to turn it off (the server's reset_mfa), or remove the attribute."))
-				} else {
-					u.MFA = &v
-				}
-			}
-		case "password", "initial_password", "password_hash":
-			pwAttrs = append(pwAttrs, a)
-			if s, ok := ev.asString(a, val, &diags); ok {
-				u.Password = NewSecret(s)
-				u.PasswordMode = passwordMode(a.Name)
-			}
-			u.Sensitive[a.Name] = true
-		}
+		u.Sensitive[a.Name] = attr.Secret || val.IsMarked() || val.ContainsMarked()
+		decodeUserAttr(ev, u, attr, a, val, &diags)
 	}
 	if len(pwAttrs) > 1 {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Conflicting password attributes",
@@ -414,19 +348,102 @@ func decodeUser(ev *evaluator, b *hcl.Block) (*User, hcl.Diagnostics) {
 	return u, diags
 }
 
-// normalizeTags lower-cases tags as the server stores them and drops
-// duplicates, keeping the first occurrence.
-func normalizeTags(in []string) []string {
-	out := make([]string, 0, len(in))
-	seen := map[string]bool{}
-	for _, t := range in {
-		t = strings.ToLower(t)
-		if !seen[t] {
-			seen[t] = true
-			out = append(out, t)
-		}
+// userAttrDecoder decodes the known value of a user attribute that takes
+// more than its type: checks, or a field of User outside account.Declared.
+type userAttrDecoder func(ev *evaluator, u *User, a *hcl.Attribute, val cty.Value, diags *hcl.Diagnostics)
+
+// userAttrHook returns the decoder of a user attribute that takes more than
+// its type, or nil.
+func userAttrHook(name string) userAttrDecoder {
+	switch name {
+	case account.State:
+		return decodeState
+	case account.SessionsValidAfter:
+		return decodeSessionsValidAfter
+	case account.MFA:
+		return decodeMFA
+	case account.Password, account.InitialPassword, account.PasswordHash:
+		return decodePassword
 	}
-	return out
+	return nil
+}
+
+// decodeUserAttr decodes the known value of a user attribute: by its hook,
+// or by the account table's type into u.Declared.
+func decodeUserAttr(ev *evaluator, u *User, attr account.Attribute, a *hcl.Attribute, val cty.Value, diags *hcl.Diagnostics) {
+	if hook := userAttrHook(attr.Name); hook != nil {
+		hook(ev, u, a, val, diags)
+		return
+	}
+	var v any
+	ok := false
+	switch attr.Config {
+	case account.Bool:
+		v, ok = ev.asBool(a, val, diags)
+	case account.String:
+		v, ok = ev.asString(a, val, diags)
+	case account.Strings:
+		v, ok = ev.asStrings(a, val, diags)
+	}
+	if ok {
+		attr.Declare(&u.Declared, v)
+	}
+}
+
+func decodeState(ev *evaluator, u *User, a *hcl.Attribute, val cty.Value, diags *hcl.Diagnostics) {
+	v, ok := ev.asString(a, val, diags)
+	if !ok {
+		return
+	}
+	switch v {
+	case "present":
+	case "absent":
+		u.Absent = true
+	default:
+		*diags = append(*diags, attrError(a, "Invalid state", fmt.Sprintf("state must be \"present\" or \"absent\", not %q.", shown(v, u.Sensitive[a.Name]))))
+	}
+}
+
+func decodeSessionsValidAfter(ev *evaluator, u *User, a *hcl.Attribute, val cty.Value, diags *hcl.Diagnostics) {
+	v, ok := ev.asString(a, val, diags)
+	if !ok {
+		return
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	switch {
+	case err != nil:
+		*diags = append(*diags, attrError(a, "Invalid timestamp", fmt.Sprintf("sessions_valid_after must be an RFC 3339 instant such as \"2026-11-20T00:00:00Z\", not %q.", shown(v, u.Sensitive[a.Name]))))
+	case t.After(time.Now()):
+		*diags = append(*diags, attrError(a, "Instant in the future", fmt.Sprintf("sessions_valid_after is %q, in the future: every apply until then would sign the user out again. Give the instant from which sessions are valid, now or earlier (e.g. the time of the incident).", shown(t.UTC().Format(time.RFC3339), u.Sensitive[a.Name]))))
+	default:
+		// The server stores when a token was issued to the second,
+		// truncated: a fraction counts up to the next second, so that every
+		// token issued before the instant goes (and those of that second
+		// after it too).
+		if t.Nanosecond() != 0 {
+			t = t.Truncate(time.Second).Add(time.Second)
+		}
+		t = t.UTC()
+		u.SessionsValidAfter = &t
+	}
+}
+
+func decodeMFA(ev *evaluator, u *User, a *hcl.Attribute, val cty.Value, diags *hcl.Diagnostics) {
+	v, ok := ev.asBool(a, val, diags)
+	switch {
+	case !ok:
+	case v:
+		*diags = append(*diags, attrError(a, "MFA cannot be turned on", "Only the user can turn on multi-factor authentication, from their own device: roster can only turn it off. Write mfa = false to turn it off (the server's reset_mfa), or remove the attribute."))
+	default:
+		u.MFA = &v
+	}
+}
+
+func decodePassword(ev *evaluator, u *User, a *hcl.Attribute, val cty.Value, diags *hcl.Diagnostics) {
+	if s, ok := ev.asString(a, val, diags); ok {
+		u.Password = NewSecret(s)
+		u.PasswordMode = passwordMode(a.Name)
+	}
 }
 
 func sortedAttrs(as hcl.Attributes) []*hcl.Attribute {

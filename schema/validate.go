@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/roster-project/roster/internal/account"
 	"github.com/roster-project/roster/internal/server"
 	"github.com/roster-project/roster/internal/server/password"
 )
@@ -38,9 +39,9 @@ func validate(cfg *Config) hcl.Diagnostics {
 		if prev, ok := byEmail[key]; ok {
 			d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate e-mail address",
 				Detail: fmt.Sprintf("User %q has the same e-mail address as user %q (%s). E-mail addresses are unique on the server, compared case-insensitively; give each user its own.",
-					shown(u.Nickname, false), shown(prev.Nickname, false), rangeString(prev.Range("email"))),
-				Subject: u.Range("email").Ptr()}
-			if u.Sensitive["email"] || prev.Sensitive["email"] {
+					shown(u.Nickname, false), shown(prev.Nickname, false), rangeString(prev.Range(account.Email))),
+				Subject: u.Range(account.Email).Ptr()}
+			if u.Sensitive[account.Email] || prev.Sensitive[account.Email] {
 				d.Extra = sensitiveExtra{} // it tells whether a secret equals the other address
 			}
 			diags = append(diags, d)
@@ -80,10 +81,37 @@ func validateServer(s *Server) hcl.Diagnostics {
 
 func validateUser(cfg *Config, u *User) hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	lim := cfg.Server.Limits
 	errAt := func(r hcl.Range, summary, detail string) {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: r.Ptr(), Context: u.DeclRange.Ptr()})
 	}
+	validateNickname(cfg, u, errAt)
+	validateProfile(cfg.Server.Limits, u, errAt)
+	validatePassword(u, errAt)
+	if u.Absent {
+		if u.PreventDestroy {
+			errAt(u.Range(account.State), "Absent user with prevent_destroy", fmt.Sprintf("User %q is declared absent, which deletes the account, but its lifecycle sets prevent_destroy = true (%s). Remove one of the two.", shown(u.Nickname, false), rangeString(u.PreventDestroyRange)))
+		}
+		for _, name := range account.Configured() {
+			if _, set := u.Ranges[name]; set && name != account.State {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Attributes of an absent user are ignored",
+					Detail: fmt.Sprintf("User %q is declared absent: the account is deleted and its %s is not compared or written.", shown(u.Nickname, false), name), Subject: u.Range(name).Ptr()})
+				break
+			}
+		}
+	}
+	if u.PreventDestroy && u.Active != nil && !*u.Active {
+		errAt(u.Range(account.Active), "Deactivation of a protected user", fmt.Sprintf("User %q sets active = false, but its lifecycle sets prevent_destroy = true (%s), which forbids deactivating or deleting it.", shown(u.Nickname, false), rangeString(u.PreventDestroyRange)))
+	}
+	return diags
+}
+
+// errorAt reports an error at a range of a user block.
+type errorAt func(r hcl.Range, summary, detail string)
+
+// validateNickname checks the block's label: a local nickname the server
+// would register.
+func validateNickname(cfg *Config, u *User, errAt errorAt) {
+	lim := cfg.Server.Limits
 	nick := u.Nickname
 	switch {
 	case strings.Contains(nick, "@"):
@@ -96,30 +124,39 @@ func validateUser(cfg *Config, u *User) hcl.Diagnostics {
 	case cfg.Server.URL != "" && len(server.AddressesFor(cfg.Server.URL, nick).Featured) > server.MaxAddressLength:
 		errAt(u.LabelRange, "Nickname too long", fmt.Sprintf("The account's featured collection address would be longer than the %d characters the server stores. Choose a shorter nickname.", server.MaxAddressLength))
 	}
+}
+
+// validateProfile checks e-mail, name, bio and tags against the server's
+// rules.
+func validateProfile(lim server.Limits, u *User, errAt errorAt) {
 	if u.Email != nil && !server.ValidEmail(*u.Email) {
-		errAt(u.Range("email"), "Invalid e-mail address", fmt.Sprintf("%q does not match the server's e-mail format. Give an address such as \"alice@example.org\".", shown(*u.Email, u.Sensitive["email"])))
+		errAt(u.Range(account.Email), "Invalid e-mail address", fmt.Sprintf("%q does not match the server's e-mail format. Give an address such as \"alice@example.org\".", shown(*u.Email, u.Sensitive[account.Email])))
 	}
 	if u.Name != nil {
 		switch n := server.Graphemes(*u.Name); {
 		case strings.TrimSpace(*u.Name) == "":
-			errAt(u.Range("name"), "Empty name", "The server requires a display name of at least one visible character. Set a name, or remove the attribute to leave it unmanaged.")
+			errAt(u.Range(account.Name), "Empty name", "The server requires a display name of at least one visible character. Set a name, or remove the attribute to leave it unmanaged.")
 		case utf8.RuneCountInString(*u.Name) > 255:
-			errAt(u.Range("name"), "Name too long", "The name has more than the 255 code points the server's name column holds. Shorten it.")
+			errAt(u.Range(account.Name), "Name too long", "The name has more than the 255 code points the server's name column holds. Shorten it.")
 		case n > lim.NameLength:
-			errAt(u.Range("name"), "Name too long", fmt.Sprintf("The name has %d characters; the server allows at most %d. Shorten it, or set server { name_length = N } if the server is configured with a larger limit.", n, lim.NameLength))
+			errAt(u.Range(account.Name), "Name too long", fmt.Sprintf("The name has %d characters; the server allows at most %d. Shorten it, or set server { name_length = N } if the server is configured with a larger limit.", n, lim.NameLength))
 		}
 	}
 	if u.Bio != nil {
 		if n := server.Graphemes(*u.Bio); n > lim.BioLength {
-			errAt(u.Range("bio"), "Bio too long", fmt.Sprintf("The bio has %d characters; the server allows at most %d. Shorten it, or set server { bio_length = N } if the server is configured with a larger limit.", n, lim.BioLength))
+			errAt(u.Range(account.Bio), "Bio too long", fmt.Sprintf("The bio has %d characters; the server allows at most %d. Shorten it, or set server { bio_length = N } if the server is configured with a larger limit.", n, lim.BioLength))
 		}
 	}
 	for _, t := range u.Tags {
 		if strings.TrimSpace(t) == "" || utf8.RuneCountInString(t) > 255 {
-			errAt(u.Range("tags"), "Invalid tag", "Tags must be non-empty strings of at most 255 characters.")
+			errAt(u.Range(account.Tags), "Invalid tag", "Tags must be non-empty strings of at most 255 characters.")
 			break
 		}
 	}
+}
+
+// validatePassword checks the password or hash the user's mode uses.
+func validatePassword(u *User, errAt errorAt) {
 	switch u.PasswordMode {
 	case PasswordEnforced, PasswordInitial:
 		if strings.TrimSpace(u.Password.Reveal()) == "" {
@@ -128,25 +165,9 @@ func validateUser(cfg *Config, u *User) hcl.Diagnostics {
 	case PasswordHash:
 		switch err := password.Check(u.Password.Reveal()); {
 		case errors.Is(err, password.ErrUnrecognized):
-			errAt(u.Range("password_hash"), "Unrecognized password hash", "The server accepts only $pbkdf2-…, $2b$ (bcrypt) and $argon2… hashes at login; any other value would lock the user out. Give a hash in one of those formats.")
+			errAt(u.Range(account.PasswordHash), "Unrecognized password hash", "The server accepts only $pbkdf2-…, $2b$ (bcrypt) and $argon2… hashes at login; any other value would lock the user out. Give a hash in one of those formats.")
 		case err != nil:
-			errAt(u.Range("password_hash"), "Malformed password hash", "The hash has a known prefix but does not parse, so no password could ever verify against it and the user would be locked out. Copy the whole hash, as the server stores it.")
+			errAt(u.Range(account.PasswordHash), "Malformed password hash", "The hash has a known prefix but does not parse, so no password could ever verify against it and the user would be locked out. Copy the whole hash, as the server stores it.")
 		}
 	}
-	if u.Absent {
-		if u.PreventDestroy {
-			errAt(u.Range("state"), "Absent user with prevent_destroy", fmt.Sprintf("User %q is declared absent, which deletes the account, but its lifecycle sets prevent_destroy = true (%s). Remove one of the two.", shown(u.Nickname, false), rangeString(u.PreventDestroyRange)))
-		}
-		for _, name := range userAttributes {
-			if _, set := u.Ranges[name]; set && name != "state" {
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Attributes of an absent user are ignored",
-					Detail: fmt.Sprintf("User %q is declared absent: the account is deleted and its %s is not compared or written.", shown(u.Nickname, false), name), Subject: u.Range(name).Ptr()})
-				break
-			}
-		}
-	}
-	if u.PreventDestroy && u.Active != nil && !*u.Active {
-		errAt(u.Range("active"), "Deactivation of a protected user", fmt.Sprintf("User %q sets active = false, but its lifecycle sets prevent_destroy = true (%s), which forbids deactivating or deleting it.", shown(u.Nickname, false), rangeString(u.PreventDestroyRange)))
-	}
-	return diags
 }

@@ -9,9 +9,11 @@
 package importer
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,6 +25,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/roster-project/roster/internal/account"
 	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/internal/server"
 )
@@ -173,60 +176,118 @@ func userBlock(body *hclwrite.Body, u *live.User, lim server.Limits, flavor serv
 		return []string{fmt.Sprintf("user.%s: not imported, its nickname is on the default restricted list", u.Nickname)}
 	}
 	var notes []string
-	left := func(attr, why string) {
-		notes = append(notes, fmt.Sprintf("user.%s: %s left out, %s", u.Nickname, attr, why))
-	}
-	b := body.AppendNewBlock("user", []string{u.Nickname}).Body()
-	if u.Email != nil {
-		if server.ValidEmail(*u.Email) {
-			b.SetAttributeValue("email", cty.StringVal(*u.Email))
-		} else {
-			left("email", "it does not match the server's e-mail format")
-		}
-	}
-	if u.Name != nil && *u.Name != u.Nickname {
+	var attrs []importedAttr
+	for a := range account.Compared() {
+		v, why := importValue(a, u, lim)
 		switch {
-		case strings.TrimSpace(*u.Name) == "":
-			left("name", "it is blank")
-		case server.Graphemes(*u.Name) > lim.NameLength || utf8.RuneCountInString(*u.Name) > 255:
-			left("name", fmt.Sprintf("it is longer than the default name_length (%d); set server { name_length } and add it", lim.NameLength))
-		default:
-			b.SetAttributeValue("name", cty.StringVal(*u.Name))
+		case why != "":
+			notes = append(notes, fmt.Sprintf("user.%s: %s left out, %s", u.Nickname, a.Name, why))
+		case v != cty.NilVal:
+			attrs = append(attrs, importedAttr{a.Name, v})
 		}
 	}
-	if bio := u.BioSource(); strings.TrimSpace(bio) != "" {
-		if server.Graphemes(bio) > lim.BioLength {
-			left("bio", fmt.Sprintf("it is longer than the default bio_length (%d); set server { bio_length } and add it", lim.BioLength))
-		} else {
-			b.SetAttributeValue("bio", cty.StringVal(bio))
-		}
-	}
-	flag := func(name string, v, def bool) {
-		if v != def {
-			b.SetAttributeValue(name, cty.BoolVal(v))
-		}
-	}
-	flag("admin", u.Admin, false)
-	flag("moderator", u.Moderator, false)
-	flag("locked", u.Locked, false)
-	flag("confirmed", u.Confirmed, true)
-	flag("approved", u.Approved, true)
-	flag("active", u.Active, true)
-	if tags := tagsOf(u); len(tags) > 0 {
-		ok := true
-		vals := make([]cty.Value, len(tags))
-		for i, t := range tags {
-			ok = ok && strings.TrimSpace(t) != "" && utf8.RuneCountInString(t) <= 255
-			vals[i] = cty.StringVal(t)
-		}
-		if ok {
-			b.SetAttributeValue("tags", cty.ListVal(vals))
-		} else {
-			left("tags", "one is blank")
-		}
+	slices.SortStableFunc(attrs, func(x, y importedAttr) int { return cmp.Compare(x.rank(), y.rank()) })
+	b := body.AppendNewBlock("user", []string{u.Nickname}).Body()
+	for _, a := range attrs {
+		b.SetAttributeValue(a.name, a.value)
 	}
 	comment(b, "password = var."+varName(u.Nickname)+"_password")
 	return notes
+}
+
+// importedAttr is an attribute of a user block import writes.
+type importedAttr struct {
+	name  string
+	value cty.Value
+}
+
+// rank orders a user block's attributes: the texts, then the flags the
+// account has that a new account has not, then the flags it lacks, then
+// the lists; each in the account table's order.
+func (a importedAttr) rank() int {
+	switch {
+	case a.value.Type() == cty.String:
+		return 0
+	case a.value.Type() == cty.Bool && a.value.True():
+		return 1
+	case a.value.Type() == cty.Bool:
+		return 2
+	}
+	return 3
+}
+
+// importValue is the value of a compared attribute to write for the
+// account: cty.NilVal when it is the default of a new account, which is
+// left out (unmanaged) as the plan would not compare it, or why it is left
+// out when the configuration could not hold it.
+func importValue(a account.Attribute, u *live.User, lim server.Limits) (cty.Value, string) {
+	switch a.Name {
+	case account.Email:
+		switch {
+		case u.Email == nil:
+			return cty.NilVal, ""
+		case !server.ValidEmail(*u.Email):
+			return cty.NilVal, "it does not match the server's e-mail format"
+		}
+	case account.Name:
+		switch {
+		case u.Name == nil || *u.Name == u.Nickname:
+			return cty.NilVal, ""
+		case strings.TrimSpace(*u.Name) == "":
+			return cty.NilVal, "it is blank"
+		case server.Graphemes(*u.Name) > lim.NameLength || utf8.RuneCountInString(*u.Name) > 255:
+			return cty.NilVal, fmt.Sprintf("it is longer than the default name_length (%d); set server { name_length } and add it", lim.NameLength)
+		}
+	case account.Bio:
+		switch bio := u.BioSource(); {
+		case strings.TrimSpace(bio) == "":
+			return cty.NilVal, ""
+		case server.Graphemes(bio) > lim.BioLength:
+			return cty.NilVal, fmt.Sprintf("it is longer than the default bio_length (%d); set server { bio_length } and add it", lim.BioLength)
+		}
+	case account.Tags:
+		return importTags(u)
+	}
+	v := a.Live(u)
+	if v == nil || a.Equal(v, a.Default) {
+		return cty.NilVal, ""
+	}
+	return ctyOf(v), ""
+}
+
+// importTags is the account's tags, unless it has none or one is blank.
+func importTags(u *live.User) (cty.Value, string) {
+	tags := tagsOf(u)
+	if len(tags) == 0 {
+		return cty.NilVal, ""
+	}
+	for _, t := range tags {
+		if strings.TrimSpace(t) == "" || utf8.RuneCountInString(t) > 255 {
+			return cty.NilVal, "one is blank"
+		}
+	}
+	return ctyOf(tags), ""
+}
+
+// ctyOf is a value of a plan (a bool, a string or a []string) as HCL writes
+// it.
+func ctyOf(v any) cty.Value {
+	switch v := v.(type) {
+	case bool:
+		return cty.BoolVal(v)
+	case string:
+		return cty.StringVal(v)
+	case []string:
+		if len(v) == 0 {
+			return cty.ListValEmpty(cty.String)
+		}
+		vals := make([]cty.Value, len(v))
+		for i, s := range v {
+			vals[i] = cty.StringVal(s)
+		}
+		return cty.ListVal(vals)
+	}
+	panic(fmt.Sprintf("importer: no HCL for a value of type %T", v))
 }
 
 // tagsOf is the account's tags lower-cased, without duplicates, in stored

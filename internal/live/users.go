@@ -3,65 +3,23 @@ package live
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/roster-project/roster/internal/account"
 )
 
-// User is a local account as read from the users table.
-type User struct {
-	ID           string
-	Nickname     string
-	Email        *string
-	Name         *string
-	Bio          string
-	RawBio       *string
-	Admin        bool
-	Moderator    bool
-	Confirmed    bool
-	Approved     bool
-	Locked       bool
-	Active       bool
-	Tags         []string
-	PasswordHash *string
-	APID         string
-	ActorType    string
-	Invisible    bool
-	// MFA is true when multi-factor authentication is on: enabled, or a
-	// confirmed TOTP method.
-	MFA bool
-}
+// User is a local account as read from the users table: the row whose
+// columns the account table names.
+type User = account.Row
 
-// BioSource is the bio's source text: raw_bio when set, else bio as stored
-// (accounts made by the server's CLI or sign-up page have raw_bio NULL).
-func (u *User) BioSource() string {
-	if u.RawBio != nil {
-		return *u.RawBio
-	}
-	return u.Bio
-}
-
-// LowerTags returns the tags lower-cased, as the server writes them.
-func (u *User) LowerTags() []string {
-	out := make([]string, len(u.Tags))
-	for i, t := range u.Tags {
-		out[i] = strings.ToLower(t)
-	}
-	return out
-}
-
-// Columns are the users columns the planner reads and compares; the
-// benchmarks read the same ones for their floor.
-const Columns = `id::text, nickname::text, email::text, name, bio, raw_bio, is_admin, is_moderator,
-  is_confirmed, is_approved, is_locked, is_active, coalesce(tags, '{}'), password_hash, ap_id,
-  actor_type, invisible,
-  coalesce((multi_factor_authentication_settings->>'enabled')::boolean, false)
-    OR coalesce((multi_factor_authentication_settings #>> '{totp,confirmed}')::boolean, false)`
+// Columns are the users columns the planner reads and compares, in the
+// order scanUser scans them; the benchmarks read the same ones for their
+// floor.
+const Columns = account.Columns
 
 func scanUser(rows pgx.Rows, u *User) error {
-	return rows.Scan(&u.ID, &u.Nickname, &u.Email, &u.Name, &u.Bio, &u.RawBio, &u.Admin, &u.Moderator,
-		&u.Confirmed, &u.Approved, &u.Locked, &u.Active, &u.Tags, &u.PasswordHash, &u.APID,
-		&u.ActorType, &u.Invisible, &u.MFA)
+	return rows.Scan(u.ScanTargets()...)
 }
 
 func scanUsers(rows pgx.Rows) ([]*User, error) {
@@ -147,13 +105,4 @@ func ReadTaken(ctx context.Context, q Querier, nicks, emails []string) ([]Taken,
 		out = append(out, t)
 	}
 	return out, rows.Err()
-}
-
-// Tombstone reports whether the row is what the server's rm leaves of an
-// account: inactive, with no password, e-mail or name (server-semantics
-// §2.7; registration requires a name and a password, so no live account
-// looks like this). Tags are not part of it: the server's tag command works
-// on a purged row too.
-func (u *User) Tombstone() bool {
-	return !u.Active && u.PasswordHash == nil && u.Email == nil && u.Name == nil
 }

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/roster-project/roster/internal/account"
 	"github.com/roster-project/roster/plans"
 )
 
@@ -81,10 +82,11 @@ func flagOf(c *plans.Change) flag {
 		}
 		before, _ := a.Before.(bool)
 		after, _ := a.After.(bool)
-		switch a.Name {
-		case "active":
+		attr, _ := account.Lookup(a.Name)
+		switch {
+		case a.Name == account.Active:
 			f.deactivated = c.Action == plans.Update && before && a.After == false
-		case "admin", "moderator":
+		case attr.Role:
 			if c.Action == plans.Delete {
 				after = false
 			}

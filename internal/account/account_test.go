@@ -1,0 +1,177 @@
+package account
+
+import (
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestColumns checks that Columns, the constant the benchmarks read, is the
+// table's SELECT list, and that ScanTargets scans one target a column.
+func TestColumns(t *testing.T) {
+	if got, want := strings.Join(strings.Fields(Columns), " "), strings.Join(strings.Fields(selectList()), " "); got != want {
+		t.Errorf("Columns does not follow the table; write it as\n%s", selectList())
+	}
+	if n := len((&Row{}).ScanTargets()); n != columns {
+		t.Errorf("ScanTargets returns %d targets, want %d", n, columns)
+	}
+	seen := map[any]bool{}
+	for _, p := range (&Row{}).ScanTargets() {
+		if seen[p] {
+			t.Errorf("ScanTargets holds the target %T twice", p)
+		}
+		seen[p] = true
+	}
+}
+
+// TestEveryAttribute checks what each layer needs of an attribute: a unique
+// name, a place in the configuration or the plan, and for a compared one
+// the same kind in both, a column to write and one to read.
+func TestEveryAttribute(t *testing.T) {
+	names := map[string]bool{}
+	for a := range All() {
+		if names[a.Name] {
+			t.Errorf("%s: listed twice", a.Name)
+		}
+		names[a.Name] = true
+		if a.Config == None && a.On == 0 {
+			t.Errorf("%s: neither configured nor planned", a.Name)
+		}
+		if a.Secret && a.Plan != None {
+			t.Errorf("%s: a secret whose value a plan holds", a.Name)
+		}
+		if a.Role && a.Config != Bool {
+			t.Errorf("%s: a role that is not a bool", a.Name)
+		}
+		if !a.Compared() {
+			if a.declare != nil || a.live != nil {
+				t.Errorf("%s: half compared", a.Name)
+			}
+			if a.On&OnDelete != 0 {
+				t.Errorf("%s: a deletion shows its value before, but there is no live value", a.Name)
+			}
+			continue
+		}
+		switch {
+		case a.Config == None || a.Config != a.Plan:
+			t.Errorf("%s: configured as %v, planned as %v", a.Name, a.Config, a.Plan)
+		case a.On&OnCreate == 0 || a.On&OnUpdate == 0:
+			t.Errorf("%s: compared but not created and updated", a.Name)
+		case a.Column == "" || a.scan == nil || a.declare == nil || a.live == nil:
+			t.Errorf("%s: compared without a column, a scan or a field", a.Name)
+		}
+	}
+}
+
+// samples are values of each compared attribute other than a new account's:
+// a new attribute needs one here.
+var samples = map[string]any{
+	Email:     "alice@example.org",
+	Name:      "Alice",
+	Bio:       "Hello",
+	Admin:     true,
+	Moderator: true,
+	Confirmed: false,
+	Approved:  false,
+	Locked:    true,
+	Active:    false,
+	Tags:      []string{"staff", "verified"},
+}
+
+// TestRoundTrip checks for every compared attribute that a declared value
+// is the desired one, that a scanned value is the live one, and that the
+// two are equal.
+func TestRoundTrip(t *testing.T) {
+	for a := range Compared() {
+		v, ok := samples[a.Name]
+		if !ok {
+			t.Errorf("%s: no sample value", a.Name)
+			continue
+		}
+		if reflect.DeepEqual(v, a.Default) {
+			t.Errorf("%s: the sample is the default", a.Name)
+		}
+		var d Declared
+		if a.Desired(&d) != nil {
+			t.Errorf("%s: managed in an empty block", a.Name)
+		}
+		a.Declare(&d, v)
+		if got := a.Desired(&d); !reflect.DeepEqual(got, v) {
+			t.Errorf("%s: declared %v, desired %v", a.Name, v, got)
+		}
+		var r Row
+		for _, p := range a.scan(&r, nil) {
+			scanInto(t, a.Name, p, v)
+		}
+		if got := a.Live(&r); !reflect.DeepEqual(got, v) || !a.Equal(got, a.Desired(&d)) {
+			t.Errorf("%s: scanned %v, live %v", a.Name, v, got)
+		}
+	}
+}
+
+// scanInto stores v in a scan target, as pgx would.
+func scanInto(t *testing.T, name string, p, v any) {
+	t.Helper()
+	switch p := p.(type) {
+	case *bool:
+		*p = v.(bool)
+	case *string:
+		*p = v.(string)
+	case **string:
+		s := v.(string)
+		*p = &s
+	case *[]string:
+		*p = v.([]string)
+	default:
+		t.Errorf("%s: no sample for a scan target %T", name, p)
+	}
+}
+
+func TestTagsAreASet(t *testing.T) {
+	a, _ := Lookup(Tags)
+	var d Declared
+	a.Declare(&d, []string{"Staff", "staff", "Bot"})
+	if got, want := a.Desired(&d), []string{"staff", "bot"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("declared tags %v, want %v", got, want)
+	}
+	r := Row{Tags: []string{"bot", "STAFF", "staff"}}
+	if !a.Equal(a.Live(&r), a.Desired(&d)) {
+		t.Errorf("tags %v and %v differ", a.Live(&r), a.Desired(&d))
+	}
+	if a.Equal([]string{"staff"}, []string{"staff", "bot"}) {
+		t.Error("a subset equals its set")
+	}
+}
+
+func TestBlankBio(t *testing.T) {
+	a, _ := Lookup(Bio)
+	var d Declared
+	a.Declare(&d, " \n")
+	if got := a.Desired(&d); got != "" {
+		t.Errorf("a blank bio is desired as %q, want \"\" (as stored)", got)
+	}
+}
+
+// TestNames pins the lists other layers take from the table: the user
+// block's attributes, the roles, and the attributes of each change.
+func TestNames(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		got, want []string
+	}{
+		{"configured", Configured(), []string{"email", "name", "bio", "admin", "moderator", "confirmed", "approved",
+			"locked", "active", "tags", "password", "initial_password", "password_hash", "state",
+			"sessions_valid_after", "mfa"}},
+		{"roles", Roles(), []string{"admin", "moderator"}},
+		{"on create", Names(OnCreate), []string{"active", "admin", "ap_id", "approved", "bio", "confirmed", "email", "id",
+			"initial_password", "locked", "moderator", "name", "password", "password_hash", "tags"}},
+		{"on update (ignorable)", Names(OnUpdate), []string{"active", "admin", "approved", "bio", "confirmed", "email", "locked",
+			"mfa", "moderator", "name", "password", "password_hash", "sessions", "tags"}},
+		{"on delete", Names(OnDelete), []string{"active", "admin", "email", "moderator", "name", "tags"}},
+	} {
+		if !slices.Equal(c.got, c.want) {
+			t.Errorf("%s: %q, want %q", c.name, c.got, c.want)
+		}
+	}
+}
