@@ -207,6 +207,29 @@ func write(ctx context.Context, w *writer, p *plans.Plan, cfg *schema.Config, cr
 	if err := w.insertUsers(ctx, creates); err != nil {
 		return nil, err
 	}
+	urls, err := writeChanges(ctx, w, p, cfg, secrets, locked, invites)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.flush(ctx); err != nil {
+		return nil, err
+	}
+	if err := deleteUsers(ctx, w, p, cfg, locked); err != nil {
+		return nil, err
+	}
+	if err := w.flush(ctx); err != nil {
+		return nil, err
+	}
+	if err := writeGroups(ctx, w, p, cfg); err != nil {
+		return nil, err
+	}
+	return urls, nil
+}
+
+// writeChanges queues the invites' creations and updates and the accounts'
+// updates, and returns the registration URLs of the invites created.
+func writeChanges(ctx context.Context, w *writer, p *plans.Plan, cfg *schema.Config, secrets map[string]string,
+	locked map[string]*live.User, invites map[int64]*live.Invite) ([]string, error) {
 	var urls []string
 	for i := range p.Changes {
 		c := &p.Changes[i]
@@ -227,10 +250,12 @@ func write(ctx context.Context, w *writer, p *plans.Plan, cfg *schema.Config, cr
 			}
 		}
 	}
-	if err := w.flush(ctx); err != nil {
-		return nil, err
-	}
-	// Deletions come last, each as the server's rm after the other changes.
+	return urls, nil
+}
+
+// deleteUsers queues the deletions, each as the server's rm after the other
+// changes.
+func deleteUsers(ctx context.Context, w *writer, p *plans.Plan, cfg *schema.Config, locked map[string]*live.User) error {
 	var del *deleter
 	for i := range p.Changes {
 		c := &p.Changes[i]
@@ -240,31 +265,37 @@ func write(ctx context.Context, w *writer, p *plans.Plan, cfg *schema.Config, cr
 		if del == nil {
 			var err error
 			if del, err = newDeleter(w, cfg.Server.Federating); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		if err := del.deleteUser(ctx, c, locked[c.ID]); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	if err := w.flush(ctx); err != nil {
-		return nil, err
-	}
-	for i := range p.Changes {
-		if c := &p.Changes[i]; c.Type == plans.TypeRemoteInstance {
-			if err := w.remoteInstance(ctx, c, cfg); err != nil {
-				return nil, err
+	return nil
+}
+
+// writeGroups writes the remote_instance changes, then local_users, on the
+// accounts as the other changes left them.
+func writeGroups(ctx context.Context, w *writer, p *plans.Plan, cfg *schema.Config) error {
+	for _, typ := range []plans.Type{plans.TypeRemoteInstance, plans.TypeLocalUsers} {
+		for i := range p.Changes {
+			c := &p.Changes[i]
+			if c.Type != typ {
+				continue
+			}
+			var err error
+			if typ == plans.TypeRemoteInstance {
+				err = w.remoteInstance(ctx, c, cfg)
+			} else {
+				err = w.localUsers(ctx, c, cfg)
+			}
+			if err != nil {
+				return err
 			}
 		}
 	}
-	for i := range p.Changes {
-		if c := &p.Changes[i]; c.Type == plans.TypeLocalUsers {
-			if err := w.localUsers(ctx, c, cfg); err != nil {
-				return nil, err
-			}
-		}
-	}
-	return urls, nil
+	return nil
 }
 
 var errLockTimeout = errors.New("lock timeout")

@@ -60,25 +60,20 @@ func MakeIn(ctx context.Context, q live.Querier, cfg *schema.Config, opts Option
 	if err != nil {
 		return nil, diag.List(err, "Cannot read the database")
 	}
-	// Keep only the rows the configuration declares, and the oldest local
-	// person's ap_id for the base URL: memory stays flat at 100,000 users.
-	keep := keeper(cfg)
-	var kept []*live.User
-	var oldest *live.User
-	var unconfirmed live.AccountSet // accounts local_users changes that are not kept
-	read, err := live.ScanLocalUsers(ctx, q, func(u *live.User) {
-		if keep(u) {
-			kept = append(kept, u)
-		} else if l := cfg.LocalUsers; l != nil && l.Confirmed != nil && LocalUsersCovers(cfg, u) && u.Confirmed != *l.Confirmed {
-			unconfirmed.Add(u.ID)
-		}
-		if u.ActorType == "Person" && cfg.Server.Limits.ValidNickname(u.Nickname) &&
-			server.BaseURLFromAPID(u.APID, u.Nickname) != "" && (oldest == nil || u.ID < oldest.ID) {
-			oldest = u
-		}
-	})
+	in, err := readState(ctx, q, cfg)
 	if err != nil {
 		return nil, diag.List(err, "Cannot read the database")
+	}
+	return diff(ctx, cfg, info, in, opts)
+}
+
+// readState reads what cfg compares: the local accounts, the nicknames and
+// e-mails its new accounts would take, the invites, the sessions and the
+// remote instances' accounts.
+func readState(ctx context.Context, q live.Querier, cfg *schema.Config) (state, error) {
+	in, err := scanUsers(ctx, q, cfg)
+	if err != nil {
+		return in, err
 	}
 	var nicks, emails []string
 	for _, u := range cfg.Users {
@@ -87,40 +82,54 @@ func MakeIn(ctx context.Context, q live.Querier, cfg *schema.Config, opts Option
 			emails = append(emails, *u.Email)
 		}
 	}
-	taken, err := live.ReadTaken(ctx, q, nicks, emails)
-	if err != nil {
-		return nil, diag.List(err, "Cannot read the database")
+	if in.taken, err = live.ReadTaken(ctx, q, nicks, emails); err != nil {
+		return in, err
 	}
-	var invites []*live.Invite
 	if len(cfg.Invites) > 0 || cfg.Prune.Invites == "revoke" {
-		if invites, err = live.ReadInvites(ctx, q); err != nil {
-			return nil, diag.List(err, "Cannot read the database")
+		if in.invites, err = live.ReadInvites(ctx, q); err != nil {
+			return in, err
 		}
 	}
 	after := map[string]time.Time{}
-	for _, lu := range kept {
+	for _, lu := range in.kept {
 		if u := cfg.User(lu.Nickname); u != nil && u.SessionsValidAfter != nil {
 			after[lu.ID] = *u.SessionsValidAfter
 		}
 	}
-	sessions, err := live.ReadSessions(ctx, q, after)
-	if err != nil {
-		return nil, diag.List(err, "Cannot read the database")
+	if in.sessions, err = live.ReadSessions(ctx, q, after); err != nil {
+		return in, err
 	}
 	var domains []string
 	for _, r := range cfg.RemoteInstances {
 		domains = append(domains, r.Domain)
 	}
-	instances, err := live.ReadInstances(ctx, q, domains)
-	if err != nil {
-		return nil, diag.List(err, "Cannot read the database")
-	}
-	derived := ""
+	in.instances, err = live.ReadInstances(ctx, q, domains)
+	return in, err
+}
+
+// scanUsers reads the local accounts once. It keeps only the rows the
+// configuration declares or may change, and the oldest local person's
+// ap_id for the base URL: memory stays flat at 100,000 users.
+func scanUsers(ctx context.Context, q live.Querier, cfg *schema.Config) (state, error) {
+	var in state
+	keep := keeper(cfg)
+	var oldest *live.User
+	read, err := live.ScanLocalUsers(ctx, q, func(u *live.User) {
+		if keep(u) {
+			in.kept = append(in.kept, u)
+		} else if l := cfg.LocalUsers; l != nil && l.Confirmed != nil && LocalUsersCovers(cfg, u) && u.Confirmed != *l.Confirmed {
+			in.unconfirmed.Add(u.ID)
+		}
+		if u.ActorType == "Person" && cfg.Server.Limits.ValidNickname(u.Nickname) &&
+			server.BaseURLFromAPID(u.APID, u.Nickname) != "" && (oldest == nil || u.ID < oldest.ID) {
+			oldest = u
+		}
+	})
+	in.read = read
 	if oldest != nil {
-		derived = server.BaseURLFromAPID(oldest.APID, oldest.Nickname)
+		in.derived = server.BaseURLFromAPID(oldest.APID, oldest.Nickname)
 	}
-	return diff(ctx, cfg, info, state{kept: kept, read: read, derived: derived, taken: taken, invites: invites,
-		sessions: sessions, instances: instances, unconfirmed: unconfirmed}, opts)
+	return in, err
 }
 
 // state is what Make read.

@@ -233,59 +233,64 @@ func decodeServer(ev *evaluator, blocks hcl.Blocks, s *Server) hcl.Diagnostics {
 			"name_length", "bio_length", "extended_nickname_format", "restricted_nicknames", "invite_secret", "federating")
 		diags = append(diags, moreDiags...)
 		for _, a := range sortedAttrs(as) {
-			switch a.Name {
-			case "url":
-				if v, ok := ev.str(a, &diags); ok {
-					s.URL, s.URLRange = v, a.Expr.Range()
-				}
-			case "flavor":
-				if v, ok := ev.str(a, &diags); ok {
-					s.Flavor, s.FlavorRange = server.Flavor(v), a.Expr.Range()
-				}
-			case "allow_unknown_version":
-				if v, ok := ev.boolean(a, &diags); ok {
-					s.AllowUnknownVersion = v
-				}
-			case "after_apply":
-				if v, sensitive, ok := ev.command(a, &diags); ok {
-					s.AfterApply, s.AfterApplySensitive = v, sensitive
-					if len(v) == 0 {
-						diags = append(diags, attrError(a, "Empty command", "after_apply must name a command and its arguments, e.g. [\"systemctl\", \"restart\", \"pleroma\"]."))
-					}
-				}
-			case "invite_secret":
-				s.inviteSecretSet = true
-				s.inviteSecretSensitive = ev.refersToSensitive(a.Expr)
-				if v, ok := ev.secret(a, &diags); ok {
-					if len(v) < 16 {
-						diags = append(diags, attrError(a, "Weak invite secret", "invite_secret derives every invite's token, and anyone who knows it can register: give at least 16 characters of a random secret, from a sensitive variable."))
-					}
-					s.InviteSecret = NewSecret(v)
-				}
-			case "federating":
-				if v, ok := ev.boolean(a, &diags); ok {
-					s.Federating = v
-				}
-			case "name_length":
-				if v, ok := ev.whole(a, 1, &diags); ok {
-					s.Limits.NameLength = int(v)
-				}
-			case "bio_length":
-				if v, ok := ev.whole(a, 1, &diags); ok {
-					s.Limits.BioLength = int(v)
-				}
-			case "extended_nickname_format":
-				if v, ok := ev.boolean(a, &diags); ok {
-					s.Limits.ExtendedNicknameFormat = v
-				}
-			case "restricted_nicknames":
-				if v, ok := ev.strings(a, &diags); ok {
-					s.Limits.RestrictedNicknames = v
-				}
-			}
+			decodeServerAttr(ev, a, s, &diags)
 		}
 	}
 	return diags
+}
+
+// decodeServerAttr decodes one attribute of a server block into s.
+func decodeServerAttr(ev *evaluator, a *hcl.Attribute, s *Server, diags *hcl.Diagnostics) {
+	switch a.Name {
+	case "url":
+		if v, ok := ev.str(a, diags); ok {
+			s.URL, s.URLRange = v, a.Expr.Range()
+		}
+	case "flavor":
+		if v, ok := ev.str(a, diags); ok {
+			s.Flavor, s.FlavorRange = server.Flavor(v), a.Expr.Range()
+		}
+	case "allow_unknown_version":
+		if v, ok := ev.boolean(a, diags); ok {
+			s.AllowUnknownVersion = v
+		}
+	case "after_apply":
+		if v, sensitive, ok := ev.command(a, diags); ok {
+			s.AfterApply, s.AfterApplySensitive = v, sensitive
+			if len(v) == 0 {
+				*diags = append(*diags, attrError(a, "Empty command", "after_apply must name a command and its arguments, e.g. [\"systemctl\", \"restart\", \"pleroma\"]."))
+			}
+		}
+	case "invite_secret":
+		s.inviteSecretSet = true
+		s.inviteSecretSensitive = ev.refersToSensitive(a.Expr)
+		if v, ok := ev.secret(a, diags); ok {
+			if len(v) < 16 {
+				*diags = append(*diags, attrError(a, "Weak invite secret", "invite_secret derives every invite's token, and anyone who knows it can register: give at least 16 characters of a random secret, from a sensitive variable."))
+			}
+			s.InviteSecret = NewSecret(v)
+		}
+	case "federating":
+		if v, ok := ev.boolean(a, diags); ok {
+			s.Federating = v
+		}
+	case "name_length":
+		if v, ok := ev.whole(a, 1, diags); ok {
+			s.Limits.NameLength = int(v)
+		}
+	case "bio_length":
+		if v, ok := ev.whole(a, 1, diags); ok {
+			s.Limits.BioLength = int(v)
+		}
+	case "extended_nickname_format":
+		if v, ok := ev.boolean(a, diags); ok {
+			s.Limits.ExtendedNicknameFormat = v
+		}
+	case "restricted_nicknames":
+		if v, ok := ev.strings(a, diags); ok {
+			s.Limits.RestrictedNicknames = v
+		}
+	}
 }
 
 var userSchema = func() *hcl.BodySchema {
