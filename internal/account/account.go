@@ -233,25 +233,6 @@ func (r *Row) ScanTargets() []any {
 	return out
 }
 
-// selectList is the SELECT list that ScanTargets reads: Columns as the
-// table makes it.
-func selectList() string {
-	var cols []string
-	for _, c := range own {
-		cols = append(cols, c.sql)
-	}
-	for _, a := range table {
-		switch {
-		case a.scan == nil:
-		case a.read != "":
-			cols = append(cols, a.read)
-		default:
-			cols = append(cols, a.Column)
-		}
-	}
-	return strings.Join(cols, ", ")
-}
-
 // All returns every attribute, in the table's order: the order of the
 // configuration's documentation.
 func All() iter.Seq[Attribute] {

@@ -175,3 +175,22 @@ func TestNames(t *testing.T) {
 		}
 	}
 }
+
+// selectList is the SELECT list that ScanTargets reads: Columns as the
+// table makes it.
+func selectList() string {
+	var cols []string
+	for _, c := range own {
+		cols = append(cols, c.sql)
+	}
+	for _, a := range table {
+		switch {
+		case a.scan == nil:
+		case a.read != "":
+			cols = append(cols, a.read)
+		default:
+			cols = append(cols, a.Column)
+		}
+	}
+	return strings.Join(cols, ", ")
+}
