@@ -48,17 +48,10 @@ func (w *writer) remoteInstance(ctx context.Context, c *plans.Change, cfg *schem
 	if want == nil {
 		return fmt.Errorf("%s is in the plan but not in the configuration", c.Address)
 	}
-	rows, err := w.tx.Query(ctx, `SELECT id::text FROM users u WHERE NOT u.local AND u.nickname IS NOT NULL
+	ids, err := w.lockPlanned(ctx, c, `SELECT id::text FROM users u WHERE NOT u.local AND u.nickname IS NOT NULL
 	  AND `+fmt.Sprintf(live.DomainOf, "u")+` = $1 AND u.is_active <> $2 ORDER BY u.id FOR UPDATE`, c.Nickname, *want)
 	if err != nil {
-		return &StatementError{Address: c.Address, Statement: "SELECT FROM users", Err: redact(err)}
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return &StatementError{Address: c.Address, Statement: "SELECT FROM users", Err: redact(err)}
-	}
-	if n := int64(len(ids)); n != planned(c) {
-		return &StaleError{Moved: []string{fmt.Sprintf("%s: %s to change now, the plan counted %d", c.Address, accounts(n), planned(c))}}
+		return err
 	}
 	if live.AccountsDigest(ids) != c.Accounts {
 		return &StaleError{Moved: []string{fmt.Sprintf("%s: the accounts to change are not the ones the plan counted", c.Address)}}
@@ -88,21 +81,14 @@ func (w *writer) localUsers(ctx context.Context, c *plans.Change, cfg *schema.Co
 			own = append(own, u.Nickname)
 		}
 	}
-	rows, err := w.tx.Query(ctx, `SELECT id::text FROM users
+	ids, err := w.lockPlanned(ctx, c, `SELECT id::text FROM users
 	  WHERE local AND nickname IS NOT NULL AND nickname NOT LIKE 'internal.%' AND NOT coalesce(invisible, false)
 	    AND actor_type IS DISTINCT FROM 'Application' AND NOT is_admin AND NOT is_moderator AND is_confirmed <> $1
 	    AND NOT (NOT is_active AND password_hash IS NULL AND email IS NULL AND name IS NULL)
 	    AND NOT (nickname = ANY($2::citext[]))
 	  ORDER BY id FOR UPDATE`, want, own)
 	if err != nil {
-		return &StatementError{Address: c.Address, Statement: "SELECT FROM users", Err: redact(err)}
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return &StatementError{Address: c.Address, Statement: "SELECT FROM users", Err: redact(err)}
-	}
-	if n := int64(len(ids)); n != planned(c) {
-		return &StaleError{Moved: []string{fmt.Sprintf("%s: %s to change now, the plan counted %d", c.Address, accounts(n), planned(c))}}
+		return err
 	}
 	var set live.AccountSet
 	for _, id := range ids {
@@ -135,4 +121,21 @@ func accounts(n int64) string {
 		return "1 account"
 	}
 	return fmt.Sprintf("%d accounts", n)
+}
+
+// lockPlanned locks the accounts sql selects (their ids) for a change that
+// acts on many accounts, and refuses when their number is not the plan's.
+func (w *writer) lockPlanned(ctx context.Context, c *plans.Change, sql string, args ...any) ([]string, error) {
+	rows, err := w.tx.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, &StatementError{Address: c.Address, Statement: "SELECT FROM users", Err: redact(err)}
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, &StatementError{Address: c.Address, Statement: "SELECT FROM users", Err: redact(err)}
+	}
+	if n := int64(len(ids)); n != planned(c) {
+		return nil, &StaleError{Moved: []string{fmt.Sprintf("%s: %s to change now, the plan counted %d", c.Address, accounts(n), planned(c))}}
+	}
+	return ids, nil
 }

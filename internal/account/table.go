@@ -86,8 +86,9 @@ const Columns = `id::text, nickname::text, password_hash, ap_id, actor_type, inv
   coalesce((multi_factor_authentication_settings->>'enabled')::boolean, false)
     OR coalesce((multi_factor_authentication_settings #>> '{totp,confirmed}')::boolean, false)`
 
-// flagFields ties a bool attribute to its fields.
-func flagFields(declared func(*Declared) **bool, stored func(*Row) *bool) fields {
+// optionalFields ties an attribute declared as an optional T to its fields:
+// live gives the stored value and stored where its column scans to.
+func optionalFields[T any](declared func(*Declared) **T, live func(*Row) any, stored func(*Row) any) fields {
 	return fields{
 		desired: func(d *Declared) any {
 			if p := *declared(d); p != nil {
@@ -96,36 +97,29 @@ func flagFields(declared func(*Declared) **bool, stored func(*Row) *bool) fields
 			return nil
 		},
 		declare: func(d *Declared, v any) {
-			b := v.(bool)
-			*declared(d) = &b
+			t := v.(T)
+			*declared(d) = &t
 		},
-		live: func(r *Row) any { return *stored(r) },
+		live: live,
 		scan: func(r *Row, into []any) []any { return append(into, stored(r)) },
 	}
+}
+
+// flagFields ties a bool attribute to its fields.
+func flagFields(declared func(*Declared) **bool, stored func(*Row) *bool) fields {
+	return optionalFields(declared, func(r *Row) any { return *stored(r) }, func(r *Row) any { return stored(r) })
 }
 
 // textFields ties a string attribute stored in a nullable column to its
 // fields.
 func textFields(declared func(*Declared) **string, stored func(*Row) **string) fields {
-	return fields{
-		desired: func(d *Declared) any {
-			if p := *declared(d); p != nil {
-				return *p
-			}
-			return nil
-		},
-		declare: func(d *Declared, v any) {
-			s := v.(string)
-			*declared(d) = &s
-		},
-		live: func(r *Row) any {
-			if p := *stored(r); p != nil {
-				return *p
-			}
-			return nil
-		},
-		scan: func(r *Row, into []any) []any { return append(into, stored(r)) },
+	live := func(r *Row) any {
+		if p := *stored(r); p != nil {
+			return *p
+		}
+		return nil
 	}
+	return optionalFields(declared, live, func(r *Row) any { return stored(r) })
 }
 
 // bioFields ties bio to its fields: compared with its source text, and a
