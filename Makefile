@@ -16,6 +16,8 @@ test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 12m ./...
 
+# Run again, make demo starts over. ROSTER_DEMO_DIR and ROSTER_DEMO_PORT
+# choose where it keeps its database and the port (scripts/demo.sh).
 demo:
 	@scripts/demo.sh
 

@@ -81,11 +81,19 @@ func (c *applyCmd) Run(ctx context.Context, a *app, g *Globals) error {
 // applied reports a committed apply, and runs after_apply.
 func (c *applyCmd) applied(ctx context.Context, a *app, g *Globals, cfg *schema.Config, p *plans.Plan, res applier.Result) error {
 	view.ApplyComplete(a.Out, p, view.Applied{InviteURLs: res.InviteURLs, ShowURLs: a.OutTerm || c.ShowInviteURLs,
-		CacheNote: len(cfg.Server.AfterApply) == 0 && !a.inAutomation()}, a.style(g, a.OutTerm))
+		CacheNote: len(cfg.Server.AfterApply) == 0 && !a.inAutomation(), ListInvites: listInvites(g)}, a.style(g, a.OutTerm))
 	if len(cfg.Server.AfterApply) > 0 {
 		return a.afterApply(ctx, g, cfg)
 	}
 	return nil
+}
+
+// listInvites is the command that lists the server's invites with their
+// registration URLs, as this apply was run: --chdir names the configuration
+// whose server { url } it uses.
+func listInvites(g *Globals) view.Command {
+	cmd := newRerun(g, "invites", false).add("--show-urls")
+	return view.Command{Line: cmd.String(), Note: cmd.note("this apply")}
 }
 
 // approve asks for approval of an apply on a terminal; only "yes" proceeds.

@@ -107,41 +107,23 @@ func (a *app) savePlan(ctx context.Context, g *Globals, cfg *schema.Config, p *p
 
 // savedFooter ends a text plan saved with --out as Terraform's -out does;
 // ROSTER_IN_AUTOMATION drops the hint meant for a person. The command it
-// shows repeats the targets and --allow-mass-prune, which apply needs
-// again: the file does not decide them.
+// shows repeats what apply needs again, since the file does not decide it:
+// the --var-file options and the --var names, the targets and
+// --allow-mass-prune.
 func (a *app) savedFooter(g *Globals, path string, targets []string, massPrune bool) {
-	if a.getenv("ROSTER_IN_AUTOMATION") != "" {
-		fmt.Fprintf(a.Out, "\nSaved the plan to: %s\n", path)
+	if a.inAutomation() {
+		view.SavedPlan(a.Out, path, view.Command{})
 		return
 	}
-	fmt.Fprintf(a.Out, "\n%s\n\nSaved the plan to: %s\n\n", strings.Repeat("─", 77), path)
-	cmd := "roster"
-	if g.Chdir != "." && g.Chdir != "" {
-		cmd += " --chdir " + shellQuote(g.Chdir)
-	}
-	cmd += " apply"
+	cmd := newRerun(g, "apply", true)
 	for _, t := range targets {
-		cmd += " --target " + shellQuote(t)
+		cmd.add("--target", t)
 	}
 	if massPrune {
-		cmd += " --allow-mass-prune"
+		cmd.add("--allow-mass-prune")
 	}
-	cmd += " " + shellQuote(path)
-	fmt.Fprintf(a.Out, "To perform exactly these actions, run the following command to apply:\n    %s\n", cmd)
-}
-
-// shellQuote quotes s for a POSIX shell when it needs it.
-func shellQuote(s string) string {
-	safe := s != ""
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_./-+=:@,%", r)) {
-			safe = false
-		}
-	}
-	if safe {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	cmd.addPath(path)
+	view.SavedPlan(a.Out, path, view.Command{Line: cmd.String(), Note: cmd.note("this plan")})
 }
 
 // readAndPlan reads the server and plans, with progress for a large server.

@@ -61,6 +61,10 @@ func TestMain(m *testing.M) {
 //	                                    cli.Main in-process with stdin, stdout and
 //	                                    stderr all terminals, stdin read from FILE;
 //	                                    SQL runs when roster reads the first answer
+//	hint N                              run through sh, as a user would paste it, the
+//	                                    command line the last command printed (stdout)
+//	                                    after "the following command", and require
+//	                                    exit code N
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
@@ -85,6 +89,7 @@ func TestScripts(t *testing.T) {
 			"exits":      cmdExits,
 			"synced":     cmdSynced,
 			"roster-tty": cmdRosterTTY,
+			"hint":       cmdHint,
 		},
 	})
 }
@@ -203,6 +208,25 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
 	}
+}
+
+// printedCommand finds the command line that out prints for the user to
+// run: the first line indented by four spaces after a line that says "the
+// following command".
+var printedCommand = regexp.MustCompile(`the following command[^\n]*\n(?:[^\n]*\n)*?    (roster [^\n]*)\n`)
+
+// cmdHint runs the command line a hint printed, exactly as printed, through
+// a POSIX shell in the script's directory and environment.
+func cmdHint(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: hint CODE")
+	}
+	m := printedCommand.FindStringSubmatch(ts.ReadFile("stdout"))
+	if m == nil {
+		ts.Fatalf("hint: stdout prints no command after \"the following command\"")
+	}
+	ts.Logf("hint: %s", m[1])
+	cmdExits(ts, false, []string{args[0], "sh", "-c", m[1]})
 }
 
 func cmdRosterTTY(ts *testscript.TestScript, neg bool, args []string) {

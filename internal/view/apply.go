@@ -18,6 +18,9 @@ type Applied struct {
 	ShowURLs bool
 	// CacheNote says how to make a running server see the changes.
 	CacheNote bool
+	// ListInvites is the command that lists the server's invites with
+	// their registration URLs, for when they were not printed.
+	ListInvites Command
 }
 
 // ApplyComplete reports a committed apply of p: what it added, changed and
@@ -45,7 +48,7 @@ func ApplyComplete(w io.Writer, p *plans.Plan, a Applied, s Style) {
 		}
 		inviteURLs(w, created, a.InviteURLs, s)
 	} else {
-		inviteURLsWithheld(w, len(a.InviteURLs), p.Server.URL)
+		inviteURLsWithheld(w, len(a.InviteURLs), a.ListInvites)
 	}
 	if a.CacheNote && users[1]+users[2] > 0 {
 		fmt.Fprintf(w, "\nNote: a running %s server caches accounts, and may keep showing and acting on\n"+

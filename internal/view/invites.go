@@ -24,9 +24,9 @@ func inviteURLs(w io.Writer, addresses, urls []string, s Style) {
 }
 
 // inviteURLsWithheld says that the registration URLs of n new invites were
-// not printed, and how to get them. serverURL is the server's base URL, or
-// empty when it is not known.
-func inviteURLsWithheld(w io.Writer, n int, serverURL string) {
+// not printed, and how to get them: list, which lists every invite with its
+// registration URL.
+func inviteURLsWithheld(w io.Writer, n int, list Command) {
 	if n == 0 {
 		return
 	}
@@ -34,13 +34,10 @@ func inviteURLsWithheld(w io.Writer, n int, serverURL string) {
 	if n != 1 {
 		what, it = fmt.Sprintf("The registration URLs of the %d new invites were", n), "them"
 	}
-	base := serverURL
-	if base == "" {
-		base = "<server URL>"
-	}
 	fmt.Fprintf(w, "\n%s not printed: standard output\n"+
 		"is not a terminal, and a registration URL holds its invite's token.\n"+
 		"Pass --show-invite-urls to roster apply to print the URLs of new invites.\n"+
-		"To get %s now, run \"pleroma_ctl user invites\" on the server: it lists each\n"+
-		"invite's token, and the URL is %s/registration/<token>.\n", what, it, base)
+		"To get %s now, run the following command: it lists the server's invites,\n"+
+		"the newest last, each with its registration URL:\n", what, it)
+	command(w, list)
 }

@@ -271,12 +271,13 @@ func TestNoPrivilegesLineWithoutRoleChanges(t *testing.T) {
 func TestInviteURLs(t *testing.T) {
 	var b bytes.Buffer
 	view.InviteURLs(&b, []string{"invite.a", "invite.b"}, []string{"https://social.example.org/registration/abc=", "https://social.example.org/registration/def="}, view.Style{})
-	view.InviteURLsWithheld(&b, 1, "https://social.example.org")
-	view.InviteURLsWithheld(&b, 2, "")
+	view.InviteURLsWithheld(&b, 1, view.Command{Line: "roster invites --show-urls"})
+	view.InviteURLsWithheld(&b, 2, view.Command{Line: "roster --chdir users --database-url … invites --show-urls",
+		Note: "Give --database-url the same value as for this apply: roster does not print it, as it may be a secret."})
 	golden(t, "invite_urls.txt", b.Bytes())
 	b.Reset()
 	view.InviteURLs(&b, nil, nil, view.Style{})
-	view.InviteURLsWithheld(&b, 0, "https://social.example.org")
+	view.InviteURLsWithheld(&b, 0, view.Command{Line: "roster invites --show-urls"})
 	if b.Len() != 0 {
 		t.Errorf("output without new invites:\n%s", b.String())
 	}
