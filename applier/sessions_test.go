@@ -88,7 +88,7 @@ user "quiet" { active = false }
 				"3 sessions ended because the account is deactivated, which a running server does not see while it caches the account: 2 OAuth tokens and 1 authorization deleted, as the server's sign_out does",
 				"1 session ended because the account loses admin,",
 				"2 sessions ended because the account loses moderator,",
-				"2 sessions ended because the account is deactivated, which a running server does not see while it caches the account: 0 OAuth tokens and 2 authorizations deleted",
+				"2 sessions ended because the account is deactivated, which a running server does not see while it caches the account: 2 authorizations deleted",
 			} {
 				if !strings.Contains(notes, want) {
 					t.Errorf("no note %q in:\n%s", want, notes)

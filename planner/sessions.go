@@ -62,11 +62,23 @@ func endSessions(ctx context.Context, q live.Querier, cfg *schema.Config, p *pla
 		}
 		c.Attrs = append(c.Attrs, plans.Attr{Name: account.Sessions, Before: s.Total(), After: int64(0)})
 		sortAttrs(c.Attrs)
-		c.Notes = append(c.Notes, fmt.Sprintf("%s ended because %s, which a running server does not see while it caches the account: %s and %s deleted, as the server's sign_out does",
-			plural(s.Total(), "session", "sessions"), revocation(c, c.Revokes(declared(cfg, c))),
-			plural(s.Tokens, "OAuth token", "OAuth tokens"), plural(s.Authorizations, "authorization", "authorizations")))
+		c.Notes = append(c.Notes, fmt.Sprintf("%s ended because %s, which a running server does not see while it caches the account: %s deleted, as the server's sign_out does",
+			plural(s.Total(), "session", "sessions"), revocation(c, c.Revokes(declared(cfg, c))), held(s)))
 	}
 	return nil
+}
+
+// held names the OAuth tokens and authorizations of s, leaving out a kind
+// it has none of.
+func held(s live.Sessions) string {
+	var parts []string
+	if s.Tokens > 0 {
+		parts = append(parts, plural(s.Tokens, "OAuth token", "OAuth tokens"))
+	}
+	if s.Authorizations > 0 {
+		parts = append(parts, plural(s.Authorizations, "authorization", "authorizations"))
+	}
+	return strings.Join(parts, " and ")
 }
 
 // revocation says what the change takes away, without the value of a
