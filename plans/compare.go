@@ -20,8 +20,9 @@ import (
 // What only describes a change is not compared: the accounts read, notes,
 // reasons, sources, unchanged counts, and the number of sessions apply ends
 // (those older than sessions_valid_after, or all of them for an account
-// deactivated or demoted, however many there are when apply runs). A sensitive attribute carries no value in
-// either plan; its secret is compared by the saved plan's digests.
+// deactivated or demoted, however many there are when apply runs). A
+// sensitive attribute carries no value in either plan; its secret is
+// compared by the saved plan's digests.
 //
 // want may come from a file someone else could write: its strings are
 // quoted and shortened, never printed raw.
