@@ -128,7 +128,8 @@ func Apply(ctx context.Context, db live.Beginner, want *plans.Plan, cfg *schema.
 	if err != nil {
 		return Result{}, err
 	}
-	urls, err := write(ctx, &writer{tx: tx, info: info, now: opts.Now().UTC().Truncate(time.Second), baseURL: p.Server.URL},
+	urls, err := write(ctx, &writer{tx: tx, info: info, now: opts.Now().UTC().Truncate(time.Second), baseURL: p.Server.URL,
+		endSessions: cfg.Server.EndSessions},
 		p, cfg, bind(creates, p), secrets, locked, invites)
 	if err != nil {
 		return Result{}, err

@@ -22,6 +22,14 @@ func (w *writer) signOut(c *plans.Change, after time.Time) {
 	}
 }
 
+// signOutAll queues the server's sign_out (User.global_sign_out): every
+// OAuth authorization and token of the account.
+func (w *writer) signOutAll(c *plans.Change) {
+	for _, table := range []string{"oauth_authorizations", "oauth_tokens"} {
+		w.queue(label{address: c.Address, statement: "DELETE FROM " + table}, `DELETE FROM `+table+` WHERE user_id = $1`, c.ID)
+	}
+}
+
 // planned is the count a remote_instance or local_users change was planned
 // with.
 func planned(c *plans.Change) int64 {

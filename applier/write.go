@@ -27,6 +27,9 @@ type writer struct {
 	info    server.Info
 	now     time.Time
 	baseURL string
+	// endSessions is server.end_sessions: deactivating an account or
+	// revoking one of its roles also ends its sessions.
+	endSessions bool
 
 	batch  pgx.Batch
 	labels []label
@@ -230,9 +233,12 @@ type userUpdate struct {
 	lu     *live.User
 	secret string
 
-	sets         []string
-	args         []any
-	revokeTokens bool
+	sets []string
+	args []any
+	// signOut is set when the update ends every session of the account: a
+	// password rewrite, as the server's password change does, or, with
+	// server.end_sessions, a deactivation or a role revoked.
+	signOut bool
 	// written are the compared attributes' new values, by name.
 	written map[string]any
 }
@@ -274,13 +280,15 @@ func (up *userUpdate) write(name string, v any) error {
 		up.w.activations = append(up.w.activations, activation{label{address: up.c.Address, id: up.c.ID}, v.(bool)})
 	case account.Password:
 		up.set(attr.Column, up.secret)
-		up.set("password_reset_pending", false)
-		up.revokeTokens = true
+		up.set("password_reset_pending", false) // and signOut, set by updateUser
 	case account.PasswordHash:
 		up.set(attr.Column, up.secret)
 	case account.MFA:
 		up.sets = append(up.sets, mfaReset)
 	case account.Sessions:
+		if up.signOut {
+			return nil // every session ends
+		}
 		if up.u == nil || up.u.SessionsValidAfter == nil {
 			return fmt.Errorf("%s: sessions_valid_after is in the plan but not in the configuration", up.c.Address)
 		}
@@ -317,6 +325,15 @@ func (up *userUpdate) demotes() bool {
 // the side effects of the server's command for each.
 func (w *writer) updateUser(ctx context.Context, c *plans.Change, u *schema.User, lu *live.User, secret string) error {
 	up := &userUpdate{w: w, c: c, u: u, lu: lu, secret: secret, written: map[string]any{}}
+	// A password rewrite ends every session, as the server's password
+	// change does; so do, as the planner's endsSessions says, a
+	// deactivation and a role revoked, whose sessions a running server
+	// would keep accepting from its cached copy of the account.
+	var d *account.Declared
+	if u != nil {
+		d = &u.Declared
+	}
+	up.signOut = c.Attr(account.Password) != nil || w.endSessions && len(c.Revokes(d)) > 0
 	for _, a := range c.Attrs {
 		v, err := up.value(a)
 		if err != nil {
@@ -327,12 +344,15 @@ func (w *writer) updateUser(ctx context.Context, c *plans.Change, u *schema.User
 		}
 	}
 	if len(up.sets) > 0 {
-		w.queueUpdate(c, up.sets, up.args, up.revokeTokens, up.demotes())
+		w.queueUpdate(c, up.sets, up.args, up.demotes())
+	}
+	if up.signOut {
+		w.signOutAll(c)
 	}
 	return nil
 }
 
-func (w *writer) queueUpdate(c *plans.Change, sets []string, args []any, revokeTokens, demoted bool) {
+func (w *writer) queueUpdate(c *plans.Change, sets []string, args []any, demoted bool) {
 	set := func(col string, v any) {
 		args = append(args, v)
 		sets = append(sets, fmt.Sprintf("%s = $%d", col, len(args)))
@@ -341,11 +361,6 @@ func (w *writer) queueUpdate(c *plans.Change, sets []string, args []any, revokeT
 	args = append(args, c.ID)
 	l := label{address: c.Address, statement: "UPDATE users", id: c.ID}
 	w.queue(l, fmt.Sprintf("UPDATE users SET %s WHERE id = $%d", strings.Join(sets, ", "), len(args)), args...)
-	if revokeTokens {
-		// As the server's password change (User.reset_password/3) does.
-		w.queue(label{address: c.Address, statement: "DELETE FROM oauth_tokens"}, `DELETE FROM oauth_tokens WHERE user_id = $1`, c.ID)
-		w.queue(label{address: c.Address, statement: "DELETE FROM oauth_authorizations"}, `DELETE FROM oauth_authorizations WHERE user_id = $1`, c.ID)
-	}
 	if w.info.Flavor == server.Akkoma && demoted {
 		w.queue(label{address: c.Address, statement: "DELETE FROM notifications"},
 			`DELETE FROM notifications WHERE user_id = $1 AND type = 'pleroma:report'`, c.ID)

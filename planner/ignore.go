@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -147,16 +148,8 @@ func Ignore(d *plans.Drift, rules []IgnoreRule) {
 			continue
 		}
 		if c.Action == plans.Update && len(attrs) > 0 {
-			left := c.Attrs[:0:0]
-			for _, at := range c.Attrs {
-				if attrs[at.Name] {
-					n++
-					continue
-				}
-				left = append(left, at)
-			}
-			c.Attrs = left
-			if len(left) == 0 {
+			n += ignoreAttrs(&c, attrs)
+			if len(c.Attrs) == 0 {
 				continue
 			}
 		}
@@ -177,4 +170,25 @@ func Ignore(d *plans.Drift, rules []IgnoreRule) {
 	}
 	*unmanaged = left
 	d.Ignored = n
+}
+
+// ignoreAttrs removes the attributes named in ignored from the update c,
+// and the sessions its deactivation or demotion ends when that is
+// removed, and returns how many of the named ones it removed.
+func ignoreAttrs(c *plans.Change, ignored map[string]bool) int {
+	revoked := len(c.Revokes(nil)) > 0
+	n := 0
+	left := c.Attrs[:0:0]
+	for _, at := range c.Attrs {
+		if ignored[at.Name] {
+			n++
+			continue
+		}
+		left = append(left, at)
+	}
+	c.Attrs = left
+	if revoked && len(c.Revokes(nil)) == 0 {
+		c.Attrs = slices.DeleteFunc(c.Attrs, func(a plans.Attr) bool { return a.Name == account.Sessions })
+	}
+	return n
 }

@@ -64,7 +64,14 @@ func MakeIn(ctx context.Context, q live.Querier, cfg *schema.Config, opts Option
 	if err != nil {
 		return nil, diag.List(err, "Cannot read the database")
 	}
-	return diff(ctx, cfg, info, in, opts)
+	p, diags := diff(ctx, cfg, info, in, opts)
+	if p == nil {
+		return nil, diags
+	}
+	if err := endSessions(ctx, q, cfg, p); err != nil {
+		return nil, append(diags, diag.List(err, "Cannot read the database")...)
+	}
+	return p, diags
 }
 
 // readState reads what cfg compares: the local accounts, the nicknames and
@@ -483,7 +490,8 @@ func (st *planning) sessionsAndMFA(c *plans.Change, u *schema.User, lu *live.Use
 			c.Unchanged++
 		}
 	}
-	if u.SessionsValidAfter != nil {
+	// A change that ends every session (endSessions) ends these too.
+	if u.SessionsValidAfter != nil && !endsSessions(st.cfg, c) {
 		s := st.sessions[lu.ID]
 		if s.Total() == 0 {
 			c.Unchanged++

@@ -18,10 +18,11 @@ import (
 // exactly what want says.
 //
 // What only describes a change is not compared: the accounts read, notes,
-// reasons, sources, unchanged counts, and the number of sessions that
-// sessions_valid_after ends (they are deleted by their age, however many
-// there are when apply runs). A sensitive attribute carries no value in
-// either plan; its secret is compared by the saved plan's digests.
+// reasons, sources, unchanged counts, and the number of sessions apply ends
+// (those older than sessions_valid_after, or all of them for an account
+// deactivated or demoted, however many there are when apply runs). A
+// sensitive attribute carries no value in either plan; its secret is
+// compared by the saved plan's digests.
 //
 // want may come from a file someone else could write: its strings are
 // quoted and shortened, never printed raw.
@@ -88,8 +89,9 @@ func written(cs []Change) []*Change {
 }
 
 // descriptive reports whether an attribute only describes what apply does:
-// sessions counts the OAuth tokens and authorizations older than
-// sessions_valid_after, which apply deletes by their age.
+// sessions counts the OAuth tokens and authorizations that apply deletes by
+// a rule (their age, or the account's deactivation or demotion), not by
+// their number.
 func descriptive(a Attr) bool { return a.Name == "sessions" }
 
 // byAddress indexes changes by address, listing addresses found twice.

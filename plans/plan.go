@@ -104,6 +104,39 @@ func (c *Change) Attr(name string) *Attr {
 	return nil
 }
 
+// Revokes names what a user update takes away from the account, in the
+// account table's order: each role it revokes ("admin", "moderator") and
+// "active" when it deactivates the account. A running server that caches
+// the account keeps granting these to its sessions. A sensitive attribute
+// carries no value in the plan: its new value is then d's, the user block's
+// (nil for an account without one). Other changes revoke nothing.
+func (c *Change) Revokes(d *account.Declared) []string {
+	if c.Type != TypeUser || c.Action != Update {
+		return nil
+	}
+	var out []string
+	for a := range account.All() {
+		if !a.Role && a.Name != account.Active {
+			continue
+		}
+		ca := c.Attr(a.Name)
+		if ca == nil {
+			continue
+		}
+		after := ca.After
+		if ca.Sensitive {
+			after = nil
+			if d != nil {
+				after = a.Desired(d)
+			}
+		}
+		if after == false {
+			out = append(out, a.Name)
+		}
+	}
+	return out
+}
+
 // Source is a position in a configuration file.
 type Source struct {
 	Filename string `json:"filename"`

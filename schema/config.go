@@ -78,7 +78,12 @@ type Server struct {
 	// Federating is false when the server does not federate: deletions then
 	// enqueue no publish job.
 	Federating bool
-	DeclRange  hcl.Range
+	// EndSessions is true (the default) when deactivating an account or
+	// revoking its admin or moderator role also ends its sessions, as the
+	// server's sign_out does: a running server keeps accepting the tokens
+	// of an account it has cached.
+	EndSessions bool
+	DeclRange   hcl.Range
 }
 
 // PasswordMode says how a user's password is managed.

@@ -93,7 +93,7 @@ func load(dir string, in Inputs, budget int) (*Config, hcl.Diagnostics) {
 		diags = append(diags, moreDiags...)
 		bodies = append(bodies, content)
 	}
-	cfg := &Config{Dir: dir, Server: Server{Flavor: server.Auto, Limits: server.DefaultLimits(), Federating: true},
+	cfg := &Config{Dir: dir, Server: Server{Flavor: server.Auto, Limits: server.DefaultLimits(), Federating: true, EndSessions: true},
 		Roles: map[string]*Group{}, Tags: map[string]*Group{},
 		Prune: Prune{Users: "none", Invites: "none", Max: 10, Ranges: map[string]hcl.Range{}}}
 	ev := newEvaluator(src)
@@ -223,14 +223,14 @@ func decodeServer(ev *evaluator, blocks hcl.Blocks, s *Server) hcl.Diagnostics {
 				Subject: b.DefRange.Ptr()})
 			// Still decode and check it, into a copy that is then dropped,
 			// so that every error of the file is reported at once.
-			dup := &Server{Flavor: server.Auto, Limits: server.DefaultLimits(), Federating: true}
+			dup := &Server{Flavor: server.Auto, Limits: server.DefaultLimits(), Federating: true, EndSessions: true}
 			diags = append(diags, decodeServer(ev, hcl.Blocks{b}, dup)...)
 			diags = append(diags, validateServer(dup)...)
 			continue
 		}
 		s.DeclRange = b.DefRange
 		as, moreDiags := attrs(b.Body, "url", "flavor", "allow_unknown_version", "after_apply",
-			"name_length", "bio_length", "extended_nickname_format", "restricted_nicknames", "invite_secret", "federating")
+			"name_length", "bio_length", "extended_nickname_format", "restricted_nicknames", "invite_secret", "federating", "end_sessions")
 		diags = append(diags, moreDiags...)
 		for _, a := range sortedAttrs(as) {
 			decodeServerAttr(ev, a, s, &diags)
@@ -241,6 +241,12 @@ func decodeServer(ev *evaluator, blocks hcl.Blocks, s *Server) hcl.Diagnostics {
 
 // decodeServerAttr decodes one attribute of a server block into s.
 func decodeServerAttr(ev *evaluator, a *hcl.Attribute, s *Server, diags *hcl.Diagnostics) {
+	if b := serverBools(s)[a.Name]; b != nil {
+		if v, ok := ev.boolean(a, diags); ok {
+			*b = v
+		}
+		return
+	}
 	switch a.Name {
 	case "url":
 		if v, ok := ev.str(a, diags); ok {
@@ -249,10 +255,6 @@ func decodeServerAttr(ev *evaluator, a *hcl.Attribute, s *Server, diags *hcl.Dia
 	case "flavor":
 		if v, ok := ev.str(a, diags); ok {
 			s.Flavor, s.FlavorRange = server.Flavor(v), a.Expr.Range()
-		}
-	case "allow_unknown_version":
-		if v, ok := ev.boolean(a, diags); ok {
-			s.AllowUnknownVersion = v
 		}
 	case "after_apply":
 		if v, sensitive, ok := ev.command(a, diags); ok {
@@ -270,10 +272,6 @@ func decodeServerAttr(ev *evaluator, a *hcl.Attribute, s *Server, diags *hcl.Dia
 			}
 			s.InviteSecret = NewSecret(v)
 		}
-	case "federating":
-		if v, ok := ev.boolean(a, diags); ok {
-			s.Federating = v
-		}
 	case "name_length":
 		if v, ok := ev.whole(a, 1, diags); ok {
 			s.Limits.NameLength = int(v)
@@ -282,14 +280,21 @@ func decodeServerAttr(ev *evaluator, a *hcl.Attribute, s *Server, diags *hcl.Dia
 		if v, ok := ev.whole(a, 1, diags); ok {
 			s.Limits.BioLength = int(v)
 		}
-	case "extended_nickname_format":
-		if v, ok := ev.boolean(a, diags); ok {
-			s.Limits.ExtendedNicknameFormat = v
-		}
 	case "restricted_nicknames":
 		if v, ok := ev.strings(a, diags); ok {
 			s.Limits.RestrictedNicknames = v
 		}
+	}
+}
+
+// serverBools are the boolean attributes of a server block, by name, and
+// where s holds them.
+func serverBools(s *Server) map[string]*bool {
+	return map[string]*bool{
+		"allow_unknown_version":    &s.AllowUnknownVersion,
+		"federating":               &s.Federating,
+		"end_sessions":             &s.EndSessions,
+		"extended_nickname_format": &s.Limits.ExtendedNicknameFormat,
 	}
 }
 

@@ -97,7 +97,7 @@ func describe(u *schema.User) string {
 func TestLoadExample(t *testing.T) {
 	cfg := load(t, "example", validInputs["example"])
 
-	want := schema.Server{URL: "https://social.example.org", Flavor: server.Auto, Limits: server.DefaultLimits(), Federating: true}
+	want := schema.Server{URL: "https://social.example.org", Flavor: server.Auto, Limits: server.DefaultLimits(), Federating: true, EndSessions: true}
 	got := cfg.Server
 	got.URLRange, got.FlavorRange, got.DeclRange = hcl.Range{}, hcl.Range{}, hcl.Range{}
 	if !reflect.DeepEqual(got, want) {

@@ -25,14 +25,30 @@ const TimestampLayout = "2006-01-02 15:04:05"
 // authorizations inserted before its instant: one query per table,
 // whatever the number of accounts.
 func ReadSessions(ctx context.Context, q Querier, after map[string]time.Time) (map[string]Sessions, error) {
-	out := map[string]Sessions{}
-	if len(after) == 0 {
-		return out, nil
-	}
 	var ids, instants []string
 	for id, t := range after {
 		ids = append(ids, id)
 		instants = append(instants, t.UTC().Format(TimestampLayout))
+	}
+	return countSessions(ctx, q, ids, instants)
+}
+
+// ReadAllSessions counts, for each account id, all its OAuth tokens and
+// authorizations: the sessions the server's sign_out ends.
+func ReadAllSessions(ctx context.Context, q Querier, ids []string) (map[string]Sessions, error) {
+	instants := make([]string, len(ids))
+	for i := range instants {
+		instants[i] = "infinity" // later than any timestamp
+	}
+	return countSessions(ctx, q, ids, instants)
+}
+
+// countSessions counts the tokens and authorizations of each account of
+// ids inserted before its instant of instants (timestamp text).
+func countSessions(ctx context.Context, q Querier, ids, instants []string) (map[string]Sessions, error) {
+	out := map[string]Sessions{}
+	if len(ids) == 0 {
+		return out, nil
 	}
 	for _, table := range []string{"oauth_tokens", "oauth_authorizations"} {
 		rows, err := q.Query(ctx, `SELECT w.id::text, count(*) FROM `+table+` t

@@ -4,6 +4,7 @@ server {
   name_length           = "long" # ERROR: Incorrect attribute value type
   restricted_nicknames  = "relay" # ERROR: Incorrect attribute value type
   bio_length            = 2.5 # ERROR: Invalid number
+  end_sessions          = "when-demoted" # ERROR: Incorrect attribute value type
 }
 
 user "alice" {

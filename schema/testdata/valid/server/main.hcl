@@ -7,6 +7,7 @@ server {
   bio_length               = 10000
   extended_nickname_format = false
   restricted_nicknames     = ["Bob", "carol"]
+  end_sessions             = false
 }
 
 user "alice" {
