@@ -42,7 +42,7 @@ func ApplyComplete(w io.Writer, p *plans.Plan, a Applied, s Style) {
 	if a.ShowURLs {
 		var created []string // the applier returns the URLs in plan order
 		for _, c := range p.Changes {
-			if c.Type == plans.TypeInvite && c.Action == plans.Create {
+			if c.Type == plans.TypeInvite && c.Action == plans.Create && !c.Revokes() { // no URL: created revoked
 				created = append(created, c.Address)
 			}
 		}
