@@ -278,9 +278,9 @@ func markdown(p *plans.Plan, rosterVersion string, limit int) string {
 	return head.String() + body + more(len(rows)-n) + dropped + foot
 }
 
-// caution writes the callout: counts of everything that needs care, then
-// the first changes that do.
-func caution(b *strings.Builder, p *plans.Plan, flags []flag) {
+// cautionCounts says what the plan does that needs care, counted: e.g.
+// "deactivates 2 accounts".
+func cautionCounts(p *plans.Plan, flags []flag) []string {
 	var deletedUsers, deletedInvites, deactivated, reactivated, created, widened int
 	for i, f := range flags {
 		switch {
@@ -328,6 +328,13 @@ func caution(b *strings.Builder, p *plans.Plan, flags []flag) {
 	if pr := p.Privileges(); pr.Any() {
 		what = append(what, "changes privileges: "+strings.TrimSuffix(strings.TrimPrefix(privilegesLine(pr), "Privileges: "), "."))
 	}
+	return what
+}
+
+// caution writes the callout: counts of everything that needs care, then
+// the first changes that do.
+func caution(b *strings.Builder, p *plans.Plan, flags []flag) {
+	what := cautionCounts(p, flags)
 	b.WriteString("> [!CAUTION]\n")
 	fmt.Fprintf(b, "> **This plan %s.**\n>\n", joinAnd(what))
 	shown, total := 0, 0
