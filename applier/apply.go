@@ -49,9 +49,10 @@ type Result struct {
 	// writes what the approved plan says; its counts that only describe
 	// (accounts read, sessions ended) are the ones of the moment of apply.
 	Plan *plans.Plan
-	// InviteURLs are the registration URLs of the created invites, in plan
-	// order. They hold the invites' tokens: print them only to a terminal
-	// or when asked to, never in a log or an error.
+	// InviteURLs are the registration URLs of the created invites but
+	// those created revoked, in plan order. They hold the invites' tokens:
+	// print them only to a terminal or when asked to, never in a log or an
+	// error.
 	InviteURLs []string
 }
 
@@ -240,7 +241,9 @@ func writeChanges(ctx context.Context, w *writer, p *plans.Plan, cfg *schema.Con
 			if err != nil {
 				return nil, err
 			}
-			urls = append(urls, url)
+			if url != "" {
+				urls = append(urls, url)
+			}
 		case c.Type == plans.TypeInvite && c.Action == plans.Update:
 			if err := w.updateInvite(c, invites[c.InviteID]); err != nil {
 				return nil, err

@@ -80,17 +80,8 @@ func (iv *inviteValues) typeFor(c *plans.Change) (string, error) {
 	return want, nil
 }
 
-func revokes(c *plans.Change) bool {
-	a := c.Attr("revoked")
-	if a == nil {
-		return false
-	}
-	v, _ := a.After.(bool)
-	return v
-}
-
 // createInvite queues the INSERT of the server's invite command and returns
-// the invite's registration URL.
+// the invite's registration URL, or "" for an invite created revoked.
 func (w *writer) createInvite(c *plans.Change, cfg *schema.Config) (string, error) {
 	inv := configInvite(cfg, c.Nickname)
 	if inv == nil || inv.Token.Reveal() == "" {
@@ -105,12 +96,16 @@ func (w *writer) createInvite(c *plans.Change, cfg *schema.Config) (string, erro
 		return "", err
 	}
 	token := inv.Token.Reveal()
-	// A created invite that is revoked at once is what invite followed by
-	// revoke_invite leaves.
+	// A revoked invite whose token no row holds is created revoked: what
+	// invite followed by revoke_invite leaves, in one row. Its URL would
+	// register nobody, so none is given.
 	w.queue(label{address: c.Address, statement: "INSERT INTO user_invite_tokens"},
 		`INSERT INTO user_invite_tokens (token, used, max_use, expires_at, uses, invite_type, inserted_at, updated_at)
 		 VALUES ($1, $2, $3::int, $4::date, 0, $5, $6, $6)`,
-		token, revokes(c), iv.maxUse, iv.expiresAt, typ, w.now)
+		token, c.RevokesInvite(), iv.maxUse, iv.expiresAt, typ, w.now)
+	if c.RevokesInvite() {
+		return "", nil
+	}
 	return server.RegistrationURL(w.baseURL, token), nil
 }
 
@@ -144,7 +139,7 @@ func (w *writer) updateInvite(c *plans.Change, li *live.Invite) error {
 	if c.Attr("invite_type") != nil || (typ != li.InviteType && (setMax || setExp)) {
 		set("invite_type", typ)
 	}
-	if revokes(c) && !li.Used {
+	if c.RevokesInvite() && !li.Used {
 		set("used", true)
 	}
 	if len(sets) == 0 {

@@ -141,7 +141,8 @@ func seedInvite(t *testing.T, conn *pgx.Conn, tok string, maxUse *int64, expires
 }
 
 // TestInviteUpdate changes limits in place (invite_type recomputed, uses
-// kept), revokes as revoke_invite does, and prunes an undeclared invite.
+// kept; null lifts a limit), revokes as revoke_invite does, and prunes an
+// undeclared invite.
 func TestInviteUpdate(t *testing.T) {
 	for _, fx := range pgtest.Flavors() {
 		t.Run(fx.Name, func(t *testing.T) {
@@ -158,7 +159,10 @@ func TestInviteUpdate(t *testing.T) {
 server { invite_secret = var.secret }
 variable "secret" { sensitive = true }
 invite "grow"   { max_use = 50 }
-invite "undate" { max_use = 5 }
+invite "undate" {
+  max_use    = 5
+  expires_at = null
+}
 invite "date"   { expires_at = "2027-12-31" }
 invite "revoke" {
   max_use = 10
@@ -317,5 +321,125 @@ invite "new" {
 	}
 	if g := got["old-token"]; g.Type != "reusable" || !g.Used || g.MaxUse == nil {
 		t.Errorf("the used invite = %+v, want it untouched", g)
+	}
+}
+
+// TestInviteLeftOutIsUnmanaged: on an existing invite, an attribute the
+// block leaves out is unmanaged, as in a user block: revoking writes only
+// used = true (what revoke_invite writes), a changed max_use keeps the
+// date, and invite_type follows from the limits after the change, as the
+// server computes it. null is a value: expires_at = null lifts the date.
+func TestInviteLeftOutIsUnmanaged(t *testing.T) {
+	for _, fx := range pgtest.Flavors() {
+		t.Run(fx.Name, func(t *testing.T) {
+			t.Parallel()
+			conn := pgtest.Connect(t, pgtest.New(t, fx))
+			seedInvite(t, conn, token("dated"), nil, str("2027-06-30"), "date_limited", 3, false)
+			seedInvite(t, conn, token("both"), i64(5), str("2027-06-30"), "reusable_date_limited", 1, false)
+			seedInvite(t, conn, token("lift"), i64(5), str("2027-06-30"), "reusable_date_limited", 0, false)
+			seedInvite(t, conn, token("kept"), i64(4), nil, "reusable", 2, false)
+			cfg := config(t, `
+server { invite_secret = var.secret }
+variable "secret" { sensitive = true }
+invite "dated" { revoked = true }
+invite "both" { max_use = 8 }
+invite "lift" {
+  max_use    = 5
+  expires_at = null
+}
+invite "kept" {}
+`, "secret="+inviteSecret)
+			p := makePlan(t, conn, cfg)
+			got := map[string][]plans.Attr{}
+			unchanged := map[string]int{}
+			for _, c := range p.Changes {
+				got[c.Address], unchanged[c.Address] = c.Attrs, c.Unchanged
+			}
+			want := map[string][]plans.Attr{
+				"invite.dated": {{Name: "revoked", Before: false, After: true}},
+				"invite.both":  {{Name: "max_use", Before: int64(5), After: int64(8)}},
+				"invite.lift": {{Name: "expires_at", Before: "2027-06-30", After: nil},
+					{Name: "invite_type", Before: "reusable_date_limited", After: "reusable"}},
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("plan = %+v,\nwant %+v", got, want)
+			}
+			// Managed and unchanged: both's invite_type; lift's max_use.
+			if w := map[string]int{"invite.dated": 0, "invite.both": 1, "invite.lift": 1}; !reflect.DeepEqual(unchanged, w) {
+				t.Errorf("unchanged attributes = %v, want %v", unchanged, w)
+			}
+			if _, err := applier.Apply(t.Context(), conn, p, cfg, replan(applier.Options{})); err != nil {
+				t.Fatal(err)
+			}
+			if again := makePlan(t, conn, cfg); !again.Empty() {
+				t.Fatalf("planning again is not empty: %+v", again.Changes)
+			}
+			rows := inviteRows(t, conn)
+			for tok, w := range map[string]inviteRow{
+				token("dated"): {Type: "date_limited", ExpiresAt: str("2027-06-30"), Uses: 3, Used: true},
+				token("both"):  {Type: "reusable_date_limited", MaxUse: i64(8), ExpiresAt: str("2027-06-30"), Uses: 1},
+				token("lift"):  {Type: "reusable", MaxUse: i64(5)},
+				token("kept"):  {Type: "reusable", MaxUse: i64(4), Uses: 2},
+			} {
+				g := rows[tok]
+				w.Token, w.Inserted, w.Updated = tok, g.Inserted, g.Updated
+				if !reflect.DeepEqual(g, w) {
+					t.Errorf("invite = %+v,\nwant %+v", g, w)
+				}
+			}
+		})
+	}
+}
+
+// TestInviteRevokedUnknownToken: a revoked invite whose token no row holds
+// is created revoked, as the server's invite then revoke_invite leave it,
+// with no registration URL; the token can then never be used, even when
+// the block later loses revoked = true.
+func TestInviteRevokedUnknownToken(t *testing.T) {
+	for _, fx := range pgtest.Flavors() {
+		t.Run(fx.Name, func(t *testing.T) {
+			t.Parallel()
+			conn := pgtest.Connect(t, pgtest.New(t, fx))
+			src := `
+server { invite_secret = var.secret }
+variable "secret" { sensitive = true }
+invite "burned" {
+  max_use = 10
+  %s
+}
+`
+			cfg := config(t, fmt.Sprintf(src, "revoked = true"), "secret="+inviteSecret)
+			p := makePlan(t, conn, cfg)
+			if len(p.Changes) != 1 || p.Changes[0].Action != plans.Create {
+				t.Fatalf("plan = %+v, want the invite's creation", p.Changes)
+			}
+			c := p.Changes[0]
+			if a := c.Attr("revoked"); a == nil || a.After != true {
+				t.Errorf("attributes = %+v, want revoked = true", c.Attrs)
+			}
+			if len(c.Notes) != 1 || !strings.Contains(c.Notes[0], "created revoked") {
+				t.Errorf("notes = %q, want one that says the invite is created revoked", c.Notes)
+			}
+			res, err := applier.Apply(t.Context(), conn, p, cfg, replan(applier.Options{}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Added != 1 || len(res.InviteURLs) != 0 {
+				t.Errorf("result = %+v, want 1 added and no registration URL", res)
+			}
+			if again := makePlan(t, conn, cfg); !again.Empty() {
+				t.Fatalf("planning again is not empty: %+v", again.Changes)
+			}
+			g := inviteRows(t, conn)[token("burned")]
+			if w := (inviteRow{Token: token("burned"), Type: "reusable", MaxUse: i64(10), Used: true, Inserted: g.Inserted, Updated: g.Inserted}); !reflect.DeepEqual(g, w) {
+				t.Errorf("invite = %+v,\nwant %+v", g, w)
+			}
+			// Without revoked = true, the token stays unusable: roster never
+			// reopens an invite.
+			p, diags := planner_Make(t, conn, config(t, fmt.Sprintf(src, ""), "secret="+inviteSecret))
+			if !p.Empty() || len(diags) != 1 || diags[0].Summary != "Invite used up or revoked" {
+				t.Errorf("plan = %+v, diagnostics %v; want no change and a warning", p.Changes, diags)
+			}
+		})
 	}
 }

@@ -366,7 +366,7 @@ func (e *env) apply(b *testing.B, f server.Flavor) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if want := fmt.Sprintf("Apply complete! Users: %d added, 0 changed, 0 destroyed.", createUsers); !strings.Contains(r.out, want) {
+	if want := fmt.Sprintf("Apply complete! Resources: %d added, 0 changed, 0 destroyed.", createUsers); !strings.Contains(r.out, want) {
 		b.Fatalf("want %q in:\n%s", want, tail(r.out, 20))
 	}
 	checkCreated(b, ctx, url, f, prefix)

@@ -75,23 +75,11 @@ func usesNote(li *live.Invite) string {
 	return fmt.Sprintf("used %d times (%s)", li.Uses, li.InviteType)
 }
 
+// invite plans one declared invite, li being its row or nil.
 func (st *planning) invite(inv *schema.Invite, li *live.Invite) *plans.Change {
-	typ := server.InviteType(inv.MaxUse, inv.ExpiresAt)
 	c := &plans.Change{Address: inv.Address(), Type: plans.TypeInvite, Nickname: inv.Name, Source: source(inv.DeclRange)}
 	if li == nil {
-		if inv.Revoked {
-			return nil // nothing to revoke: it was never created
-		}
-		c.Action = plans.Create
-		c.Attrs = []plans.Attr{{Name: "invite_type", After: typ}, {Name: "token", Sensitive: true}}
-		if inv.MaxUse != nil {
-			c.Attrs = append(c.Attrs, plans.Attr{Name: "max_use", After: *inv.MaxUse})
-		}
-		if inv.ExpiresAt != nil {
-			c.Attrs = append(c.Attrs, plans.Attr{Name: "expires_at", After: *inv.ExpiresAt})
-		}
-		sortAttrs(c.Attrs)
-		return c
+		return newInvite(c, inv)
 	}
 	c.Action, c.InviteID = plans.Update, li.ID
 	if li.Used {
@@ -103,25 +91,66 @@ func (st *planning) invite(inv *schema.Invite, li *live.Invite) *plans.Change {
 		}
 		return nil // a used invite stays as it is: the server would never accept it again
 	}
-	if !equalPtr(li.MaxUse, inv.MaxUse) {
-		c.Attrs = append(c.Attrs, plans.Attr{Name: "max_use", Before: int64Value(li.MaxUse), After: int64Value(inv.MaxUse)})
-	}
-	if !equalPtr(li.ExpiresAt, inv.ExpiresAt) {
-		c.Attrs = append(c.Attrs, plans.Attr{Name: "expires_at", Before: strValue(li.ExpiresAt), After: strValue(inv.ExpiresAt)})
-	}
-	if li.InviteType != typ {
-		c.Attrs = append(c.Attrs, plans.Attr{Name: "invite_type", Before: li.InviteType, After: typ})
-	}
-	if inv.Revoked {
-		c.Attrs = append(c.Attrs, plans.Attr{Name: "revoked", Before: false, After: true})
-	}
+	updateInvite(c, inv, li)
 	if len(c.Attrs) == 0 {
 		return nil
 	}
-	c.Unchanged = 4 - len(c.Attrs)
 	c.Notes = append(c.Notes, usesNote(li))
 	sortAttrs(c.Attrs)
 	return c
+}
+
+// newInvite makes c the creation of inv, with every value the server's
+// invite command writes. A revoked invite whose token no row holds is
+// created revoked, as invite then revoke_invite leave it: pointless for
+// registrations, but the token can then never be used, even if the block
+// loses revoked = true later (roster never reopens an invite).
+func newInvite(c *plans.Change, inv *schema.Invite) *plans.Change {
+	c.Action = plans.Create
+	c.Attrs = []plans.Attr{{Name: "invite_type", After: server.InviteType(inv.MaxUse, inv.ExpiresAt)}, {Name: "token", Sensitive: true}}
+	if inv.MaxUse != nil {
+		c.Attrs = append(c.Attrs, plans.Attr{Name: "max_use", After: *inv.MaxUse})
+	}
+	if inv.ExpiresAt != nil {
+		c.Attrs = append(c.Attrs, plans.Attr{Name: "expires_at", After: *inv.ExpiresAt})
+	}
+	if inv.Revoked {
+		c.Attrs = append(c.Attrs, plans.Attr{Name: "revoked", After: true})
+		c.Notes = append(c.Notes, "no invite has this token: created revoked, as the server's invite then revoke_invite leave it, so that the token can never be used")
+	}
+	sortAttrs(c.Attrs)
+	return c
+}
+
+// updateInvite adds to c what the block changes of an existing, unused
+// invite. Only the attributes the block gives are managed: one left out
+// keeps the row's value, as in a user block. invite_type is the server's,
+// computed from the limits after the change, and compared only when the
+// block manages a limit.
+func updateInvite(c *plans.Change, inv *schema.Invite, li *live.Invite) {
+	maxUse, expiresAt := li.MaxUse, li.ExpiresAt
+	compare := func(name string, before, after any, equal bool) {
+		if equal {
+			c.Unchanged++
+			return
+		}
+		c.Attrs = append(c.Attrs, plans.Attr{Name: name, Before: before, After: after})
+	}
+	if inv.Sets("max_use") {
+		maxUse = inv.MaxUse
+		compare("max_use", int64Value(li.MaxUse), int64Value(maxUse), equalPtr(li.MaxUse, maxUse))
+	}
+	if inv.Sets("expires_at") {
+		expiresAt = inv.ExpiresAt
+		compare("expires_at", strValue(li.ExpiresAt), strValue(expiresAt), equalPtr(li.ExpiresAt, expiresAt))
+	}
+	if inv.Sets("max_use") || inv.Sets("expires_at") {
+		typ := server.InviteType(maxUse, expiresAt)
+		compare("invite_type", li.InviteType, typ, li.InviteType == typ)
+	}
+	if inv.Sets("revoked") {
+		compare("revoked", false, inv.Revoked, !inv.Revoked)
+	}
 }
 
 func equalPtr[T comparable](a, b *T) bool {

@@ -1,6 +1,7 @@
 package planner_test
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -206,14 +207,15 @@ invite "e" {
 		}
 		types[c.Nickname] = c.Attr("invite_type").After
 	}
-	want := map[string]any{"a": "one_time", "b": "reusable", "c": "date_limited", "d": "reusable_date_limited"}
-	for k, v := range want {
-		if types[k] != v {
-			t.Errorf("invite %s: type %v, want %v", k, types[k], v)
-		}
+	want := map[string]any{"a": "one_time", "b": "reusable", "c": "date_limited", "d": "reusable_date_limited", "e": "one_time"}
+	if !reflect.DeepEqual(types, want) {
+		t.Errorf("invite types = %v, want %v", types, want)
 	}
-	if len(types) != 4 {
-		t.Errorf("a revoked invite that does not exist is created: %v", types)
+	// A revoked invite that does not exist is created revoked, and only it.
+	for _, c := range p.Changes {
+		if c.RevokesInvite() != (c.Nickname == "e") {
+			t.Errorf("%s: revoked = %v", c.Address, c.RevokesInvite())
+		}
 	}
 	// The same secret derives the same tokens on every run.
 	tok := schema.DeriveInviteToken("s3cret-s3cret-s3cret", "b")

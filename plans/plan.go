@@ -137,6 +137,18 @@ func (c *Change) Revokes(d *account.Declared) []string {
 	return out
 }
 
+// RevokesInvite reports whether c, an invite's change, revokes it: sets
+// what the server's revoke_invite sets (used = true). An invite created
+// revoked has no registration URL to give.
+func (c *Change) RevokesInvite() bool {
+	a := c.Attr("revoked")
+	if a == nil {
+		return false
+	}
+	v, _ := a.After.(bool)
+	return v
+}
+
 // Source is a position in a configuration file.
 type Source struct {
 	Filename string `json:"filename"`

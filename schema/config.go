@@ -211,11 +211,14 @@ type Invite struct {
 	DeclRange hcl.Range
 	// Token is given, or derived from the name and server.invite_secret.
 	Token Secret
-	// MaxUse and ExpiresAt (YYYY-MM-DD) are nil when not set.
+	// MaxUse and ExpiresAt (YYYY-MM-DD) are nil when left out or null: no
+	// limit. Sets tells the two apart.
 	MaxUse    *int64
 	ExpiresAt *string
 	Revoked   bool
-	Ranges    map[string]hcl.Range
+	// Ranges holds where each attribute the block gives is, null ones
+	// included.
+	Ranges map[string]hcl.Range
 	// tokenSensitive is true when the token derives from a sensitive
 	// value.
 	tokenSensitive bool
@@ -223,6 +226,15 @@ type Invite struct {
 
 // Address is e.g. invite.spring-2027.
 func (i *Invite) Address() string { return "invite." + i.Name }
+
+// Sets reports whether the block gives the attribute, null included. On an
+// existing invite only those are managed: one left out is never compared
+// nor written, as in a user block, while max_use = null or expires_at =
+// null lifts the limit.
+func (i *Invite) Sets(name string) bool {
+	_, ok := i.Ranges[name]
+	return ok
+}
 
 // Prune is the prune block.
 type Prune struct {

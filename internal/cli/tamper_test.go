@@ -118,7 +118,7 @@ func TestTamperedPlansAreRefused(t *testing.T) {
 				t.Fatalf("the dump holds no data:\n%s", before)
 			}
 			code, out, errs := rosterRun(t, url, dir, "apply", "--fingerprint", reviewed, planPath)
-			if code != 0 || !strings.Contains(out, "Apply complete! Users: 0 added, 1 changed, 0 destroyed.") {
+			if code != 0 || !strings.Contains(out, "Apply complete! Resources: 0 added, 1 changed, 0 destroyed.") {
 				t.Fatalf("the saved plan: exit %d\n%s%s", code, out, errs)
 			}
 			if bytes.Equal(before, pgtest.Dump(t, url)) {

@@ -23,13 +23,20 @@ type Applied struct {
 	ListInvites Command
 }
 
-// ApplyComplete reports a committed apply of p: what it added, changed and
-// destroyed, what remote_instance and local_users did, the new invites'
+// ApplyComplete reports a committed apply of p: the totals of the plan's
+// summary line, in Terraform's grammar (Apply complete! Resources: …),
+// then, when p changes objects of several types, the users and invites
+// among them, what remote_instance and local_users did, the new invites'
 // URLs (or how to get them), and the server's cache.
 func ApplyComplete(w io.Writer, p *plans.Plan, a Applied, s Style) {
+	add, change, destroy := p.Counts()
+	fmt.Fprintf(w, "\n%s Resources: %d added, %d changed, %d destroyed.\n", s.Green(s.Bold("Apply complete!")), add, change, destroy)
 	users, invites := countByType(p)
-	fmt.Fprintf(w, "\n%s Users: %d added, %d changed, %d destroyed.\n", s.Green(s.Bold("Apply complete!")), users[0], users[1], users[2])
-	if invites[0]+invites[1] > 0 {
+	nUsers, nInvites := users[0]+users[1]+users[2], invites[0]+invites[1]
+	if nUsers > 0 && nUsers < len(p.Changes) {
+		fmt.Fprintf(w, "Users: %d added, %d changed, %d destroyed.\n", users[0], users[1], users[2])
+	}
+	if nInvites > 0 && nInvites < len(p.Changes) {
 		fmt.Fprintf(w, "Invites: %d added, %d changed.\n", invites[0], invites[1])
 	}
 	for _, c := range p.Changes {
@@ -42,7 +49,7 @@ func ApplyComplete(w io.Writer, p *plans.Plan, a Applied, s Style) {
 	if a.ShowURLs {
 		var created []string // the applier returns the URLs in plan order
 		for _, c := range p.Changes {
-			if c.Type == plans.TypeInvite && c.Action == plans.Create {
+			if c.Type == plans.TypeInvite && c.Action == plans.Create && !c.RevokesInvite() { // no URL: created revoked
 				created = append(created, c.Address)
 			}
 		}

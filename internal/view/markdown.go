@@ -25,7 +25,8 @@ const cautionItems = 20
 
 // Markdown writes p as a pull-request comment that fits GitHub's limit
 // (commentLimit): a status line, the summary, a caution callout for
-// deletions, deactivations and privilege changes, a table of the changes,
+// deletions, deactivations, reactivations, privilege changes and invites
+// for more than one registration, a table of the changes,
 // the whole text plan folded in a diff block, and the plan's fingerprint.
 func Markdown(w io.Writer, p *plans.Plan, rosterVersion string) error {
 	return markdownWithin(w, p, rosterVersion, commentLimit)
@@ -44,14 +45,26 @@ func markdownWithin(w io.Writer, p *plans.Plan, rosterVersion string, limit int)
 // flag is what one change does that a reviewer must not miss.
 type flag struct {
 	deleted, deactivated bool
-	// accounts is how many accounts a deactivation covers: one for a
-	// user, every account of the domain for a remote_instance.
+	// reactivated is an activation of deactivated accounts. Who
+	// deactivated them (a moderator, the server's deactivate, an earlier
+	// apply) the database does not say, so every one needs care.
+	reactivated bool
+	// accounts is how many accounts a deactivation or reactivation
+	// covers: one for a user, every account of the domain for a
+	// remote_instance.
 	accounts int
 	// roles are e.g. "admin granted", "moderator revoked".
 	roles []string
+	// invite says how many registrations an invite allows when the change
+	// creates one for more than one registration, or raises what an
+	// existing one allows (widened): e.g. "up to 25 registrations".
+	invite  string
+	widened bool
 }
 
-func (f flag) any() bool { return f.deleted || f.deactivated || len(f.roles) > 0 }
+func (f flag) any() bool {
+	return f.deleted || f.deactivated || f.reactivated || len(f.roles) > 0 || f.invite != ""
+}
 
 func (f flag) String() string {
 	var parts []string
@@ -61,20 +74,39 @@ func (f flag) String() string {
 	if f.deactivated {
 		parts = append(parts, "deactivated")
 	}
-	return strings.Join(append(parts, f.roles...), ", ")
+	if f.reactivated {
+		parts = append(parts, "reactivated")
+	}
+	parts = append(parts, f.roles...)
+	if f.invite != "" {
+		parts = append(parts, "multi-use: "+f.invite)
+	}
+	return strings.Join(parts, ", ")
 }
 
 func flagOf(c *plans.Change) flag {
 	var f flag
 	f.deleted = c.Action == plans.Delete
-	if a := c.Attr("active_accounts"); c.Type == plans.TypeRemoteInstance && a != nil {
-		n, _ := a.Before.(int64) // a plan holds whole numbers as int64
-		f.deactivated, f.accounts = true, int(n)
-		return f
+	switch c.Type {
+	case plans.TypeRemoteInstance:
+		if a := c.Attr("active_accounts"); a != nil {
+			n, _ := a.Before.(int64) // a plan holds whole numbers as int64
+			f.deactivated, f.accounts = true, int(n)
+		}
+		if a := c.Attr("inactive_accounts"); a != nil {
+			n, _ := a.Before.(int64)
+			f.reactivated, f.accounts = true, int(n)
+		}
+	case plans.TypeInvite:
+		f.invite, f.widened = multiUse(c)
+	case plans.TypeUser:
+		userFlag(c, &f)
 	}
-	if c.Type != plans.TypeUser {
-		return f
-	}
+	return f
+}
+
+// userFlag sets what a user's change does that needs care.
+func userFlag(c *plans.Change, f *flag) {
 	f.accounts = 1
 	for _, a := range c.Attrs {
 		if a.Sensitive || a.Computed {
@@ -86,6 +118,7 @@ func flagOf(c *plans.Change) flag {
 		switch {
 		case a.Name == account.Active:
 			f.deactivated = c.Action == plans.Update && before && a.After == false
+			f.reactivated = c.Action == plans.Update && a.Before == false && after
 		case attr.Role:
 			if c.Action == plans.Delete {
 				after = false
@@ -98,7 +131,69 @@ func flagOf(c *plans.Change) flag {
 			}
 		}
 	}
-	return f
+}
+
+// unlimited is registrations' count for a date-limited invite, which takes
+// any number until its date.
+const unlimited = -1
+
+// registrations is how many registrations an invite of type typ and
+// max_use maxUse allows in all: unlimited, or 0 when not known.
+func registrations(typ string, maxUse int64) int64 {
+	switch typ {
+	case "one_time":
+		return 1
+	case "date_limited":
+		return unlimited
+	}
+	return maxUse // reusable, reusable_date_limited; 0 when max_use did not change
+}
+
+// multiUse says how many registrations the invite of c allows when c
+// creates one for more than one registration, or raises what an existing
+// one allows (widened); "" otherwise. A revoked invite allows none.
+func multiUse(c *plans.Change) (what string, widened bool) {
+	if c.RevokesInvite() || (c.Action != plans.Create && c.Action != plans.Update) {
+		return "", false
+	}
+	var typBefore, typAfter string
+	var maxBefore, maxAfter int64 // a plan holds whole numbers as int64
+	if a := c.Attr("invite_type"); a != nil {
+		typBefore, _ = a.Before.(string)
+		typAfter, _ = a.After.(string)
+	}
+	if a := c.Attr("max_use"); a != nil {
+		maxBefore, _ = a.Before.(int64)
+		maxAfter, _ = a.After.(int64)
+		if c.Action == plans.Update && typAfter == "" { // unchanged: reusable, both limits numbers
+			typBefore, typAfter = "reusable", "reusable"
+		}
+	}
+	until := "its expiry"
+	if a := c.Attr("expires_at"); a != nil {
+		if d, ok := a.After.(string); ok {
+			until = d
+		}
+	}
+	after := registrations(typAfter, maxAfter)
+	before := int64(0) // a new invite allowed none
+	if c.Action == plans.Update {
+		before = registrations(typBefore, maxBefore)
+		if before == unlimited || before == 0 || (after != unlimited && after <= before) {
+			return "", false // no more than it allowed, or not known to be more
+		}
+	}
+	switch {
+	case after == unlimited:
+		return "any number of registrations until " + until, c.Action == plans.Update
+	case after <= 1:
+		return "", false
+	case c.Action == plans.Update:
+		return fmt.Sprintf("up to %d registrations (was %d)", after, before), true
+	case c.Attr("expires_at") != nil:
+		return fmt.Sprintf("up to %d registrations until %s", after, until), false
+	}
+	return fmt.Sprintf("up to %d registrations", after), false
 }
 
 func markdown(p *plans.Plan, rosterVersion string, limit int) string {
@@ -153,7 +248,7 @@ func markdown(p *plans.Plan, rosterVersion string, limit int) string {
 	rows := tableRows(p, flags)
 	details := detailsOf(p)
 	table := strings.Join(rows, "")
-	tableHead := "| Action | Account | Changed |\n| --- | --- | --- |\n"
+	tableHead := "| Action | Address | Changed |\n| --- | --- | --- |\n"
 	if s := head.String() + tableHead + table + "\n" + details + foot; len(s) <= limit {
 		return s
 	}
@@ -183,10 +278,10 @@ func markdown(p *plans.Plan, rosterVersion string, limit int) string {
 	return head.String() + body + more(len(rows)-n) + dropped + foot
 }
 
-// caution writes the callout: counts of everything that needs care, then
-// the first changes that do.
-func caution(b *strings.Builder, p *plans.Plan, flags []flag) {
-	var deletedUsers, deletedInvites, deactivated int
+// cautionCounts says what the plan does that needs care, counted: e.g.
+// "deactivates 2 accounts".
+func cautionCounts(p *plans.Plan, flags []flag) []string {
+	var deletedUsers, deletedInvites, deactivated, reactivated, created, widened int
 	for i, f := range flags {
 		switch {
 		case f.deleted && p.Changes[i].Type == plans.TypeUser:
@@ -194,8 +289,17 @@ func caution(b *strings.Builder, p *plans.Plan, flags []flag) {
 		case f.deleted:
 			deletedInvites++
 		}
-		if f.deactivated {
+		switch {
+		case f.deactivated:
 			deactivated += f.accounts
+		case f.reactivated:
+			reactivated += f.accounts
+		}
+		switch {
+		case f.invite != "" && f.widened:
+			widened++
+		case f.invite != "":
+			created++
 		}
 	}
 	var what []string
@@ -208,9 +312,29 @@ func caution(b *strings.Builder, p *plans.Plan, flags []flag) {
 	if deactivated > 0 {
 		what = append(what, "deactivates "+plural(deactivated, "account", "accounts"))
 	}
+	if reactivated == 1 {
+		what = append(what, "reactivates 1 account (roster cannot tell who deactivated it)")
+	} else if reactivated > 1 {
+		what = append(what, fmt.Sprintf("reactivates %d accounts (roster cannot tell who deactivated them)", reactivated))
+	}
+	if created > 0 {
+		what = append(what, "creates "+plural(created, "multi-use invite", "multi-use invites"))
+	}
+	if widened == 1 {
+		what = append(what, "raises the registrations 1 invite allows")
+	} else if widened > 1 {
+		what = append(what, fmt.Sprintf("raises the registrations %d invites allow", widened))
+	}
 	if pr := p.Privileges(); pr.Any() {
 		what = append(what, "changes privileges: "+strings.TrimSuffix(strings.TrimPrefix(privilegesLine(pr), "Privileges: "), "."))
 	}
+	return what
+}
+
+// caution writes the callout: counts of everything that needs care, then
+// the first changes that do.
+func caution(b *strings.Builder, p *plans.Plan, flags []flag) {
+	what := cautionCounts(p, flags)
 	b.WriteString("> [!CAUTION]\n")
 	fmt.Fprintf(b, "> **This plan %s.**\n>\n", joinAnd(what))
 	shown, total := 0, 0

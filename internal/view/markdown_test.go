@@ -35,15 +35,15 @@ func TestPlanMarkdownParts(t *testing.T) {
 	p := reviewPlan()
 	md := markdownOf(t, p, view.CommentLimit)
 	for _, want := range []string{
-		view.MarkdownMarker + "\n### :warning: roster plan: 7 changes, 4 to review with care\n",
+		view.MarkdownMarker + "\n### :warning: roster plan: 7 changes, 6 to review with care\n",
 		"\n**Plan:** 2 to add, 4 to change, 1 to destroy.\n",
 		"\n**Privileges:** 1 admin granted, 1 admin revoked, 1 moderator revoked.\n",
-		"\n> [!CAUTION]\n> **This plan deletes 1 account (a deletion cannot be undone), deactivates 1 account and changes privileges: 1 admin granted, 1 admin revoked, 1 moderator revoked.**\n",
+		"\n> [!CAUTION]\n> **This plan deletes 1 account (a deletion cannot be undone), deactivates 1 account, creates 1 multi-use invite, raises the registrations 1 invite allows and changes privileges: 1 admin granted, 1 admin revoked, 1 moderator revoked.**\n",
 		"> - `user.mallory`: deleted, admin revoked\n",
 		"> - `user.carol`: deactivated\n",
-		"\n| Action | Account | Changed |\n| --- | --- | --- |\n",
+		"\n| Action | Address | Changed |\n| --- | --- | --- |\n",
 		"| :warning: delete | `user.mallory` | active, admin, bio, email, password (sensitive), tags, **deleted, admin revoked** |\n",
-		"| create | `invite.spring-2027` | expires_at, invite_type, max_use, revoked, token (sensitive) |\n",
+		"| :warning: create | `invite.spring-2027` | expires_at, invite_type, max_use, revoked, token (sensitive), **multi-use: up to 25 registrations until 2027-03-31** |\n",
 		"<details><summary>Full plan</summary>\n\n```diff\n",
 		// The symbols are in column 0; ~ is !, which GitHub marks.
 		"\n+   create\n!   update in-place\n-   destroy\n",
@@ -62,7 +62,7 @@ func TestPlanMarkdownParts(t *testing.T) {
 	for _, m := range regexp.MustCompile("(?m)^\\| [^|]* \\| `([^`]*)` \\|").FindAllStringSubmatch(md, -1) {
 		order = append(order, m[1])
 	}
-	want := "user.alice user.bob user.mallory user.carol invite.spring-2027 invite.summer-2026 invite.winter-2026"
+	want := "user.alice user.bob user.mallory invite.spring-2027 invite.summer-2026 user.carol invite.winter-2026"
 	if got := strings.Join(order, " "); got != want {
 		t.Errorf("table rows %s, want %s", got, want)
 	}
@@ -72,7 +72,8 @@ func TestPlanMarkdownParts(t *testing.T) {
 }
 
 func TestPlanMarkdownNoCalloutForHarmlessChanges(t *testing.T) {
-	p := &plans.Plan{Changes: []plans.Change{reviewPlan().Changes[3]}}
+	p := &plans.Plan{Changes: []plans.Change{{Address: "invite.once", Type: plans.TypeInvite, Nickname: "once", Action: plans.Create,
+		Attrs: []plans.Attr{{Name: "invite_type", After: "one_time"}, {Name: "token", Sensitive: true}}}}}
 	md := markdownOf(t, p, view.CommentLimit)
 	if strings.Contains(md, "CAUTION") || strings.Contains(md, ":warning:") || strings.Contains(md, "Privileges") {
 		t.Errorf("a callout for an invite's creation:\n%s", md)
@@ -141,7 +142,7 @@ func TestPlanMarkdownFitsAComment(t *testing.T) {
 		"**Privileges:** 1000 admins revoked, 1000 moderators granted.\n",
 		"> [!CAUTION]\n> **This plan deletes 1000 accounts (a deletion cannot be undone), deactivates 1000 accounts and changes privileges: 1000 admins revoked, 1000 moderators granted.**\n",
 		"> - … and 2980 more, in the table below\n",
-		"| Action | Account | Changed |\n",
+		"| Action | Address | Changed |\n",
 		"The full plan is left out",
 		"Plan fingerprint: `" + view.Fingerprint(p, "1.2.3") + "`",
 	} {
@@ -202,5 +203,57 @@ func TestPlanMarkdownDropsTheFoldBeforeRows(t *testing.T) {
 	}
 	if strings.Contains(md, "| Action |") {
 		t.Errorf("a table without rows:\n%s", md)
+	}
+}
+
+// TestPlanMarkdownCareForReactivationsAndMultiUseInvites: a reactivation
+// (roster cannot tell who deactivated the account: perhaps a moderator) and
+// an invite that lets more than one person register, created or widened,
+// are marked for care; a single-use, a revoked or a narrowed invite is not.
+// The table's header names what every row holds: an address.
+func TestPlanMarkdownCareForReactivationsAndMultiUseInvites(t *testing.T) {
+	invite := func(name string, action plans.Action, attrs ...plans.Attr) plans.Change {
+		return plans.Change{Address: "invite." + name, Type: plans.TypeInvite, Nickname: name, Action: action, Attrs: attrs}
+	}
+	typ := func(before, after any) plans.Attr {
+		return plans.Attr{Name: "invite_type", Before: before, After: after}
+	}
+	p := &plans.Plan{Changes: []plans.Change{
+		{Address: "user.erin", Type: plans.TypeUser, Nickname: "erin", Action: plans.Update,
+			Attrs: []plans.Attr{{Name: "active", Before: false, After: true}}},
+		{Address: "remote_instance.spam.example", Type: plans.TypeRemoteInstance, Nickname: "spam.example", Action: plans.Update,
+			Attrs: []plans.Attr{{Name: "inactive_accounts", Before: int64(4), After: int64(0)}}},
+		invite("crowd", plans.Create, typ(nil, "reusable_date_limited"), plans.Attr{Name: "max_use", After: int64(25)},
+			plans.Attr{Name: "expires_at", After: "2027-03-31"}),
+		invite("dated", plans.Create, typ(nil, "date_limited"), plans.Attr{Name: "expires_at", After: "2027-04-01"}),
+		invite("grow", plans.Update, plans.Attr{Name: "max_use", Before: int64(10), After: int64(20)}),
+		invite("undated", plans.Update, plans.Attr{Name: "max_use", Before: int64(5), After: nil}, typ("reusable_date_limited", "date_limited")),
+		invite("once", plans.Create, typ(nil, "one_time")),
+		invite("single", plans.Create, typ(nil, "reusable"), plans.Attr{Name: "max_use", After: int64(1)}),
+		invite("burned", plans.Create, typ(nil, "reusable"), plans.Attr{Name: "max_use", After: int64(10)}, plans.Attr{Name: "revoked", After: true}),
+		invite("shrink", plans.Update, plans.Attr{Name: "max_use", Before: int64(10), After: int64(5)}),
+		invite("revoke", plans.Update, plans.Attr{Name: "max_use", Before: int64(10), After: int64(50)}, plans.Attr{Name: "revoked", Before: false, After: true}),
+	}}
+	md := markdownOf(t, p, view.CommentLimit)
+	for _, want := range []string{
+		"### :warning: roster plan: 11 changes, 6 to review with care\n",
+		"> **This plan reactivates 5 accounts (roster cannot tell who deactivated them), creates 2 multi-use invites and raises the registrations 2 invites allow.**\n",
+		"> - `user.erin`: reactivated\n",
+		"> - `remote_instance.spam.example`: reactivated\n",
+		"> - `invite.crowd`: multi-use: up to 25 registrations until 2027-03-31\n",
+		"> - `invite.dated`: multi-use: any number of registrations until 2027-04-01\n",
+		"> - `invite.grow`: multi-use: up to 20 registrations (was 10)\n",
+		"> - `invite.undated`: multi-use: any number of registrations until its expiry\n",
+		"\n| Action | Address | Changed |\n",
+		"| :warning: update | `user.erin` | active, **reactivated** |\n",
+		"| create | `invite.once` | invite_type |\n",
+		"| create | `invite.single` | invite_type, max_use |\n",
+		"| create | `invite.burned` | invite_type, max_use, revoked |\n",
+		"| update | `invite.shrink` | max_use |\n",
+		"| update | `invite.revoke` | max_use, revoked |\n",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("no %q in:\n%s", want, md)
+		}
 	}
 }
