@@ -49,8 +49,11 @@ func Undeclared(ctx context.Context, q live.Querier, cfg *schema.Config) ([]plan
 		if cfg.Declared(u.Nickname) || !cfg.Server.Limits.Managed(u.Nickname, u.ActorType, u.Invisible) || u.Tombstone() || pruned(cfg.Prune, u) {
 			return
 		}
-		tags := u.LowerTags()
-		sort.Strings(tags)
+		tags := u.StoredTags()
+		sort.Slice(tags, func(i, j int) bool {
+			a, b := strings.ToLower(tags[i]), strings.ToLower(tags[j])
+			return a < b || a == b && tags[i] < tags[j]
+		})
 		out = append(out, plans.Unmanaged{Address: "user." + u.Nickname, Nickname: u.Nickname, Admin: u.Admin,
 			Moderator: u.Moderator, Active: u.Active, Confirmed: u.Confirmed, Approved: u.Approved, Tags: append([]string{}, tags...)})
 	})

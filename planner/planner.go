@@ -186,7 +186,7 @@ func keeper(cfg *schema.Config) func(*live.User) bool {
 			}
 		}
 		for _, t := range u.Tags {
-			if cfg.Tags[strings.ToLower(t)] != nil {
+			if cfg.Tags[t] != nil {
 				return true
 			}
 		}

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -16,9 +17,11 @@ import (
 
 // effective is what the configuration wants of an account: the user
 // block's own attributes, and where it leaves admin, moderator or tags
-// unset, what the role and tag blocks decide (with the reason). u may be a
-// bare stand-in for an account that has no user block; lu is nil for an
-// account to create.
+// unset, what the role and tag blocks decide (with the reason). A stored
+// tag that is not lower-case stays whatever they say: the server's untag
+// never removes one (see account.Row.FixedTags). u may be a bare stand-in
+// for an account that has no user block; lu is nil for an account to
+// create.
 func (st *planning) effective(u *schema.User, lu *live.User) []desiredAttr {
 	out := desired(u)
 	nick := u.Nickname
@@ -33,12 +36,15 @@ func (st *planning) effective(u *schema.User, lu *live.User) []desiredAttr {
 			d.value = g.Has(nick)
 			d.reason = membership(nick, g)
 		case d.name == account.Tags:
+			if d.value != nil && lu != nil {
+				d.value = append(slices.Clone(d.value.([]string)), lu.FixedTags()...)
+			}
 			if len(st.cfg.Tags) == 0 || d.value != nil {
 				continue
 			}
 			var base []string
 			if lu != nil {
-				base = lu.LowerTags()
+				base = lu.StoredTags()
 			}
 			want, reasons := st.groupTags(nick, base)
 			d.value = want
@@ -56,7 +62,8 @@ func membership(nick string, g *schema.Group) string {
 }
 
 // groupTags applies the tag blocks to an account's tags: a block's tag is
-// added to its members and taken from everyone else; other tags stay.
+// added to its members and taken from everyone else, by exact match; other
+// tags stay.
 func (st *planning) groupTags(nick string, base []string) ([]string, []string) {
 	have := map[string]bool{}
 	var out, reasons []string
