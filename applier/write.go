@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -206,7 +207,7 @@ func columnsOf(a account.Attribute, v any, lu *live.User) ([]columnValue, error)
 	case account.Tags:
 		var stored []string
 		if lu != nil {
-			stored = lu.LowerTags()
+			stored = lu.Tags
 		}
 		want, _ := v.([]string)
 		return []columnValue{{a.Column, mergeTags(stored, want)}}, nil
@@ -367,8 +368,10 @@ func (w *writer) queueUpdate(c *plans.Change, sets []string, args []any, demoted
 	}
 }
 
-// mergeTags applies untag then tag as the server does: the stored tags minus
-// those no longer wanted, in their order, then the new ones appended.
+// mergeTags applies untag then tag as the server does, comparing exactly:
+// the stored tags minus those no longer wanted (every copy, as untag run
+// until none is left), in their order; then, when there are new ones, tag's
+// Enum.uniq of them all with the new ones appended.
 func mergeTags(stored, want []string) []string {
 	wanted := map[string]bool{}
 	for _, t := range want {
@@ -377,18 +380,27 @@ func mergeTags(stored, want []string) []string {
 	out := []string{}
 	have := map[string]bool{}
 	for _, t := range stored {
-		if wanted[t] && !have[t] {
+		if wanted[t] {
 			out = append(out, t)
 			have[t] = true
 		}
 	}
+	var added []string
 	for _, t := range want {
-		if !have[t] {
-			out = append(out, t)
-			have[t] = true
+		if !have[t] && !slices.Contains(added, t) {
+			added = append(added, t)
 		}
 	}
-	return out
+	if len(added) == 0 {
+		return out
+	}
+	uniq := []string{}
+	for _, t := range append(out, added...) {
+		if !slices.Contains(uniq, t) {
+			uniq = append(uniq, t)
+		}
+	}
+	return uniq
 }
 
 const recountFollowing = `UPDATE users u SET following_count = c.n, updated_at = $2

@@ -193,7 +193,7 @@ func keeper(cfg *schema.Config) func(*live.User) bool {
 			}
 		}
 		for _, t := range u.Tags {
-			if cfg.Tags[strings.ToLower(t)] != nil {
+			if cfg.Tags[t] != nil {
 				return true
 			}
 		}
@@ -279,22 +279,16 @@ func diff(ctx context.Context, cfg *schema.Config, info server.Info, in state, o
 		}
 	}
 	p.Changes = kept
-	targeted := func(string) bool { return true }
 	if len(opts.Targets) > 0 {
-		want := map[string]bool{}
-		for _, t := range opts.Targets {
-			want[strings.ToLower(t)] = true
-		}
-		targeted = func(address string) bool { return want[strings.ToLower(address)] }
 		kept = p.Changes[:0]
 		for _, c := range p.Changes {
-			if targeted(c.Address) {
+			if st.targeted(c.Address) {
 				kept = append(kept, c)
 			}
 		}
 		p.Changes = kept
 	}
-	if c := st.localUsers(p, in.unconfirmed); c != nil && targeted(c.Address) {
+	if c := st.localUsers(p, in.unconfirmed); c != nil && st.targeted(c.Address) {
 		p.Changes = append(p.Changes, *c)
 	}
 	sortChanges(p.Changes)
@@ -303,6 +297,20 @@ func diff(ctx context.Context, cfg *schema.Config, info server.Info, in state, o
 		return nil, st.diags
 	}
 	return p, st.diags
+}
+
+// targeted reports whether --target keeps an address: any, without
+// targets; else the ones named, compared case-insensitively.
+func (st *planning) targeted(address string) bool {
+	if len(st.opts.Targets) == 0 {
+		return true
+	}
+	for _, t := range st.opts.Targets {
+		if strings.EqualFold(t, address) {
+			return true
+		}
+	}
+	return false
 }
 
 // baseURL is the configured server URL, else derived, the one of the

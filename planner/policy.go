@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -16,9 +17,11 @@ import (
 
 // effective is what the configuration wants of an account: the user
 // block's own attributes, and where it leaves admin, moderator or tags
-// unset, what the role and tag blocks decide (with the reason). u may be a
-// bare stand-in for an account that has no user block; lu is nil for an
-// account to create.
+// unset, what the role and tag blocks decide (with the reason). A stored
+// tag that is not lower-case stays whatever they say: the server's untag
+// never removes one (see account.Row.FixedTags). u may be a bare stand-in
+// for an account that has no user block; lu is nil for an account to
+// create.
 func (st *planning) effective(u *schema.User, lu *live.User) []desiredAttr {
 	out := desired(u)
 	nick := u.Nickname
@@ -33,12 +36,15 @@ func (st *planning) effective(u *schema.User, lu *live.User) []desiredAttr {
 			d.value = g.Has(nick)
 			d.reason = membership(nick, g)
 		case d.name == account.Tags:
+			if d.value != nil && lu != nil {
+				d.value = append(slices.Clone(d.value.([]string)), lu.FixedTags()...)
+			}
 			if len(st.cfg.Tags) == 0 || d.value != nil {
 				continue
 			}
 			var base []string
 			if lu != nil {
-				base = lu.LowerTags()
+				base = lu.StoredTags()
 			}
 			want, reasons := st.groupTags(nick, base)
 			d.value = want
@@ -56,7 +62,8 @@ func membership(nick string, g *schema.Group) string {
 }
 
 // groupTags applies the tag blocks to an account's tags: a block's tag is
-// added to its members and taken from everyone else; other tags stay.
+// added to its members and taken from everyone else, by exact match; other
+// tags stay.
 func (st *planning) groupTags(nick string, base []string) ([]string, []string) {
 	have := map[string]bool{}
 	var out, reasons []string
@@ -121,8 +128,12 @@ func (st *planning) declaredUser(u *schema.User, baseURL string) *plans.Change {
 	lu := st.managed[strings.ToLower(u.Nickname)]
 	switch {
 	case u.Absent:
-		if lu == nil || lu.Tombstone() {
-			return nil // deleted already, or never existed
+		if lu == nil {
+			st.absentUnknown(u)
+			return nil
+		}
+		if lu.Tombstone() {
+			return nil // deleted already
 		}
 		return st.deletion(lu, u.Address(), fmt.Sprintf("because %s is declared absent", u.Address()), source(u.DeclRange))
 	case lu != nil && lu.Tombstone():
@@ -136,6 +147,23 @@ func (st *planning) declaredUser(u *schema.User, baseURL string) *plans.Change {
 		return c
 	}
 	return st.create(u, baseURL)
+}
+
+// absentUnknown warns of state = "absent" on a nickname that no account
+// roster manages has, which deletes nothing: a typo there would leave the
+// account meant to go, where the server's rm says "No local user".
+func (st *planning) absentUnknown(u *schema.User) {
+	if !st.targeted(u.Address()) {
+		return
+	}
+	summary := "No local account to delete"
+	detail := fmt.Sprintf("%s sets state = \"absent\", but no local account has the nickname %q: the plan deletes nothing. Check the nickname for a typo. An account that never finished registration (unconfirmed or not approved) has no row once the server's delete job has run; if that is why, the block now deletes whoever registers the nickname next.", u.Address(), u.Nickname)
+	if o := st.other[strings.ToLower(u.Nickname)]; o != nil {
+		summary = "Account not managed by roster"
+		detail = fmt.Sprintf("%s sets state = \"absent\", but %q is a local %s account that roster does not manage (an internal actor, or a nickname outside the configured rule): the plan deletes nothing. Delete it with the server's own command, or remove the block.", u.Address(), o.Nickname, o.ActorType)
+	}
+	st.diags = append(st.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: summary, Detail: detail,
+		Subject: u.LabelRange.Ptr(), Context: u.DeclRange.Ptr()})
 }
 
 // undeclared returns the managed accounts without a user block, by
@@ -200,8 +228,26 @@ func (st *planning) deletion(lu *live.User, address, reason string, src plans.So
 	}
 	c.Notes = append(c.Notes,
 		"deleted as the server's rm does: a Delete activity, the purge of the account and the server's delete job, in this transaction; the server finishes the deletion (posts, follows, notifications) when it runs its jobs",
-		"a deletion cannot be undone, and the nickname stays taken")
+		whatStays(lu))
 	return c
+}
+
+// whatStays says what is left of a deleted account: the server's delete
+// job removes the row of a local account that never finished registration
+// (not confirmed or not approved, which the purge keeps), and keeps every
+// other as the purged tombstone, its nickname taken (maybe_delete_from_db,
+// PL user.ex:2045-2052, AK user.ex:1853-1860).
+func whatStays(lu *live.User) string {
+	var state string
+	switch {
+	case !lu.Confirmed:
+		state = "not confirmed"
+	case !lu.Approved:
+		state = "not approved"
+	default:
+		return "a deletion cannot be undone, and the nickname stays taken"
+	}
+	return fmt.Sprintf("a deletion cannot be undone; the account is %s, so it never finished registration: the server's delete job removes its row, and the nickname is free again once the server has run the job", state)
 }
 
 // checkPruneMax refuses a plan that prunes more than prune.max accounts

@@ -200,14 +200,36 @@ func (r *Row) BioSource() string {
 	return r.Bio
 }
 
-// LowerTags returns the tags lower-cased, as the server writes them.
-func (r *Row) LowerTags() []string {
-	out := make([]string, len(r.Tags))
-	for i, t := range r.Tags {
-		out[i] = strings.ToLower(t)
+// StoredTags returns the tags as stored, each once, in stored order. The
+// server compares tags exactly: its tag and untag lower-case the tags they
+// are given, not the stored ones, and untag removes by exact match (PL
+// user.ex:2345-2382, AK user.ex:2126-2163).
+func (r *Row) StoredTags() []string {
+	out := make([]string, 0, len(r.Tags))
+	for _, t := range r.Tags {
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
 	}
 	return out
 }
+
+// FixedTags returns the stored tags that are not lower-case, each once, in
+// stored order: the server's untag, which lower-cases what it is given,
+// never removes them, nor does roster.
+func (r *Row) FixedTags() []string {
+	var out []string
+	for _, t := range r.StoredTags() {
+		if !LowerCase(t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// LowerCase reports whether a tag is lower-case, as the server's tag writes
+// every tag it is given.
+func LowerCase(tag string) bool { return strings.ToLower(tag) == tag }
 
 // Tombstone reports whether the row is what the server's rm leaves of an
 // account: inactive, with no password, e-mail or name (server-semantics

@@ -135,9 +135,18 @@ func TestTagsAreASet(t *testing.T) {
 	if got, want := a.Desired(&d), []string{"staff", "bot"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("declared tags %v, want %v", got, want)
 	}
-	r := Row{Tags: []string{"bot", "STAFF", "staff"}}
+	r := Row{Tags: []string{"bot", "staff", "staff"}}
 	if !a.Equal(a.Live(&r), a.Desired(&d)) {
 		t.Errorf("tags %v and %v differ", a.Live(&r), a.Desired(&d))
+	}
+	// The server compares stored tags exactly: "STAFF" is not "staff", and
+	// its untag, given "STAFF", looks for "staff".
+	r = Row{Tags: []string{"bot", "STAFF", "staff", "STAFF"}}
+	if got, want := a.Live(&r), []string{"bot", "STAFF", "staff"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("stored tags %v, want %v", got, want)
+	}
+	if got, want := r.FixedTags(), []string{"STAFF"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("fixed tags %v, want %v", got, want)
 	}
 	if a.Equal([]string{"staff"}, []string{"staff", "bot"}) {
 		t.Error("a subset equals its set")

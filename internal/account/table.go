@@ -144,8 +144,8 @@ func bioFields() fields {
 	}
 }
 
-// tagsFields ties tags to their fields: lower-cased, as the server stores
-// them.
+// tagsFields ties tags to their fields: declared lower-cased, as the
+// server's tag takes them; stored as they are, as the server compares them.
 func tagsFields() fields {
 	return fields{
 		desired: func(d *Declared) any {
@@ -155,12 +155,12 @@ func tagsFields() fields {
 			return d.Tags
 		},
 		declare: func(d *Declared, v any) { d.Tags = normalizeTags(v.([]string)) },
-		live:    func(r *Row) any { return r.LowerTags() },
+		live:    func(r *Row) any { return r.StoredTags() },
 		scan:    func(r *Row, into []any) []any { return append(into, &r.Tags) },
 	}
 }
 
-// normalizeTags lower-cases tags as the server stores them and drops
+// normalizeTags lower-cases tags as the server's tag does and drops
 // duplicates, keeping the first occurrence.
 func normalizeTags(in []string) []string {
 	out := make([]string, 0, len(in))

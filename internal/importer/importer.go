@@ -191,6 +191,14 @@ func userBlock(body *hclwrite.Body, u *live.User, lim server.Limits, flavor serv
 	for _, a := range attrs {
 		b.SetAttributeValue(a.name, a.value)
 	}
+	if fixed := u.FixedTags(); len(fixed) > 0 {
+		quoted := make([]string, len(fixed))
+		for i, t := range fixed {
+			quoted[i] = fmt.Sprintf("%q", t)
+		}
+		comment(b, fmt.Sprintf("also tagged %s, with capitals: the server's untag never", strings.Join(quoted, ", ")))
+		comment(b, "removes such a tag, so roster leaves it as it is")
+	}
 	comment(b, "password = var."+varName(u.Nickname)+"_password")
 	return notes
 }
@@ -290,14 +298,13 @@ func ctyOf(v any) cty.Value {
 	panic(fmt.Sprintf("importer: no HCL for a value of type %T", v))
 }
 
-// tagsOf is the account's tags lower-cased, without duplicates, in stored
-// order, as the configuration would declare them.
+// tagsOf is the account's lower-case tags, without duplicates, in stored
+// order: those the configuration can declare. The others stay whatever it
+// declares (account.Row.FixedTags).
 func tagsOf(u *live.User) []string {
 	var out []string
-	seen := map[string]bool{}
-	for _, t := range u.LowerTags() {
-		if !seen[t] {
-			seen[t] = true
+	for _, t := range u.StoredTags() {
+		if account.LowerCase(t) {
 			out = append(out, t)
 		}
 	}

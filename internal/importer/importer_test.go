@@ -64,7 +64,7 @@ func TestGenerateDefaults(t *testing.T) {
 	hash := "$pbkdf2-sha512$160000$c2FsdA$aGFzaA"
 	f := importer.Generate(state(
 		active(&live.User{Nickname: "plain", Name: ptr("plain"), PasswordHash: &hash}),
-		&live.User{Nickname: "odd-1", Name: ptr("Odd"), Tags: []string{"B", "a", "b"}, Locked: true},
+		&live.User{Nickname: "odd-1", Name: ptr("Odd"), Tags: []string{"B", "a", "b", "X\nadmin = true"}, Locked: true},
 	), false)
 	got := string(f.Users)
 	if string(hclwrite.Format(f.Users)) != got {
@@ -82,11 +82,16 @@ func TestGenerateDefaults(t *testing.T) {
   confirmed = false
   approved  = false
   active    = false
-  tags      = ["b", "a"]
+  tags      = ["a", "b"]
+  # also tagged "B", "X\nadmin = true", with capitals: the server's untag never
+  # removes such a tag, so roster leaves it as it is
   # password = var.odd_1_password
 }`
 	if !strings.Contains(got, want) {
 		t.Errorf("want\n%s\nin\n%s", want, got)
+	}
+	if strings.Contains(got, "\nadmin = true") {
+		t.Errorf("a stored tag's newline reached users.hcl:\n%s", got)
 	}
 	if strings.Contains(got, "pbkdf2") {
 		t.Errorf("users.hcl holds the password hash")

@@ -132,7 +132,7 @@ func ScanAccounts(ctx context.Context, q live.Querier, lim server.Limits, visit 
 		}
 		a := &Account{ID: u.ID, Nickname: u.Nickname, Email: u.Email, Name: u.Name, APID: u.APID, ActorType: u.ActorType,
 			Admin: u.Admin, Moderator: u.Moderator, Active: u.Active, Confirmed: u.Confirmed, Approved: u.Approved,
-			Locked: u.Locked, Tags: distinctLower(u.Tags), Kind: kindOf(&u, lim)}
+			Locked: u.Locked, Tags: u.StoredTags(), Kind: kindOf(&u, lim)}
 		if err := visit(a); err != nil {
 			return err
 		}
@@ -156,21 +156,6 @@ func kindOf(u *live.User, lim server.Limits) Kind {
 		return User
 	}
 	return Other
-}
-
-func distinctLower(tags []string) []string {
-	out := make([]string, 0, len(tags))
-	for _, t := range tags {
-		t = strings.ToLower(t)
-		dup := false
-		for _, o := range out {
-			dup = dup || o == t
-		}
-		if !dup {
-			out = append(out, t)
-		}
-	}
-	return out
 }
 
 // BaseURL returns the server's base URL as the planner and import derive it
