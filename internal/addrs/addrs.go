@@ -51,16 +51,31 @@ func Of(typ, name string) string {
 	case hclsyntax.ValidIdentifier(name) && !strings.ContainsFunc(name, hidden):
 		return typ + "." + name
 	}
-	return typ + "[" + quote(name) + "]"
+	return typ + "[" + quote(name, true) + "]"
+}
+
+// pattern writes a pattern as Of writes an address, but with the glob
+// characters * and ? allowed in a name after a dot, and a ] in a quoted
+// name left as it is: it ends a glob's class ([a-z]), and only roster
+// reads a pattern.
+func pattern(o Object) string {
+	masked := strings.NewReplacer("*", "x", "?", "x").Replace(o.Name)
+	switch {
+	case o.Name != "" && hclsyntax.ValidIdentifier(masked) && !strings.ContainsFunc(o.Name, hidden):
+		return o.Type + "." + o.Name
+	case strings.Contains(o.Name, "]"):
+		return o.Type + "[" + quote(o.Name, false) + "]"
+	}
+	return o.String()
 }
 
 // quote writes s as an HCL quoted string: HCL's escapes for quotes,
 // backslashes, newlines, carriage returns and tabs; a template introducer
-// (${ and %{) doubled, as HCL reads it literally; a closing bracket, and
-// any character that is not printable, as \uXXXX or \UXXXXXXXX. It does
-// not normalize s (cty's strings do), so that the name comes back byte for
-// byte.
-func quote(s string) string {
+// (${ and %{) doubled, as HCL reads it literally; a closing bracket (when
+// bracket is set), and any character that is not printable, as \uXXXX or
+// \UXXXXXXXX. It does not normalize s (cty's strings do), so that the name
+// comes back byte for byte.
+func quote(s string, bracket bool) string {
 	var b strings.Builder
 	b.WriteByte('"')
 	for i, r := range s {
@@ -77,7 +92,7 @@ func quote(s string) string {
 		case (r == '$' || r == '%') && strings.HasPrefix(s[i+1:], "{"):
 			b.WriteRune(r)
 			b.WriteRune(r)
-		case r == ']':
+		case r == ']' && bracket:
 			// HCL has no escape for it but \u005d, which keeps a tool
 			// that takes a bracket to end at the first ] (tf-summarize's
 			// tree) from ending it inside the name.
@@ -141,9 +156,13 @@ func parse(s string, glob bool) (Object, hcl.Diagnostics) {
 		return o, nil
 	}
 	if o, ok := oldSpelling(s, glob); ok {
+		now := o.String()
+		if glob {
+			now = pattern(o)
+		}
 		return o, hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: "Deprecated address spelling",
 			Detail: fmt.Sprintf("%s is the old spelling of %s, which Terraform's tools cannot read. Write %s: roster reads the old spelling, with this warning.",
-				s, o, o)}}
+				s, now, now)}}
 	}
 	return Object{}, invalid(s, "")
 }

@@ -238,10 +238,23 @@ func TestParsePattern(t *testing.T) {
 		{"invite.#*", addrs.Object{"invite", "#*"}, true},
 		{"remote_instance.*.example", addrs.Object{"remote_instance", "*.example"}, true},
 		{"*.1*", addrs.Object{"*", "1*"}, true},
+		{"user.[d]ave", addrs.Object{"user", "[d]ave"}, true},
+		{"invite.[ab]]x", addrs.Object{"invite", "[ab]]x"}, true},
 	} {
 		o, diags := addrs.ParsePattern(tc.in)
 		if diags.HasErrors() || o != tc.want || (len(diags) == 1) != tc.old || len(diags) > 1 {
 			t.Errorf("ParsePattern(%s) = %#v, %v; want %#v (old spelling: %t)", tc.in, o, diags, tc.want, tc.old)
+			continue
+		}
+		if tc.old {
+			// The spelling the warning gives reads as the same pattern.
+			now := regexp.MustCompile(`Write (.*): roster`).FindStringSubmatch(diags[0].Detail)
+			if now == nil {
+				t.Fatalf("ParsePattern(%s) warns %s", tc.in, diags[0].Detail)
+			}
+			if o2, diags := addrs.ParsePattern(now[1]); len(diags) > 0 || o2 != o {
+				t.Errorf("ParsePattern(%s) suggests %s, which reads as %#v, %v", tc.in, now[1], o2, diags)
+			}
 		}
 	}
 	for _, in := range []string{"", "user.[a", `user["[a"]`, "user[*]", "**.bob", "u*.bob", "user.* ", "user .*"} {
