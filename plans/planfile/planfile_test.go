@@ -412,11 +412,11 @@ func TestParseRefusesMalformed(t *testing.T) {
 		"another object's address":   edit(func(d map[string]any) { changes(d)[0].(map[string]any)["address"] = "user.hatter" }),
 		"another type's address":     edit(func(d map[string]any) { changes(d)[2].(map[string]any)["address"] = "user.spring" }),
 		"an address respelled":       edit(func(d map[string]any) { changes(d)[0].(map[string]any)["address"] = `user["root"]` }),
+		"no plan":                    edit(func(d map[string]any) { delete(d, "plan") }),
 		"the old spelling": edit(func(d map[string]any) {
 			changes(d)[2].(map[string]any)["nickname"] = "#7"
 			changes(d)[2].(map[string]any)["address"] = "invite.#7"
 		}),
-		"no plan":                    edit(func(d map[string]any) { delete(d, "plan") }),
 		"an escape in the server URL": edit(func(d map[string]any) {
 			d["plan"].(map[string]any)["server"].(map[string]any)["url"] = "https://x\x1b[2J"
 		}),
