@@ -106,7 +106,7 @@ func ignoreRule(line string, n int) (*IgnoreRule, hcl.Diagnostics) {
 	}
 	known, ok := ignorable(o.Type)
 	if !ok || (o.Name == "") != (o.Type == string(plans.TypeLocalUsers)) {
-		return nil, errorf("%s is not an address: it is user.NAME, invite.NAME, remote_instance.NAME (a name in quotes and brackets when it is not an identifier, a glob allowed), or local_users.", strconv.Quote(address))
+		return nil, errorf("%s is not an address: it is user.NAME, invite.NAME or remote_instance[\"NAME\"], a name that is not an identifier in quotes and brackets and a glob allowed, or local_users.", strconv.Quote(address))
 	}
 	r := &IgnoreRule{typ: o.Type, name: strings.ToLower(o.Name), attrs: map[string]bool{}, line: n}
 	for _, at := range fields {

@@ -35,7 +35,7 @@ func parseTargets(raw []string) ([]string, hcl.Diagnostics) {
 		}
 		if more.HasErrors() {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid target address",
-				Detail: fmt.Sprintf(`%s is not an address. Targets are addresses as the plan prints them: user.NICKNAME, invite.NAME, remote_instance.DOMAIN, or local_users, with a name that is not an identifier in quotes and brackets: user["1abc"], invite["#12"], remote_instance["spam.example"].`, quoteArg(t))})
+				Detail: fmt.Sprintf(`%s is not an address. Targets are addresses as the plan prints them: user.NICKNAME, invite.NAME, remote_instance["DOMAIN"] or local_users, a name that is not an identifier in quotes and brackets (user["1abc"], invite["#12"]).`, quoteArg(t))})
 			continue
 		}
 		diags = append(diags, more...)
