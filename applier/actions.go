@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/roster-project/roster/internal/addrs"
 	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/internal/server"
 )
@@ -32,7 +33,7 @@ type Account struct {
 }
 
 // Address is the account's address in roster's messages, e.g. user.alice.
-func (a Account) Address() string { return "user." + a.Nickname }
+func (a Account) Address() string { return addrs.Of("user", a.Nickname) }
 
 // RefusedError is returned when an action does not apply: an account does
 // not exist or is not of the kind the action needs, or the state is not

@@ -161,8 +161,8 @@ func TestRemoteInstanceDeactivated(t *testing.T) {
 				t.Fatalf("plan = %+v", p.Changes)
 			}
 			c := p.Changes[0]
-			if a := c.Attr("active_accounts"); c.Address != "remote_instance.spam.example" || a == nil || a.Before != int64(2) {
-				t.Errorf("change = %+v, want remote_instance.spam.example with active_accounts 2 -> 0", c)
+			if a := c.Attr("active_accounts"); c.Address != `remote_instance["spam.example"]` || a == nil || a.Before != int64(2) {
+				t.Errorf("change = %+v, want remote_instance[\"spam.example\"] with active_accounts 2 -> 0", c)
 			}
 			if n := strings.Join(c.Notes, " "); !strings.Contains(n, "2 accounts of spam.example deactivated") || !strings.Contains(n, "2 of their follows of local accounts removed") {
 				t.Errorf("notes = %q", n)
@@ -189,7 +189,7 @@ func TestRemoteInstanceDeactivated(t *testing.T) {
 			insert(t, conn, seed{nick: "spam4@spam.example", remote: true})
 			_, err := applier.Apply(ctx, conn, p, cfg, replan(applier.Options{}))
 			var stale *applier.StaleError
-			if !errors.As(err, &stale) || !strings.Contains(strings.Join(stale.Moved, "\n"), "remote_instance.spam.example: active_accounts: 1 → 0 in the plan shown, 2 → 0 now") {
+			if !errors.As(err, &stale) || !strings.Contains(strings.Join(stale.Moved, "\n"), `remote_instance["spam.example"]: active_accounts: 1 → 0 in the plan shown, 2 → 0 now`) {
 				t.Fatalf("apply after a new account = %v, want stale", err)
 			}
 			applyConverged(t, conn, cfg)
@@ -201,7 +201,7 @@ func TestRemoteInstanceDeactivated(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err = applier.Apply(ctx, conn, p, cfg, replan(applier.Options{}))
-			if !errors.As(err, &stale) || !strings.Contains(strings.Join(stale.Moved, "\n"), "remote_instance.spam.example: the accounts to change are not the ones the plan shown counted") {
+			if !errors.As(err, &stale) || !strings.Contains(strings.Join(stale.Moved, "\n"), `remote_instance["spam.example"]: the accounts to change are not the ones the plan shown counted`) {
 				t.Fatalf("apply after a swap = %v, want stale", err)
 			}
 		})

@@ -291,9 +291,9 @@ invite "new" {
 		"invite_type disagrees with the limits": {forge(func(p *plans.Plan) { p.Changes[0].Attr("invite_type").After = "one_time" }),
 			[]string{`invite.new: invite_type: null → "one_time" in the plan shown, null → "date_limited" now`}},
 		"a used invite reopened": {forge(func(p *plans.Plan) {
-			p.Changes = append(p.Changes, plans.Change{Address: "invite.#1", Type: "invite", Nickname: "#1", Action: plans.Update, InviteID: id,
+			p.Changes = append(p.Changes, plans.Change{Address: `invite["#1"]`, Type: "invite", Nickname: "#1", Action: plans.Update, InviteID: id,
 				Attrs: []plans.Attr{{Name: "max_use", Before: int64(5), After: nil}, {Name: "revoked", Before: true, After: false}}})
-		}), []string{"invite.#1: the plan shown changes it, a new plan does not"}},
+		}), []string{`invite["#1"]: the plan shown changes it, a new plan does not`}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			before := snapshot(t, conn)

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/roster-project/roster/internal/account"
+	"github.com/roster-project/roster/internal/addrs"
 	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/plans"
 	"github.com/roster-project/roster/schema"
@@ -125,7 +126,7 @@ func (st *planning) localUsers(p *plans.Plan, unkept live.AccountSet) *plans.Cha
 	if !*l.Confirmed {
 		name, note = "confirmed_accounts", "unconfirmed as the server's unconfirm_all does, each with a new confirmation token and no e-mail"
 	}
-	return &plans.Change{Address: string(plans.TypeLocalUsers), Type: plans.TypeLocalUsers, Action: plans.Update, Accounts: set.Digest(),
+	return &plans.Change{Address: addrs.Of(string(plans.TypeLocalUsers), ""), Type: plans.TypeLocalUsers, Action: plans.Update, Accounts: set.Digest(),
 		Attrs:  []plans.Attr{{Name: name, Before: n, After: int64(0)}},
 		Notes:  []string{plural(n, "account", "accounts") + " " + note + "; admins, moderators, internal actors, deleted accounts and users whose block sets confirmed are left alone"},
 		Source: source(l.DeclRange)}

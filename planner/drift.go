@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/roster-project/roster/internal/addrs"
 	"github.com/roster-project/roster/internal/diag"
 	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/plans"
@@ -54,7 +55,7 @@ func Undeclared(ctx context.Context, q live.Querier, cfg *schema.Config) ([]plan
 			a, b := strings.ToLower(tags[i]), strings.ToLower(tags[j])
 			return a < b || a == b && tags[i] < tags[j]
 		})
-		out = append(out, plans.Unmanaged{Address: "user." + u.Nickname, Nickname: u.Nickname, Admin: u.Admin,
+		out = append(out, plans.Unmanaged{Address: addrs.Of(string(plans.TypeUser), u.Nickname), Nickname: u.Nickname, Admin: u.Admin,
 			Moderator: u.Moderator, Active: u.Active, Confirmed: u.Confirmed, Approved: u.Approved, Tags: append([]string{}, tags...)})
 	})
 	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i].Nickname) < strings.ToLower(out[j].Nickname) })

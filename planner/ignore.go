@@ -6,22 +6,26 @@ import (
 	"fmt"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/roster-project/roster/internal/account"
+	"github.com/roster-project/roster/internal/addrs"
 	"github.com/roster-project/roster/internal/confine"
 	"github.com/roster-project/roster/plans"
 )
 
-// IgnoreRule is one line of an ignore file: an address pattern (a glob, as
-// path.Match reads it, compared case-insensitively) and the attributes it
-// ignores, none meaning the whole object.
+// IgnoreRule is one line of an ignore file: an address pattern (a type or
+// *, and a glob on the name as path.Match reads it, compared
+// case-insensitively) and the attributes it ignores, none meaning the
+// whole object.
 type IgnoreRule struct {
-	pattern string
-	attrs   map[string]bool
-	line    int
+	typ, name string
+	attrs     map[string]bool
+	line      int
 }
 
 // ignorable returns the attributes an ignore rule may name for an object
@@ -53,8 +57,10 @@ const ignoreFileLimit = 1 << 20
 
 // ReadIgnoreFile reads known drift: one rule a line, "ADDRESS [ATTRIBUTE
 // ...]", blank lines and # comments (a whole line, or after a space)
-// allowed. It reads only a regular file of at most ignoreFileLimit bytes,
-// so that a named pipe or /dev/zero cannot stall or flood roster.
+// allowed. The address is read by addrs.ParsePattern: a quoted name may
+// hold spaces and #, and the old spelling is read with a warning. It reads
+// only a regular file of at most ignoreFileLimit bytes, so that a named
+// pipe or /dev/zero cannot stall or flood roster.
 func ReadIgnoreFile(name string) ([]IgnoreRule, hcl.Diagnostics) {
 	src, err := confine.ReadFile(name, ignoreFileLimit)
 	if err != nil {
@@ -62,47 +68,79 @@ func ReadIgnoreFile(name string) ([]IgnoreRule, hcl.Diagnostics) {
 	}
 	var rules []IgnoreRule
 	var diags hcl.Diagnostics
-	bad := func(n int, detail string) {
-		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid ignore rule",
-			Detail: fmt.Sprintf("%s line %d: %s", name, n, detail)})
-	}
 	sc := bufio.NewScanner(bytes.NewReader(src))
 	sc.Buffer(nil, ignoreFileLimit+1) // any line of the file, however long
 	for n := 1; sc.Scan(); n++ {
-		fields := strings.Fields(sc.Text())
-		for i, f := range fields {
-			if strings.HasPrefix(f, "#") {
-				fields = fields[:i]
-				break
+		r, more := ignoreRule(sc.Text(), n)
+		for _, d := range more {
+			if d.Severity == hcl.DiagError {
+				d.Summary = "Invalid ignore rule"
 			}
+			d.Detail = fmt.Sprintf("%s line %d: %s", name, n, d.Detail)
 		}
-		if len(fields) == 0 {
-			continue
+		diags = append(diags, more...)
+		if r != nil && !more.HasErrors() {
+			rules = append(rules, *r)
 		}
-		r := IgnoreRule{pattern: strings.ToLower(fields[0]), attrs: map[string]bool{}, line: n}
-		typ, _, ok := strings.Cut(r.pattern, ".")
-		if r.pattern == string(plans.TypeLocalUsers) {
-			typ, ok = r.pattern, true
-		}
-		if _, err := path.Match(r.pattern, ""); err != nil || !ok {
-			bad(n, fmt.Sprintf("%q is not an address such as user.bob, user.* or invite.spring-2027.", fields[0]))
-			continue
-		}
-		known, ok := ignorable(typ)
-		if !ok {
-			bad(n, fmt.Sprintf("%q is not an address: it starts with user., invite. or remote_instance., or is local_users.", fields[0]))
-			continue
-		}
-		for _, at := range fields[1:] {
-			if !contains(known, at) {
-				bad(n, fmt.Sprintf("%s has no attribute %q; it has %s.", typ, at, strings.Join(known, ", ")))
-				continue
-			}
-			r.attrs[at] = true
-		}
-		rules = append(rules, r)
 	}
 	return rules, diags
+}
+
+// ignoreRule reads line n of an ignore file: nil for a blank line or a
+// comment.
+func ignoreRule(line string, n int) (*IgnoreRule, hcl.Diagnostics) {
+	address, rest := cutAddress(line)
+	if address == "" || strings.HasPrefix(address, "#") {
+		return nil, nil
+	}
+	fields := strings.Fields(rest)
+	for i, f := range fields {
+		if strings.HasPrefix(f, "#") {
+			fields = fields[:i]
+			break
+		}
+	}
+	o, diags := addrs.ParsePattern(address)
+	if diags.HasErrors() {
+		return nil, errorf("%s is not an address such as user.bob, user.*, invite[\"#12\"] or remote_instance[\"*.example\"].", strconv.Quote(address))
+	}
+	known, ok := ignorable(o.Type)
+	if !ok || (o.Name == "") != (o.Type == string(plans.TypeLocalUsers)) {
+		return nil, errorf("%s is not an address: it is user.NAME, invite.NAME or remote_instance[\"NAME\"], a name that is not an identifier in quotes and brackets and a glob allowed, or local_users.", strconv.Quote(address))
+	}
+	r := &IgnoreRule{typ: o.Type, name: strings.ToLower(o.Name), attrs: map[string]bool{}, line: n}
+	for _, at := range fields {
+		if !contains(known, at) {
+			diags = append(diags, errorf("%s has no attribute %q; it has %s.", o.Type, at, strings.Join(known, ", "))...)
+			continue
+		}
+		r.attrs[at] = true
+	}
+	return r, diags
+}
+
+// cutAddress returns the first word of line, which runs to the first space
+// outside double quotes (a quoted name may hold spaces), and the rest.
+func cutAddress(line string) (address, rest string) {
+	line = strings.TrimLeftFunc(line, unicode.IsSpace)
+	in, escaped := false, false
+	for i, r := range line {
+		switch {
+		case escaped:
+			escaped = false
+		case in && r == '\\':
+			escaped = true
+		case r == '"':
+			in = !in
+		case !in && unicode.IsSpace(r):
+			return line[:i], line[i:]
+		}
+	}
+	return line, ""
+}
+
+func errorf(format string, args ...any) hcl.Diagnostics {
+	return hcl.Diagnostics{{Severity: hcl.DiagError, Detail: fmt.Sprintf(format, args...)}}
 }
 
 func contains(list []string, s string) bool {
@@ -114,8 +152,12 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func (r IgnoreRule) matches(address string) bool {
-	ok, _ := path.Match(r.pattern, strings.ToLower(address))
+// matches reports whether r names the object of type typ named name.
+func (r IgnoreRule) matches(typ plans.Type, name string) bool {
+	if r.typ != "*" && r.typ != string(typ) {
+		return false
+	}
+	ok, _ := path.Match(r.name, strings.ToLower(name))
 	return ok
 }
 
@@ -133,7 +175,7 @@ func Ignore(d *plans.Drift, rules []IgnoreRule) {
 	for _, c := range p.Changes {
 		whole, attrs := false, map[string]bool{}
 		for _, r := range rules {
-			if !r.matches(c.Address) {
+			if !r.matches(c.Type, c.Nickname) {
 				continue
 			}
 			if len(r.attrs) == 0 {
@@ -160,7 +202,7 @@ func Ignore(d *plans.Drift, rules []IgnoreRule) {
 	for _, u := range *unmanaged {
 		drop := false
 		for _, r := range rules {
-			drop = drop || (len(r.attrs) == 0 && r.matches(u.Address))
+			drop = drop || (len(r.attrs) == 0 && r.matches(plans.TypeUser, u.Nickname))
 		}
 		if drop {
 			n++

@@ -5,6 +5,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/roster-project/roster/internal/addrs"
 	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/internal/server"
 	"github.com/roster-project/roster/plans"
@@ -58,7 +59,7 @@ func (st *planning) invites(rows []*live.Invite) []*plans.Change {
 			}
 			st.pruned++
 			name := fmt.Sprintf("#%d", li.ID)
-			out = append(out, &plans.Change{Address: "invite." + name, Type: plans.TypeInvite, Nickname: name, Action: plans.Update,
+			out = append(out, &plans.Change{Address: addrs.Of(string(plans.TypeInvite), name), Type: plans.TypeInvite, Nickname: name, Action: plans.Update,
 				InviteID: li.ID,
 				Attrs:    []plans.Attr{{Name: "revoked", Before: false, After: true}},
 				Reasons:  []string{fmt.Sprintf("because invite #%d is not in the configuration and prune.invites = \"revoke\"", li.ID)},

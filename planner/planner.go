@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/roster-project/roster/internal/account"
+	"github.com/roster-project/roster/internal/addrs"
 	"github.com/roster-project/roster/internal/diag"
 	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/internal/panics"
@@ -34,8 +35,9 @@ type Options struct {
 	Parallelism int
 	// AllowMassPrune lets a plan prune more than prune.max accounts and invites.
 	AllowMassPrune bool
-	// Targets, when set, keeps only the changes of these addresses
-	// (compared case-insensitively), as Terraform's -target. The checks
+	// Targets, when set, keeps only the changes of the objects at these
+	// addresses (addrs.Parse; names compared case-insensitively), as
+	// Terraform's -target. The checks
 	// (groups, prune.max) still cover the whole configuration; local_users
 	// is counted on the accounts as the targeted changes leave them.
 	Targets []string
@@ -213,6 +215,9 @@ type planning struct {
 	checks   []verifyCheck
 	// pruned counts the accounts and invites the prune policy touches.
 	pruned int
+	// targets are the objects --target names, names lower-cased; nil
+	// without --target.
+	targets map[addrs.Object]bool
 }
 
 type verifyCheck struct {
@@ -223,6 +228,7 @@ type verifyCheck struct {
 
 func diff(ctx context.Context, cfg *schema.Config, info server.Info, in state, opts Options) (*plans.Plan, hcl.Diagnostics) {
 	st := &planning{cfg: cfg, opts: opts, info: info, managed: map[string]*live.User{}, other: map[string]*live.User{}, taken: in.taken, sessions: in.sessions}
+	st.targets = targetSet(opts.Targets)
 	read, derived := in.read, in.derived
 	for _, u := range in.kept {
 		if cfg.Server.Limits.Managed(u.Nickname, u.ActorType, u.Invisible) {
@@ -279,16 +285,17 @@ func diff(ctx context.Context, cfg *schema.Config, info server.Info, in state, o
 		}
 	}
 	p.Changes = kept
-	if len(opts.Targets) > 0 {
+	if st.targets != nil {
+		p.Targeted = true
 		kept = p.Changes[:0]
 		for _, c := range p.Changes {
-			if st.targeted(c.Address) {
+			if st.targeted(c.Type, c.Nickname) {
 				kept = append(kept, c)
 			}
 		}
 		p.Changes = kept
 	}
-	if c := st.localUsers(p, in.unconfirmed); c != nil && st.targeted(c.Address) {
+	if c := st.localUsers(p, in.unconfirmed); c != nil && st.targeted(c.Type, c.Nickname) {
 		p.Changes = append(p.Changes, *c)
 	}
 	sortChanges(p.Changes)
@@ -299,18 +306,26 @@ func diff(ctx context.Context, cfg *schema.Config, info server.Info, in state, o
 	return p, st.diags
 }
 
-// targeted reports whether --target keeps an address: any, without
-// targets; else the ones named, compared case-insensitively.
-func (st *planning) targeted(address string) bool {
-	if len(st.opts.Targets) == 0 {
-		return true
+// targetSet is the set of objects that addresses name, names lower-cased;
+// nil when there is no address. An address that does not read names none.
+func targetSet(addresses []string) map[addrs.Object]bool {
+	if len(addresses) == 0 {
+		return nil
 	}
-	for _, t := range st.opts.Targets {
-		if strings.EqualFold(t, address) {
-			return true
+	out := map[addrs.Object]bool{}
+	for _, t := range addresses {
+		if o, diags := addrs.Parse(t); !diags.HasErrors() {
+			out[addrs.Object{Type: o.Type, Name: strings.ToLower(o.Name)}] = true
 		}
 	}
-	return false
+	return out
+}
+
+// targeted reports whether --target keeps the object of type typ named
+// name: any, without targets; else the ones named (names compared
+// case-insensitively).
+func (st *planning) targeted(typ plans.Type, name string) bool {
+	return st.targets == nil || st.targets[addrs.Object{Type: string(typ), Name: strings.ToLower(name)}]
 }
 
 // baseURL is the configured server URL, else derived, the one of the

@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/roster-project/roster/internal/account"
+	"github.com/roster-project/roster/internal/addrs"
 	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/internal/server"
 	"github.com/roster-project/roster/plans"
@@ -153,7 +154,7 @@ func (st *planning) declaredUser(u *schema.User, baseURL string) *plans.Change {
 // roster manages has, which deletes nothing: a typo there would leave the
 // account meant to go, where the server's rm says "No local user".
 func (st *planning) absentUnknown(u *schema.User) {
-	if !st.targeted(u.Address()) {
+	if !st.targeted(plans.TypeUser, u.Nickname) {
 		return
 	}
 	summary := "No local account to delete"
@@ -183,7 +184,7 @@ func (st *planning) undeclared() []*live.User {
 // blocks say of it and, unless a members list or protect names it, the
 // prune policy.
 func (st *planning) undeclaredUser(lu *live.User) *plans.Change {
-	address := "user." + lu.Nickname
+	address := addrs.Of(string(plans.TypeUser), lu.Nickname)
 	named := st.cfg.Declared(lu.Nickname)
 	if !named && st.cfg.Prune.Users == "delete" {
 		st.pruned++

@@ -236,7 +236,7 @@ prune {
 		t.Fatal(diags.Error())
 	}
 	got := describe(p)
-	if !strings.Contains(got, "update invite.b [expires_at,invite_type,max_use]") || !strings.Contains(got, `update invite.#1 [revoked] because invite #1 is not in the configuration and prune.invites = "revoke"`) {
+	if !strings.Contains(got, "update invite.b [expires_at,invite_type,max_use]") || !strings.Contains(got, `update invite["#1"] [revoked] because invite #1 is not in the configuration and prune.invites = "revoke"`) {
 		t.Errorf("plan:\n%s", got)
 	}
 	pgtest.Exec(t, url, `UPDATE user_invite_tokens SET used = true`)

@@ -120,7 +120,7 @@ user.gone [active,email,name] -
 user.idle [admin] -
 user.mod [moderator,sessions=2] the account loses moderator
 user.newmod [moderator] -
-remote_instance.spam.example [active_accounts] -`
+remote_instance["spam.example"] [active_accounts] -`
 			if got := sessionLines(p); got != want {
 				t.Errorf("plan:\n%s\nwant:\n%s", got, want)
 			}

@@ -6,12 +6,15 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/roster-project/roster/internal/addrs"
 )
 
 // Differences lists how got, a plan made again from the same configuration,
 // differs from want, the plan that was reviewed (saved with plan --out, or
 // shown at apply's prompt), in anything applying it would write: the server
-// it is for (flavor, schema version, URL), and for each change its address,
+// it is for (flavor, schema version, URL), whether it was made with
+// --target, and for each change its address,
 // type, nickname, action, row, invite row, reactivation, remote accounts
 // and every attribute's name, before and after value, sensitivity and
 // whether it is computed at apply. It is empty when applying got writes
@@ -34,6 +37,9 @@ func Differences(want, got *Plan, name string) []string {
 		out = append(out, fmt.Sprintf("plan format %s in %s, %s now", quote(want.FormatVersion), name, quote(got.FormatVersion)))
 	}
 	out = append(out, serverDifferences(want.Server, got.Server, name)...)
+	if want.Targeted != got.Targeted {
+		out = append(out, fmt.Sprintf("targeting: %s %s, a new plan %s", name, targeting(want.Targeted), targeting(got.Targeted)))
+	}
 	wantChanges, gotChanges := written(want.Changes), written(got.Changes)
 	wantBy, dups := byAddress(wantChanges)
 	for _, a := range dups {
@@ -42,18 +48,26 @@ func Differences(want, got *Plan, name string) []string {
 	gotBy, _ := byAddress(gotChanges)
 	for _, c := range gotChanges {
 		if wantBy[c.Address] == nil {
-			out = append(out, fmt.Sprintf("%s: a new plan also %s it%s", quote(c.Address), verb(c.Action), attrSummary(c)))
+			out = append(out, fmt.Sprintf("%s: a new plan also %s it%s", quoteAddress(c.Address), verb(c.Action), attrSummary(c)))
 		}
 	}
 	for _, w := range wantChanges {
 		g := gotBy[w.Address]
 		if g == nil {
-			out = append(out, fmt.Sprintf("%s: %s %s it, a new plan does not", quote(w.Address), name, verb(w.Action)))
+			out = append(out, fmt.Sprintf("%s: %s %s it, a new plan does not", quoteAddress(w.Address), name, verb(w.Action)))
 			continue
 		}
 		out = append(out, changeDifferences(w, g, name)...)
 	}
 	return out
+}
+
+// targeting says whether a plan was made with --target.
+func targeting(targeted bool) string {
+	if targeted {
+		return "was made with --target"
+	}
+	return "was made without --target"
 }
 
 func serverDifferences(want, got Server, name string) []string {
@@ -100,7 +114,7 @@ func byAddress(cs []*Change) (map[string]*Change, []string) {
 	var dups []string
 	for _, c := range cs {
 		if out[c.Address] != nil {
-			dups = append(dups, quote(c.Address))
+			dups = append(dups, quoteAddress(c.Address))
 			continue
 		}
 		out[c.Address] = c
@@ -109,7 +123,7 @@ func byAddress(cs []*Change) (map[string]*Change, []string) {
 }
 
 func changeDifferences(w, g *Change, name string) []string {
-	at := quote(w.Address)
+	at := quoteAddress(w.Address)
 	var out []string
 	field := func(field, want, got string) {
 		if want != got {
@@ -260,6 +274,16 @@ func quote(s string) string {
 		}
 	}
 	if plain {
+		return s
+	}
+	return quoteValue(s)
+}
+
+// quoteAddress shows an address: as it is when roster writes it so
+// (addrs.Of escapes every character that is not printable) and it is not
+// long, else quoted as any other string.
+func quoteAddress(s string) string {
+	if o, diags := addrs.Parse(s); len(diags) == 0 && o.String() == s && utf8.RuneCountInString(s) <= quoteLimit {
 		return s
 	}
 	return quoteValue(s)

@@ -27,7 +27,7 @@ func reviewed() *plans.Plan {
 				Attrs: []plans.Attr{{Name: "sessions", Before: int64(1), After: int64(0)}}},
 			{Address: "invite.spring", Type: "invite", Nickname: "spring", Action: plans.Update, InviteID: 7,
 				Attrs: []plans.Attr{{Name: "max_use", Before: int64(5), After: int64(6)}}},
-			{Address: "remote_instance.spam.example", Type: "remote_instance", Nickname: "spam.example", Action: plans.Update,
+			{Address: `remote_instance["spam.example"]`, Type: "remote_instance", Nickname: "spam.example", Action: plans.Update,
 				Accounts: "0123456789abcdef0123456789abcdef", Attrs: []plans.Attr{{Name: "active_accounts", Before: int64(2), After: int64(0)}}},
 		}}
 }
@@ -67,7 +67,7 @@ func TestDifferences(t *testing.T) {
 		"an invite row retargeted": {func(p *plans.Plan) { p.Changes[4].InviteID = 1 },
 			[]string{"invite.spring: invite row 1 in the saved plan, 7 now"}},
 		"other remote accounts": {func(p *plans.Plan) { p.Changes[5].Accounts = "ffff" },
-			[]string{"remote_instance.spam.example: the accounts to change are not the ones the saved plan counted"}},
+			[]string{`remote_instance["spam.example"]: the accounts to change are not the ones the saved plan counted`}},
 		"a deletion's values": {func(p *plans.Plan) { p.Changes[2].Attrs[1].Before = "x@example.org" },
 			[]string{`user.mallory: email: "x@example.org" in the saved plan, "m@example.org" now`}},
 		"a computed value given": {func(p *plans.Plan) { p.Changes[1].Attrs[1] = plans.Attr{Name: "id", After: "00000199"} },

@@ -39,6 +39,9 @@ type Plan struct {
 	Changes       []Change `json:"changes"`
 	// Read counts the local accounts read from the database.
 	Read int `json:"read"`
+	// Targeted is true when the plan was made with --target: it holds the
+	// changes of the targeted objects only.
+	Targeted bool `json:"targeted,omitempty"`
 }
 
 // Server describes the database the plan was made against.
@@ -52,7 +55,8 @@ type Server struct {
 
 // Change is one object's planned change.
 type Change struct {
-	// Address is e.g. user.alice.
+	// Address is the object's address, addrs.Of its type and its name
+	// (Nickname): user.alice, invite["#12"], local_users.
 	Address  string `json:"address"`
 	Type     Type   `json:"type"`
 	Nickname string `json:"nickname"`

@@ -6,6 +6,7 @@ import (
 	"unicode"
 
 	"github.com/roster-project/roster/internal/account"
+	"github.com/roster-project/roster/internal/addrs"
 )
 
 // valueKind is the type of an attribute's values in a plan.
@@ -79,7 +80,8 @@ func actionAllowed(typ Type, a Action) bool {
 
 // Validate checks that a plan read from outside (a saved plan file) has
 // the shape of a plan roster makes: every change of a known type with an
-// action that type allows, identifiers without control characters, every
+// action that type allows, at the address of its type and name as roster
+// writes it, identifiers without control characters, every
 // attribute one that type has, with values of its type, and no value on a
 // sensitive or computed attribute. It says nothing of whether the plan is
 // one that roster would make; applying compares it with a new plan.
@@ -105,30 +107,33 @@ func (c *Change) validate() error {
 	}
 	for _, s := range texts {
 		if strings.IndexFunc(s, hiddenRune) >= 0 {
-			return fmt.Errorf("%s holds a control character", quote(c.Address))
+			return fmt.Errorf("%s holds a control character", quoteAddress(c.Address))
 		}
 	}
 	if c.Address == "" {
 		return fmt.Errorf("no address")
 	}
+	if o, diags := addrs.Parse(c.Address); len(diags) > 0 || o.String() != c.Address || o.Type != string(c.Type) || !strings.EqualFold(o.Name, c.Nickname) {
+		return fmt.Errorf("%s is not the address of the %s %s", quoteAddress(c.Address), quote(string(c.Type)), quote(c.Nickname))
+	}
 	if !actionAllowed(c.Type, c.Action) {
-		return fmt.Errorf("%s: a change of type %s cannot be %s", quote(c.Address), quote(string(c.Type)), quote(string(c.Action)))
+		return fmt.Errorf("%s: a change of type %s cannot be %s", quoteAddress(c.Address), quote(string(c.Type)), quote(string(c.Action)))
 	}
 	for i := range c.Attrs {
 		a := &c.Attrs[i]
 		kind, ok := attrKind(c.Type, a.Name)
 		if !ok {
-			return fmt.Errorf("%s: a %s has no attribute %s", quote(c.Address), c.Type, quote(a.Name))
+			return fmt.Errorf("%s: a %s has no attribute %s", quoteAddress(c.Address), c.Type, quote(a.Name))
 		}
 		if a.Sensitive || a.Computed || kind == noValue {
 			if a.Before != nil || a.After != nil {
-				return fmt.Errorf("%s: %s holds a value, but is sensitive or known only after apply", quote(c.Address), quote(a.Name))
+				return fmt.Errorf("%s: %s holds a value, but is sensitive or known only after apply", quoteAddress(c.Address), quote(a.Name))
 			}
 			continue
 		}
 		for _, v := range []any{a.Before, a.After} {
 			if v != nil && kindOf(v) != kind {
-				return fmt.Errorf("%s: %s holds %s, not %s", quote(c.Address), quote(a.Name), kindOf(v), kind)
+				return fmt.Errorf("%s: %s holds %s, not %s", quoteAddress(c.Address), quote(a.Name), kindOf(v), kind)
 			}
 		}
 	}

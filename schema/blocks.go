@@ -192,13 +192,13 @@ func decodeInvites(ev *evaluator, blocks hcl.Blocks, cfg *Config) hcl.Diagnostic
 		inv := &Invite{Name: b.Labels[0], DeclRange: b.DefRange, Ranges: map[string]hcl.Range{}}
 		if prev, ok := seen[inv.Name]; ok {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate invite",
-				Detail: fmt.Sprintf("invite.%s was already declared at %s.", shown(inv.Name, false), rangeString(prev.DeclRange)), Subject: b.LabelRanges[0].Ptr()})
+				Detail: fmt.Sprintf("%s was already declared at %s.", shown(inv.Address(), false), rangeString(prev.DeclRange)), Subject: b.LabelRanges[0].Ptr()})
 			continue
 		}
 		seen[inv.Name] = inv
 		if strings.HasPrefix(inv.Name, "#") || strings.TrimSpace(inv.Name) == "" {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid invite name",
-				Detail: "An invite name must not be empty or start with \"#\": plans name invites that the files do not declare invite.#<id>.", Subject: b.LabelRanges[0].Ptr()})
+				Detail: "An invite name must not be empty or start with \"#\": plans name invites that the files do not declare invite[\"#<id>\"].", Subject: b.LabelRanges[0].Ptr()})
 			continue
 		}
 		as, moreDiags := attrs(b.Body, "max_use", "expires_at", "token", "revoked")
@@ -236,7 +236,7 @@ func decodeInvites(ev *evaluator, blocks hcl.Blocks, cfg *Config) hcl.Diagnostic
 		if _, given := as["token"]; !given {
 			if !cfg.Server.inviteSecretSet {
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invite without a token",
-					Detail:  fmt.Sprintf("invite.%s has no token, and server { invite_secret } is not set to derive one. Set server { invite_secret = var.invite_secret } (a long random secret, kept like a password), or give the invite a token = var.… of its own.", inv.Name),
+					Detail:  fmt.Sprintf("%s has no token, and server { invite_secret } is not set to derive one. Set server { invite_secret = var.invite_secret } (a long random secret, kept like a password), or give the invite a token = var.… of its own.", shown(inv.Address(), false)),
 					Subject: b.DefRange.Ptr()})
 				continue
 			}
@@ -248,7 +248,7 @@ func decodeInvites(ev *evaluator, blocks hcl.Blocks, cfg *Config) hcl.Diagnostic
 		if t := inv.Token.Reveal(); t != "" {
 			if prev, ok := tokens[t]; ok {
 				d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate invite token",
-					Detail: fmt.Sprintf("invite.%s has the same token as invite.%s; each invite needs its own.", inv.Name, prev.Name), Subject: b.DefRange.Ptr()}
+					Detail: fmt.Sprintf("%s has the same token as %s; each invite needs its own.", shown(inv.Address(), false), shown(prev.Address(), false)), Subject: b.DefRange.Ptr()}
 				if inv.tokenSensitive || prev.tokenSensitive {
 					d.Extra = sensitiveExtra{} // it tells whether a secret equals the other token
 				}

@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/roster-project/roster/internal/account"
+	"github.com/roster-project/roster/internal/addrs"
 	"github.com/roster-project/roster/internal/server"
 )
 
@@ -173,8 +174,9 @@ type User struct {
 	Sensitive map[string]bool
 }
 
-// Address is the user's plan address, e.g. user.alice.
-func (u *User) Address() string { return "user." + u.Nickname }
+// Address is the user's plan address, e.g. user.alice, or user["1abc"] for
+// a nickname that is not an identifier.
+func (u *User) Address() string { return addrs.Of("user", u.Nickname) }
 
 // Range returns the source range of attribute name, or the block's when the
 // attribute is not set.
@@ -196,8 +198,8 @@ type Group struct {
 	DeclRange    hcl.Range
 }
 
-// Address is e.g. role.admin or tag.verified.
-func (g *Group) Address() string { return g.Kind + "." + g.Name }
+// Address is e.g. role.admin, tag.verified or tag["2fa"].
+func (g *Group) Address() string { return addrs.Of(g.Kind, g.Name) }
 
 // Has reports whether nick is a member, case-insensitively.
 func (g *Group) Has(nick string) bool {
@@ -224,8 +226,8 @@ type Invite struct {
 	tokenSensitive bool
 }
 
-// Address is e.g. invite.spring-2027.
-func (i *Invite) Address() string { return "invite." + i.Name }
+// Address is e.g. invite.spring-2027 or invite["spring 2027"].
+func (i *Invite) Address() string { return addrs.Of("invite", i.Name) }
 
 // Sets reports whether the block gives the attribute, null included. On an
 // existing invite only those are managed: one left out is never compared
@@ -289,8 +291,8 @@ type RemoteInstance struct {
 	Ranges     map[string]hcl.Range
 }
 
-// Address is e.g. remote_instance.spam.example.
-func (r *RemoteInstance) Address() string { return "remote_instance." + r.Domain }
+// Address is e.g. remote_instance["spam.example"].
+func (r *RemoteInstance) Address() string { return addrs.Of("remote_instance", r.Domain) }
 
 // LocalUsers is the local_users block: state every local account shares,
 // the server's confirm_all and unconfirm_all.

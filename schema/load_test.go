@@ -398,3 +398,24 @@ func TestLoadServer(t *testing.T) {
 		t.Errorf("FlavorRange = %s, want line 3", r)
 	}
 }
+
+// TestAddressesInDiagnostics: diagnostics name objects by their address,
+// with a name that is not an identifier in quotes and brackets.
+func TestAddressesInDiagnostics(t *testing.T) {
+	dir := writeFiles(t, t.TempDir(), map[string]string{"main.hcl": `
+remote_instance "spam.example" {}
+remote_instance "SPAM.example" {}
+invite "spring 2027" {}
+`})
+	cfg, diags := schema.Load(dir, schema.Inputs{})
+	var details []string
+	for _, d := range errorsOf(diags) {
+		details = append(details, d.Detail)
+	}
+	got := strings.Join(details, "\n")
+	for _, want := range []string{`remote_instance["spam.example"] was already declared at`, `invite["spring 2027"] has no token`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("no %q in:\n%s", want, rendered(t, cfg, diags))
+		}
+	}
+}

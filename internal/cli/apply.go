@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/roster-project/roster/applier"
+	"github.com/roster-project/roster/internal/addrs"
 	"github.com/roster-project/roster/internal/diag"
 	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/internal/panics"
@@ -46,6 +47,11 @@ func (c *applyCmd) planOptions() planner.Options {
 func (c *applyCmd) Run(ctx context.Context, a *app, g *Globals) error {
 	ctx, stop := a.interruptible(ctx)
 	defer stop()
+	targets, err := a.readTargets(g, c.Target)
+	if err != nil {
+		return err
+	}
+	c.Target = targets
 	if c.PlanFile != "" {
 		return c.applySaved(ctx, a, g)
 	}
@@ -150,8 +156,10 @@ func applyDiags(err error, cfg *schema.Config, cancelled bool) hcl.Diagnostics {
 		staleLead: "A plan made again under roster's lock would not write what the plan shown says:", staleFix: fix}, cancelled)
 	var stmt *applier.StatementError
 	if errors.As(err, &stmt) && !cancelled {
-		if u := cfg.User(strings.TrimPrefix(stmt.Address, "user.")); u != nil {
-			d.Subject = u.DeclRange.Ptr()
+		if o, diags := addrs.Parse(stmt.Address); !diags.HasErrors() && o.Type == string(plans.TypeUser) {
+			if u := cfg.User(o.Name); u != nil {
+				d.Subject = u.DeclRange.Ptr()
+			}
 		}
 	}
 	var commit *applier.CommitUnknownError
@@ -341,28 +349,6 @@ func (c *applyCmd) checkSaved(f *planfile.File) hcl.Diagnostics {
 			Detail: fmt.Sprintf("Apply plans again, and may prune more than prune.max only when it is told to as well: run roster apply --allow-mass-prune %s. Nothing was written.", shellQuote(c.PlanFile))})
 	}
 	return diags
-}
-
-// sameTargets compares two lists of targets as sets, case-insensitively as
-// the planner matches them.
-func sameTargets(a, b []string) bool {
-	set := func(l []string) map[string]bool {
-		m := map[string]bool{}
-		for _, t := range l {
-			m[strings.ToLower(t)] = true
-		}
-		return m
-	}
-	sa, sb := set(a), set(b)
-	if len(sa) != len(sb) {
-		return false
-	}
-	for t := range sa {
-		if !sb[t] {
-			return false
-		}
-	}
-	return true
 }
 
 func describeTargets(ts []string) string {

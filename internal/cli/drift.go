@@ -23,8 +23,8 @@ func (c *driftCmd) Run(ctx context.Context, a *app, g *Globals) error {
 	if c.IgnoreFile != "" {
 		var diags hcl.Diagnostics
 		rules, diags = planner.ReadIgnoreFile(c.IgnoreFile)
+		a.diags(g, nil, diags)
 		if diags.HasErrors() {
-			a.diags(g, nil, diags)
 			return exitCode(1)
 		}
 	}

@@ -27,6 +27,11 @@ type planCmd struct {
 }
 
 func (c *planCmd) Run(ctx context.Context, a *app, g *Globals) error {
+	targets, err := a.readTargets(g, c.Target)
+	if err != nil {
+		return err
+	}
+	c.Target = targets
 	cfg, p, conn, err := a.makePlan(ctx, g, planner.Options{AllowMassPrune: c.AllowMassPrune}, c.Target)
 	if err != nil {
 		return err
@@ -57,13 +62,9 @@ func (c *planCmd) Run(ctx context.Context, a *app, g *Globals) error {
 }
 
 // makePlan loads the configuration, connects, and plans, printing every
-// diagnostic and the line that says what was read. The connection stays
-// open for apply.
+// diagnostic and the line that says what was read; targets are read
+// already (readTargets). The connection stays open for apply.
 func (a *app) makePlan(ctx context.Context, g *Globals, opts planner.Options, targets []string) (*schema.Config, *plans.Plan, *pgx.Conn, error) {
-	if diags := checkTargets(targets); diags.HasErrors() {
-		a.diags(g, nil, diags)
-		return nil, nil, nil, exitCode(1)
-	}
 	cfg, conn, err := a.loadAndConnect(ctx, g)
 	if err != nil {
 		return nil, nil, nil, err

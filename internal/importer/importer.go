@@ -26,6 +26,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/roster-project/roster/internal/account"
+	"github.com/roster-project/roster/internal/addrs"
 	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/internal/server"
 )
@@ -173,7 +174,7 @@ func userBlock(body *hclwrite.Body, u *live.User, lim server.Limits, flavor serv
 		comment(body, fmt.Sprintf("user %q is not imported: its nickname is on the server's default list of", u.Nickname))
 		comment(body, "restricted nicknames. Set server { restricted_nicknames = [...] } to your")
 		comment(body, "server's list and declare it, if your server allows it.")
-		return []string{fmt.Sprintf("user.%s: not imported, its nickname is on the default restricted list", u.Nickname)}
+		return []string{fmt.Sprintf("%s: not imported, its nickname is on the default restricted list", addrs.Of("user", u.Nickname))}
 	}
 	var notes []string
 	var attrs []importedAttr
@@ -181,7 +182,7 @@ func userBlock(body *hclwrite.Body, u *live.User, lim server.Limits, flavor serv
 		v, why := importValue(a, u, lim)
 		switch {
 		case why != "":
-			notes = append(notes, fmt.Sprintf("user.%s: %s left out, %s", u.Nickname, a.Name, why))
+			notes = append(notes, fmt.Sprintf("%s: %s left out, %s", addrs.Of("user", u.Nickname), a.Name, why))
 		case v != cty.NilVal:
 			attrs = append(attrs, importedAttr{a.Name, v})
 		}

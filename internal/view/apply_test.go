@@ -16,7 +16,7 @@ import (
 func appliedPlan() *plans.Plan {
 	p := reviewPlan()
 	p.Changes = append(p.Changes,
-		plans.Change{Address: "remote_instance.spam.example", Type: plans.TypeRemoteInstance, Nickname: "spam.example", Action: plans.Update,
+		plans.Change{Address: `remote_instance["spam.example"]`, Type: plans.TypeRemoteInstance, Nickname: "spam.example", Action: plans.Update,
 			Attrs: []plans.Attr{{Name: "active_accounts", Before: int64(3), After: int64(0)}},
 			Notes: []string{"3 accounts deactivated as the server's deactivate_all_from_instance does"}},
 		plans.Change{Address: "local_users", Type: plans.TypeLocalUsers, Nickname: "local_users", Action: plans.Update,

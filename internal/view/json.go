@@ -23,7 +23,14 @@ type jsonPlan struct {
 	RosterVersion   string       `json:"roster_version"`
 	Server          plans.Server `json:"server"`
 	ResourceChanges []jsonChange `json:"resource_changes"`
-	Summary         jsonSummary  `json:"summary"`
+	// Applyable, Complete and Errored are Terraform's (terraform-json's
+	// Plan): there is something to apply; the plan covers the whole
+	// configuration (no --target); planning failed. roster prints no plan
+	// when planning fails, so Errored is always false.
+	Applyable bool        `json:"applyable"`
+	Complete  bool        `json:"complete"`
+	Errored   bool        `json:"errored"`
+	Summary   jsonSummary `json:"summary"`
 }
 
 type jsonSummary struct {
@@ -102,7 +109,8 @@ func Fingerprint(p *plans.Plan, rosterVersion string) string {
 }
 
 func jsonOf(p *plans.Plan, rosterVersion string) jsonPlan {
-	out := jsonPlan{FormatVersion: jsonFormatVersion, RosterVersion: rosterVersion, Server: p.Server, ResourceChanges: []jsonChange{}}
+	out := jsonPlan{FormatVersion: jsonFormatVersion, RosterVersion: rosterVersion, Server: p.Server, ResourceChanges: []jsonChange{},
+		Applyable: !p.Empty(), Complete: !p.Targeted}
 	out.Summary.Add, out.Summary.Change, out.Summary.Destroy = p.Counts()
 	pr := p.Privileges()
 	out.Summary.Privileges = jsonPrivileges{pr.AdminsGranted, pr.AdminsRevoked, pr.ModeratorsGranted, pr.ModeratorsRevoked}

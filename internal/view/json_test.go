@@ -206,3 +206,85 @@ func TestNoFormatPrintsASecret(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanJSONPlanState: applyable, complete and errored are Terraform's:
+// something to apply, no --target, planning did not fail (roster prints no
+// plan when it fails).
+func TestPlanJSONPlanState(t *testing.T) {
+	targeted := reviewPlan()
+	targeted.Targeted = true
+	for name, tc := range map[string]struct {
+		p                            *plans.Plan
+		applyable, complete, errored bool
+	}{
+		"changes":   {reviewPlan(), true, true, false},
+		"no change": {&plans.Plan{}, false, true, false},
+		"targeted":  {targeted, true, false, false},
+	} {
+		var got struct {
+			Applyable, Complete, Errored *bool
+		}
+		if err := json.Unmarshal(jsonOf(t, tc.p), &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.Applyable == nil || got.Complete == nil || got.Errored == nil {
+			t.Fatalf("%s: applyable %v, complete %v, errored %v: each must be present", name, got.Applyable, got.Complete, got.Errored)
+		}
+		if *got.Applyable != tc.applyable || *got.Complete != tc.complete || *got.Errored != tc.errored {
+			t.Errorf("%s: applyable %t, complete %t, errored %t; want %t, %t, %t", name, *got.Applyable, *got.Complete, *got.Errored,
+				tc.applyable, tc.complete, tc.errored)
+		}
+	}
+}
+
+// addressPlan has objects whose names are not identifiers: a domain, an
+// undeclared invite, a nickname that starts with a digit.
+func addressPlan() *plans.Plan {
+	return &plans.Plan{FormatVersion: plans.FormatVersion, Changes: []plans.Change{
+		{Address: `user["1abc"]`, Type: "user", Nickname: "1abc", Action: plans.Update, Unchanged: 1,
+			Attrs: []plans.Attr{{Name: "locked", Before: false, After: true}}},
+		{Address: `invite["#9"]`, Type: "invite", Nickname: "#9", Action: plans.Update, InviteID: 9,
+			Reasons: []string{`because invite #9 is not in the configuration and prune.invites = "revoke"`},
+			Attrs:   []plans.Attr{{Name: "revoked", Before: false, After: true}}},
+		{Address: `remote_instance["spam.example"]`, Type: "remote_instance", Nickname: "spam.example", Action: plans.Update,
+			Attrs: []plans.Attr{{Name: "active_accounts", Before: int64(3), After: int64(0)}}},
+		{Address: "local_users", Type: "local_users", Action: plans.Update,
+			Attrs: []plans.Attr{{Name: "unconfirmed_accounts", Before: int64(2), After: int64(0)}}},
+	}}
+}
+
+// TestPlanJSONAddresses: an address is Terraform's traversal of the type
+// and the name (in quotes and brackets when it is not an identifier); type
+// and name are the object's, the name as declared, with no index: roster's
+// objects are not instances of a count or for_each.
+func TestPlanJSONAddresses(t *testing.T) {
+	var d struct {
+		ResourceChanges []map[string]any `json:"resource_changes"`
+	}
+	if err := json.Unmarshal(jsonOf(t, addressPlan()), &d); err != nil {
+		t.Fatal(err)
+	}
+	want := []map[string]any{
+		{"address": `user["1abc"]`, "type": "user", "name": "1abc"},
+		{"address": `invite["#9"]`, "type": "invite", "name": "#9"},
+		{"address": `remote_instance["spam.example"]`, "type": "remote_instance", "name": "spam.example"},
+		{"address": "local_users", "type": "local_users"},
+	}
+	for i, c := range d.ResourceChanges {
+		got := map[string]any{}
+		for _, k := range []string{"address", "type", "name", "index"} {
+			if v, ok := c[k]; ok {
+				got[k] = v
+			}
+		}
+		if !reflect.DeepEqual(got, want[i]) {
+			t.Errorf("change %d: %v, want %v", i, got, want[i])
+		}
+	}
+}
+
+func TestPlanAddressesGolden(t *testing.T) {
+	var b bytes.Buffer
+	view.Plan(&b, addressPlan(), view.Style{})
+	golden(t, "plan_addresses.txt", b.Bytes())
+}

@@ -221,7 +221,7 @@ func TestPlanMarkdownCareForReactivationsAndMultiUseInvites(t *testing.T) {
 	p := &plans.Plan{Changes: []plans.Change{
 		{Address: "user.erin", Type: plans.TypeUser, Nickname: "erin", Action: plans.Update,
 			Attrs: []plans.Attr{{Name: "active", Before: false, After: true}}},
-		{Address: "remote_instance.spam.example", Type: plans.TypeRemoteInstance, Nickname: "spam.example", Action: plans.Update,
+		{Address: `remote_instance["spam.example"]`, Type: plans.TypeRemoteInstance, Nickname: "spam.example", Action: plans.Update,
 			Attrs: []plans.Attr{{Name: "inactive_accounts", Before: int64(4), After: int64(0)}}},
 		invite("crowd", plans.Create, typ(nil, "reusable_date_limited"), plans.Attr{Name: "max_use", After: int64(25)},
 			plans.Attr{Name: "expires_at", After: "2027-03-31"}),
@@ -239,7 +239,7 @@ func TestPlanMarkdownCareForReactivationsAndMultiUseInvites(t *testing.T) {
 		"### :warning: roster plan: 11 changes, 6 to review with care\n",
 		"> **This plan reactivates 5 accounts (roster cannot tell who deactivated them), creates 2 multi-use invites and raises the registrations 2 invites allow.**\n",
 		"> - `user.erin`: reactivated\n",
-		"> - `remote_instance.spam.example`: reactivated\n",
+		"> - `remote_instance[\"spam.example\"]`: reactivated\n",
 		"> - `invite.crowd`: multi-use: up to 25 registrations until 2027-03-31\n",
 		"> - `invite.dated`: multi-use: any number of registrations until 2027-04-01\n",
 		"> - `invite.grow`: multi-use: up to 20 registrations (was 10)\n",

@@ -174,7 +174,7 @@ func TestFileModeAndNoSecrets(t *testing.T) {
 			t.Errorf("the plan file holds the secret %q", canary)
 		}
 	}
-	for _, key := range []string{`"format_version": "2"`, `"roster_version": "9.9.9"`, `"created": `, `"system_identifier": "7300000000000000001"`,
+	for _, key := range []string{`"format_version": "3"`, `"roster_version": "9.9.9"`, `"created": `, `"system_identifier": "7300000000000000001"`,
 		`"hash": "`, `"salt": "`, `"options": {`, `"targets": []`} {
 		if !bytes.Contains(b, []byte(key)) {
 			t.Errorf("the plan file lacks %s:\n%s", key, b)
@@ -297,10 +297,16 @@ func TestReadRefuses(t *testing.T) {
 		t.Errorf("an HCL file: %v, want ErrNotPlan", err)
 	}
 	var v *planfile.VersionError
-	if _, err := planfile.Read(write("future.json", `{"format_version": "3", "roster_version": "9.9.9", "plan": {}}`), ""); !errors.As(err, &v) {
-		t.Errorf("format version 3: %v, want a VersionError", err)
+	if _, err := planfile.Read(write("future.json", `{"format_version": "4", "roster_version": "9.9.9", "plan": {}}`), ""); !errors.As(err, &v) {
+		t.Errorf("format version 4: %v, want a VersionError", err)
 	}
-	path := write("old.json", `{"format_version": "2", "roster_version": "0.0.1", "plan": {"changes": []}}`)
+	// Format 2 spelled addresses the old way (invite.#12): its plans are
+	// not read, even by the same roster version.
+	if _, err := planfile.Read(write("format2.json", `{"format_version": "2", "roster_version": "9.9.9", "plan": {"changes": []}}`), "9.9.9"); !errors.As(err, &v) ||
+		!strings.Contains(err.Error(), `format2.json has format version "2"; this roster reads only format version "3"`) {
+		t.Errorf("format version 2: %v, want a VersionError", err)
+	}
+	path := write("old.json", `{"format_version": "3", "roster_version": "0.0.1", "plan": {"changes": []}}`)
 	if _, err := planfile.Read(path, "9.9.9"); !errors.As(err, &v) || !strings.Contains(err.Error(), "made by roster v0.0.1; this is roster v9.9.9") {
 		t.Errorf("another roster version: %v, want a VersionError", err)
 	}
@@ -403,7 +409,14 @@ func TestParseRefusesMalformed(t *testing.T) {
 		"an unknown type":            edit(func(d map[string]any) { changes(d)[0].(map[string]any)["type"] = "database" }),
 		"an escape in an address":    edit(func(d map[string]any) { changes(d)[0].(map[string]any)["address"] = "user.root\x1b[2J" }),
 		"no address":                 edit(func(d map[string]any) { changes(d)[0].(map[string]any)["address"] = "" }),
+		"another object's address":   edit(func(d map[string]any) { changes(d)[0].(map[string]any)["address"] = "user.hatter" }),
+		"another type's address":     edit(func(d map[string]any) { changes(d)[2].(map[string]any)["address"] = "user.spring" }),
+		"an address respelled":       edit(func(d map[string]any) { changes(d)[0].(map[string]any)["address"] = `user["root"]` }),
 		"no plan":                    edit(func(d map[string]any) { delete(d, "plan") }),
+		"the old spelling": edit(func(d map[string]any) {
+			changes(d)[2].(map[string]any)["nickname"] = "#7"
+			changes(d)[2].(map[string]any)["address"] = "invite.#7"
+		}),
 		"an escape in the server URL": edit(func(d map[string]any) {
 			d["plan"].(map[string]any)["server"].(map[string]any)["url"] = "https://x\x1b[2J"
 		}),
