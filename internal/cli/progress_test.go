@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/roster-project/roster/internal/progress"
 	"github.com/roster-project/roster/internal/ptytest"
 	"github.com/roster-project/roster/plans"
 )
@@ -217,33 +218,19 @@ func TestPhaseCounts(t *testing.T) {
 }
 
 // TestTrackConcurrent: the workers of the planner and the applier report
-// at once; the count they leave is the last.
+// from many goroutines (through package progress); the count they leave
+// is the last.
 func TestTrackConcurrent(t *testing.T) {
 	p := startPhase(&console{w: io.Discard, fd: -1}, false, "Applying", "Applied", time.Hour, time.Hour, 80, time.Now)
 	defer p.end()
-	progress := p.track("Applying: preparing new accounts", "Applying: writing")
-	counter := progressCounter(progress, 100)
+	counter := progress.New(p.track("Applying: preparing new accounts", "Applying: writing"), 100)
 	var wg sync.WaitGroup
 	for range 100 {
-		wg.Go(counter)
+		wg.Go(counter.Done)
 	}
 	wg.Wait()
 	if got := p.status(p.start); !strings.HasPrefix(got, "Applying: writing… ") {
 		t.Errorf("status %q, want the work done", got)
-	}
-}
-
-// progressCounter counts one item of total for progress on each call, as
-// package progress does.
-func progressCounter(progress func(done, total int), total int) func() {
-	var mu sync.Mutex
-	done := 0
-	progress(0, total)
-	return func() {
-		mu.Lock()
-		defer mu.Unlock()
-		done++
-		progress(done, total)
 	}
 }
 
