@@ -40,6 +40,12 @@ type Options struct {
 	// Approved names the plan Apply is given in the lines of a
 	// *StaleError; default "the plan shown".
 	Approved string
+	// Progress, when set, is told how far Apply's slow work before the
+	// lock has come: each new account (its keys and password hash) and
+	// each password an update rewrites (its hash) counts one. (0, total)
+	// when it begins, then once after each; nothing when there is none.
+	// The calls come from the workers, one at a time, done increasing.
+	Progress func(done, total int)
 }
 
 // Result is what an apply did.
@@ -83,11 +89,7 @@ func Apply(ctx context.Context, db live.Beginner, want *plans.Plan, cfg *schema.
 	// taken, so the lock is held only for planning again and writing. It
 	// depends only on the configuration and which accounts are created,
 	// which the new plan must share with want.
-	creates, err := prepareCreates(ctx, want, cfg, opts.Parallelism)
-	if err != nil {
-		return Result{}, err
-	}
-	secrets, err := prepareSecrets(ctx, want, cfg, opts.Parallelism)
+	creates, secrets, err := prepare(ctx, want, cfg, opts)
 	if err != nil {
 		return Result{}, err
 	}

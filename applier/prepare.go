@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/roster-project/roster/internal/panics"
+	"github.com/roster-project/roster/internal/progress"
 	"github.com/roster-project/roster/internal/server"
 	"github.com/roster-project/roster/internal/server/keys"
 	"github.com/roster-project/roster/internal/server/password"
@@ -32,10 +33,28 @@ func nativeHash(f server.Flavor, pw string) (string, error) {
 	return password.HashPBKDF2(pw)
 }
 
-// prepareCreates generates the keys and password hashes of new accounts on
-// all cores. A user without a password attribute gets a random password
-// nobody knows, as the server's CLI does.
-func prepareCreates(ctx context.Context, p *plans.Plan, cfg *schema.Config, parallelism int) ([]*newUser, error) {
+// prepare does the slow work of an apply of p on all cores, before the
+// lock: it generates the keys and password hashes of new accounts, and the
+// hashes of the passwords that updates rewrite (by address), counting each
+// account and each password for opts.Progress.
+func prepare(ctx context.Context, p *plans.Plan, cfg *schema.Config, opts Options) ([]*newUser, map[string]string, error) {
+	creates, err := newUsers(p, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	jobs, secrets := passwordJobs(p, cfg)
+	done := progress.New(opts.Progress, len(creates)+len(jobs))
+	if err := prepareCreates(ctx, p.Server.Flavor, creates, opts.Parallelism, done); err != nil {
+		return nil, nil, err
+	}
+	if err := hashPasswords(ctx, p.Server.Flavor, jobs, secrets, opts.Parallelism, done); err != nil {
+		return nil, nil, err
+	}
+	return creates, secrets, nil
+}
+
+// newUsers are the accounts p creates, to prepare.
+func newUsers(p *plans.Plan, cfg *schema.Config) ([]*newUser, error) {
 	var out []*newUser
 	for i := range p.Changes {
 		c := &p.Changes[i]
@@ -48,16 +67,20 @@ func prepareCreates(ctx context.Context, p *plans.Plan, cfg *schema.Config, para
 		}
 		out = append(out, &newUser{change: c, user: u})
 	}
-	err := parallel(ctx, len(out), hashWorkers(p.Server.Flavor, parallelism), func(i int) error {
-		if err := prepareOne(p.Server.Flavor, out[i]); err != nil {
-			return fmt.Errorf("preparing %s: %w", out[i].change.Address, err)
+	return out, nil
+}
+
+// prepareCreates generates the keys and password hashes of new accounts on
+// all cores. A user without a password attribute gets a random password
+// nobody knows, as the server's CLI does.
+func prepareCreates(ctx context.Context, f server.Flavor, creates []*newUser, parallelism int, done *progress.Counter) error {
+	return parallel(ctx, len(creates), hashWorkers(f, parallelism), func(i int) error {
+		if err := prepareOne(f, creates[i]); err != nil {
+			return fmt.Errorf("preparing %s: %w", creates[i].change.Address, err)
 		}
+		done.Done()
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 func prepareOne(f server.Flavor, n *newUser) error {
@@ -79,11 +102,13 @@ func prepareOne(f server.Flavor, n *newUser) error {
 	return err
 }
 
-// prepareSecrets hashes, on all cores, the passwords that updates rewrite,
-// by address.
-func prepareSecrets(ctx context.Context, p *plans.Plan, cfg *schema.Config, parallelism int) (map[string]string, error) {
-	type job struct{ address, password string }
-	var jobs []job
+// passwordJob is a password an update rewrites, to hash.
+type passwordJob struct{ address, password string }
+
+// passwordJobs are the passwords that the updates of p rewrite: those to
+// hash, and by address the hashes the configuration gives (password_hash).
+func passwordJobs(p *plans.Plan, cfg *schema.Config) ([]passwordJob, map[string]string) {
+	var jobs []passwordJob
 	out := map[string]string{}
 	for _, c := range p.Changes {
 		if c.Action != plans.Update || c.Type != plans.TypeUser {
@@ -97,27 +122,34 @@ func prepareSecrets(ctx context.Context, p *plans.Plan, cfg *schema.Config, para
 		}
 		switch {
 		case c.Attr("password") != nil && u.PasswordMode == schema.PasswordEnforced:
-			jobs = append(jobs, job{c.Address, u.Password.Reveal()})
+			jobs = append(jobs, passwordJob{c.Address, u.Password.Reveal()})
 		case c.Attr("password_hash") != nil && u.PasswordMode == schema.PasswordHash:
 			out[c.Address] = u.Password.Reveal()
 		}
 	}
+	return jobs, out
+}
+
+// hashPasswords hashes the passwords of jobs on all cores, into out by
+// address.
+func hashPasswords(ctx context.Context, f server.Flavor, jobs []passwordJob, out map[string]string, parallelism int, done *progress.Counter) error {
 	hashes := make([]string, len(jobs))
-	err := parallel(ctx, len(jobs), hashWorkers(p.Server.Flavor, parallelism), func(i int) error {
-		h, err := nativeHash(p.Server.Flavor, jobs[i].password)
+	err := parallel(ctx, len(jobs), hashWorkers(f, parallelism), func(i int) error {
+		h, err := nativeHash(f, jobs[i].password)
 		if err != nil {
 			return fmt.Errorf("hashing the password of %s: %w", jobs[i].address, err)
 		}
 		hashes[i] = h
+		done.Done()
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for i, j := range jobs {
 		out[j.address] = hashes[i]
 	}
-	return out, nil
+	return nil
 }
 
 // hashMemory bounds the memory concurrent argon2id hashing may take.

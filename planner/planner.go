@@ -20,6 +20,7 @@ import (
 	"github.com/roster-project/roster/internal/diag"
 	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/internal/panics"
+	"github.com/roster-project/roster/internal/progress"
 	"github.com/roster-project/roster/internal/server"
 	"github.com/roster-project/roster/internal/server/password"
 	"github.com/roster-project/roster/plans"
@@ -41,6 +42,12 @@ type Options struct {
 	// (groups, prune.max) still cover the whole configuration; local_users
 	// is counted on the accounts as the targeted changes leave them.
 	Targets []string
+	// Progress, when set, is told how many of the enforced passwords have
+	// been verified against their stored hashes, the slow part of
+	// planning (an argon2id check takes a fraction of a second): (0,
+	// total) when verifying begins, then once after each password. The
+	// calls come from the workers, one at a time, done increasing.
+	Progress func(done, total int)
 }
 
 // Make reads the live state in one read-only, repeatable-read transaction
@@ -587,6 +594,7 @@ func (st *planning) verifyPasswords(ctx context.Context, p *plans.Plan, opts Opt
 	}
 	results := make([]bool, len(st.checks))
 	failed := make([]error, len(st.checks)) // a panic, as an error
+	verified := progress.New(opts.Progress, len(st.checks))
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for range workers {
@@ -595,6 +603,7 @@ func (st *planning) verifyPasswords(ctx context.Context, p *plans.Plan, opts Opt
 				failed[i] = panics.Catch(func() error {
 					ok, err := password.Verify(st.checks[i].password, st.checks[i].hash)
 					results[i] = ok && err == nil
+					verified.Done()
 					return nil
 				})
 			}

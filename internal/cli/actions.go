@@ -90,7 +90,7 @@ func (a *app) checkServer(ctx context.Context, g *Globals, s *actionServer, info
 	if s.url == "" {
 		url, err := server.DeriveBaseURL(ctx, s.conn, lim)
 		if err != nil {
-			return err
+			return a.readFailed(ctx, g, err)
 		}
 		s.url = url
 	}
@@ -105,9 +105,14 @@ func (a *app) checkServer(ctx context.Context, g *Globals, s *actionServer, info
 }
 
 // readFailed prints a failed action read: a refusal as its diagnostic, a
-// database that is neither flavor as plan does; other errors go up.
-func (a *app) readFailed(g *Globals, err error) error {
+// database that is neither flavor as plan does, a read an interrupt cut
+// short as stopped; other errors go up.
+func (a *app) readFailed(ctx context.Context, g *Globals, err error) error {
 	var refused *applier.RefusedError
+	if d := stoppedEarly(ctx); d != nil {
+		a.diags(g, nil, d)
+		return exitCode(1)
+	}
 	switch {
 	case errors.As(err, &refused):
 		a.diags(g, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: refused.Summary, Detail: refused.Detail + "\n\nNothing was written."}})
@@ -151,7 +156,7 @@ func (a *app) actionOptions(g *Globals, s *actionServer) applier.Options {
 func (c *signOutCmd) Run(ctx context.Context, a *app, g *Globals) error {
 	// The first Ctrl-C cancels the action, at the prompt or in its
 	// transaction, which then rolls back.
-	ctx, stop := a.interruptible(ctx)
+	ctx, stop := a.interruptible(ctx, "Sign-out")
 	defer stop()
 	s, err := a.openAction(ctx, g)
 	if err != nil {
@@ -160,7 +165,7 @@ func (c *signOutCmd) Run(ctx context.Context, a *app, g *Globals) error {
 	defer s.close(ctx)
 	p, err := applier.PlanSignOut(ctx, s.conn, c.Nickname)
 	if err != nil {
-		return a.readFailed(g, err)
+		return a.readFailed(ctx, g, err)
 	}
 	if err := a.checkServer(ctx, g, s, p.Server, true); err != nil {
 		return err
@@ -193,7 +198,7 @@ func (c *resetPasswordCmd) Run(ctx context.Context, a *app, g *Globals) error {
 	}
 	// The first Ctrl-C cancels the action, at the prompt or in its
 	// transaction, which then rolls back.
-	ctx, stop := a.interruptible(ctx)
+	ctx, stop := a.interruptible(ctx, "Password reset")
 	defer stop()
 	s, err := a.openAction(ctx, g)
 	if err != nil {
@@ -202,7 +207,7 @@ func (c *resetPasswordCmd) Run(ctx context.Context, a *app, g *Globals) error {
 	defer s.close(ctx)
 	p, err := applier.PlanResetPassword(ctx, s.conn, c.Nickname)
 	if err != nil {
-		return a.readFailed(g, err)
+		return a.readFailed(ctx, g, err)
 	}
 	if err := a.checkServer(ctx, g, s, p.Server, true); err != nil {
 		return err
@@ -237,7 +242,7 @@ func (c *resetPasswordCmd) Run(ctx context.Context, a *app, g *Globals) error {
 func (c *fixFollowStateCmd) Run(ctx context.Context, a *app, g *Globals) error {
 	// The first Ctrl-C cancels the action, at the prompt or in its
 	// transaction, which then rolls back.
-	ctx, stop := a.interruptible(ctx)
+	ctx, stop := a.interruptible(ctx, "Repair")
 	defer stop()
 	s, err := a.openAction(ctx, g)
 	if err != nil {
@@ -246,7 +251,7 @@ func (c *fixFollowStateCmd) Run(ctx context.Context, a *app, g *Globals) error {
 	defer s.close(ctx)
 	p, err := applier.PlanFixFollowState(ctx, s.conn, c.Local, c.Remote)
 	if err != nil {
-		return a.readFailed(g, err)
+		return a.readFailed(ctx, g, err)
 	}
 	if err := a.checkServer(ctx, g, s, p.Server, true); err != nil {
 		return err
@@ -277,7 +282,7 @@ func (c *deleteActivitiesCmd) Run(ctx context.Context, a *app, g *Globals) error
 	defer s.close(ctx)
 	p, err := applier.PlanDeleteActivities(ctx, s.conn, c.Nickname)
 	if err != nil {
-		return a.readFailed(g, err)
+		return a.readFailed(ctx, g, err)
 	}
 	if err := a.checkServer(ctx, g, s, p.Server, false); err != nil {
 		return err

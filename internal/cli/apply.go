@@ -13,7 +13,6 @@ import (
 	"github.com/roster-project/roster/applier"
 	"github.com/roster-project/roster/internal/addrs"
 	"github.com/roster-project/roster/internal/diag"
-	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/internal/panics"
 	"github.com/roster-project/roster/internal/view"
 	"github.com/roster-project/roster/planner"
@@ -31,21 +30,13 @@ type applyCmd struct {
 	PlanFile       string   `arg:"" optional:"" name:"plan-file" help:"Apply exactly the plan that roster plan --out saved in this file, without asking."`
 }
 
-// replan is the applier's way to plan again under its lock: the planner,
-// with the options of the command line.
-func replan(opts planner.Options) func(context.Context, live.Querier, *schema.Config) (*plans.Plan, hcl.Diagnostics) {
-	return func(ctx context.Context, q live.Querier, cfg *schema.Config) (*plans.Plan, hcl.Diagnostics) {
-		return planner.MakeIn(ctx, q, cfg, opts)
-	}
-}
-
 // planOptions are the planner options of the command line.
 func (c *applyCmd) planOptions() planner.Options {
 	return planner.Options{AllowMassPrune: c.AllowMassPrune, Targets: c.Target}
 }
 
 func (c *applyCmd) Run(ctx context.Context, a *app, g *Globals) error {
-	ctx, stop := a.interruptible(ctx)
+	ctx, stop := a.interruptible(ctx, "Apply")
 	defer stop()
 	targets, err := a.readTargets(g, c.Target)
 	if err != nil {
@@ -76,7 +67,7 @@ func (c *applyCmd) Run(ctx context.Context, a *app, g *Globals) error {
 			return err
 		}
 	}
-	res, err := a.applyPlan(ctx, conn, p, cfg, applier.Options{LockTimeout: g.LockTimeout, Replan: replan(c.planOptions())})
+	res, err := a.applyPlan(ctx, conn, p, cfg, applier.Options{LockTimeout: g.LockTimeout}, c.planOptions())
 	if err != nil {
 		a.diags(g, cfg, applyDiags(err, cfg, ctx.Err() != nil))
 		return exitCode(1)
@@ -281,6 +272,10 @@ func (c *applyCmd) applySaved(ctx context.Context, a *app, g *Globals) error {
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	db, err := planfile.ReadIdentity(ctx, conn)
+	if d := stoppedEarly(ctx); err != nil && d != nil {
+		a.diags(g, nil, d)
+		return exitCode(1)
+	}
 	if err != nil {
 		return err
 	}
@@ -290,6 +285,10 @@ func (c *applyCmd) applySaved(ctx context.Context, a *app, g *Globals) error {
 		return exitCode(1)
 	}
 	p, diags := a.readAndPlan(ctx, conn, cfg, c.planOptions())
+	if d := stoppedEarly(ctx); diags.HasErrors() && d != nil {
+		a.diags(g, nil, d)
+		return exitCode(1)
+	}
 	if diags.HasErrors() {
 		a.diags(g, cfg, append(diags, staleDiags(c.PlanFile, append(stale, "the configuration no longer plans against the database (above)"))...))
 		return exitCode(1)
@@ -308,7 +307,7 @@ func (c *applyCmd) applySaved(ctx context.Context, a *app, g *Globals) error {
 	if p.Empty() {
 		return nil
 	}
-	res, err := a.applyPlan(ctx, conn, p, cfg, applier.Options{LockTimeout: g.LockTimeout, Replan: replan(c.planOptions()), Approved: "the saved plan"})
+	res, err := a.applyPlan(ctx, conn, p, cfg, applier.Options{LockTimeout: g.LockTimeout, Approved: "the saved plan"}, c.planOptions())
 	var moved *applier.StaleError
 	var failed *applier.PlanError
 	switch cancelled := ctx.Err() != nil; {

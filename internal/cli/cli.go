@@ -74,6 +74,7 @@ type root struct {
 type app struct {
 	Streams
 	environ []string
+	con     *console // standard error, as the status line shares it
 }
 
 func (a *app) getenv(key string) string { return getenv(a.environ, key) }
@@ -93,7 +94,9 @@ type kongExit int
 // Main runs roster with args (without the program name) and returns the exit
 // code.
 func Main(ctx context.Context, args []string, st Streams, environ []string) int {
-	defer watchMemory(st.Err, st.Exit, environ)()
+	con := newConsole(st)
+	defer con.erase() // whatever ended the run, the terminal's echo is back on
+	defer watchMemory(con, st.Exit, environ)()
 	return run(st.Err, func() error {
 		var cli root
 		parser, err := kong.New(&cli, kong.Name("roster"),
@@ -108,7 +111,7 @@ func Main(ctx context.Context, args []string, st Streams, environ []string) int 
 			fmt.Fprintf(st.Err, "Error: %v\n", err)
 			return exitCode(1)
 		}
-		a := &app{Streams: st, environ: environ}
+		a := &app{Streams: st, environ: environ, con: con}
 		kctx.BindTo(ctx, (*context.Context)(nil))
 		return kctx.Run(a, &cli.Globals)
 	})
@@ -169,6 +172,10 @@ func (a *app) connect(ctx context.Context, g *Globals) (*pgx.Conn, error) {
 	}
 	cfg.RuntimeParams["application_name"] = "roster"
 	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if d := stoppedEarly(ctx); err != nil && d != nil {
+		a.diags(g, nil, d)
+		return nil, exitCode(1)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("cannot connect to the database: %w\n\nName the server's database with --database-url or DATABASE_URL (or libpq's PG* variables)", err)
 	}

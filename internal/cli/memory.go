@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"io"
 	"runtime/debug"
 	"runtime/metrics"
 	"strconv"
@@ -28,7 +27,7 @@ const memoryLimitEnv = "ROSTER_MEMORY_LIMIT"
 // no word of why. It asks the garbage collector to keep under three
 // quarters of the limit first. It watches only a process of its own (exit
 // set); stop ends the watch.
-func watchMemory(errOut io.Writer, exit func(int), environ []string) (stop func()) {
+func watchMemory(con *console, exit func(int), environ []string) (stop func()) {
 	if exit == nil {
 		return func() {}
 	}
@@ -36,7 +35,7 @@ func watchMemory(errOut io.Writer, exit func(int), environ []string) (stop func(
 	if v := getenv(environ, memoryLimitEnv); v != "" {
 		n, err := parseSize(v)
 		if err != nil {
-			fmt.Fprintf(errOut, "Warning: %s=%q is not a size such as 8GiB or 512MiB: the limit stays %s.\n", memoryLimitEnv, v, confine.Size(limit))
+			fmt.Fprintf(con.w, "Warning: %s=%q is not a size such as 8GiB or 512MiB: the limit stays %s.\n", memoryLimitEnv, v, confine.Size(limit))
 		} else {
 			limit = n
 		}
@@ -55,7 +54,8 @@ func watchMemory(errOut io.Writer, exit func(int), environ []string) (stop func(
 			}
 			metrics.Read(sample)
 			if int64(sample[0].Value.Uint64()) > limit {
-				fmt.Fprintf(errOut, "\nError: Memory limit reached\n\nroster used more than %s of memory and stopped. The configuration builds values too large to handle (a template that repeats a large value, locals that double one, range() of millions of numbers), or the work needs more than this limit allows: raise it with %s (e.g. %s=8GiB). An apply that had not sent its COMMIT is rolled back by the database when roster's connection closes; one that had may or may not have been written: run roster plan to see.\n",
+				con.halt()
+				fmt.Fprintf(con.w, "\nError: Memory limit reached\n\nroster used more than %s of memory and stopped. The configuration builds values too large to handle (a template that repeats a large value, locals that double one, range() of millions of numbers), or the work needs more than this limit allows: raise it with %s (e.g. %s=8GiB). An apply that had not sent its COMMIT is rolled back by the database when roster's connection closes; one that had may or may not have been written: run roster plan to see.\n",
 					confine.Size(limit), memoryLimitEnv, memoryLimitEnv)
 				exit(1)
 				return
@@ -123,6 +123,7 @@ func (a *app) watchTime() (stop func()) {
 		}
 	}
 	t := time.AfterFunc(limit, func() {
+		a.con.halt()
 		fmt.Fprintf(a.Err, "\nError: Configuration took too long\n\nEvaluating the configuration took more than %s and roster stopped: an expression does work without bound (for expressions nested over large ranges, comparisons of values that locals double). If the configuration is really this large, raise the limit with %s (e.g. %s=10m). Nothing was written.\n",
 			limit, configTimeoutEnv, configTimeoutEnv)
 		a.Exit(1)

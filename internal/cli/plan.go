@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/roster-project/roster/applier"
 	"github.com/roster-project/roster/internal/diag"
+	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/internal/view"
 	"github.com/roster-project/roster/planner"
 	"github.com/roster-project/roster/plans"
@@ -71,6 +71,9 @@ func (a *app) makePlan(ctx context.Context, g *Globals, opts planner.Options, ta
 	}
 	opts.Targets = targets
 	p, diags := a.readAndPlan(ctx, conn, cfg, opts)
+	if d := stoppedEarly(ctx); diags.HasErrors() && d != nil {
+		diags = d // not the error of each read the interrupt cut short
+	}
 	if !diags.HasErrors() && len(targets) > 0 {
 		diags = append(diags, targetWarning())
 	}
@@ -127,22 +130,32 @@ func (a *app) savedFooter(g *Globals, path string, targets []string, massPrune b
 	view.SavedPlan(a.Out, path, view.Command{Line: cmd.String(), Note: cmd.note("this plan")})
 }
 
-// readAndPlan reads the server and plans, with progress for a large server.
+// readAndPlan reads the server and plans, with progress for a large server:
+// the status line counts the passwords verified.
 func (a *app) readAndPlan(ctx context.Context, conn *pgx.Conn, cfg *schema.Config, opts planner.Options) (*plans.Plan, hcl.Diagnostics) {
 	ph := a.startPhase("Reading the database and planning", "Planned")
 	defer ph.end()
+	opts.Progress = ph.track("Planning: verifying passwords", "Planning")
 	return planner.Make(ctx, conn, cfg, opts)
 }
 
-// applyPlan applies p, with progress for the key generation and hashing that
-// come before the writes.
-func (a *app) applyPlan(ctx context.Context, conn *pgx.Conn, p *plans.Plan, cfg *schema.Config, opts applier.Options) (applier.Result, error) {
-	ph := a.startPhase(applyDoing(p), "Applied")
+// applyPlan applies p, planning again under the lock with popts, with
+// progress: the status line counts the new accounts and passwords prepared
+// (keys, hashes) before the writes, then the passwords verified again.
+func (a *app) applyPlan(ctx context.Context, conn *pgx.Conn, p *plans.Plan, cfg *schema.Config, opts applier.Options, popts planner.Options) (applier.Result, error) {
+	ph := a.startPhase("Applying", "Applied")
 	defer ph.end()
+	opts.Progress = ph.track(applyDoing(p), "Applying: locking, planning again and writing")
+	popts.Progress = ph.track("Applying: verifying passwords again", "Applying: writing")
+	opts.Replan = func(ctx context.Context, q live.Querier, cfg *schema.Config) (*plans.Plan, hcl.Diagnostics) {
+		return planner.MakeIn(ctx, q, cfg, popts)
+	}
 	return applier.Apply(ctx, conn, p, cfg, opts)
 }
 
-// applyDoing says what an apply of p does before its writes.
+// applyDoing says what the applier prepares for p before its writes, as
+// the status line counts it: the keys and password hashes of new accounts,
+// and the hashes of password changes.
 func applyDoing(p *plans.Plan) string {
 	accounts, passwords := 0, 0
 	for i := range p.Changes {
@@ -151,21 +164,17 @@ func applyDoing(p *plans.Plan) string {
 		case c.Type != plans.TypeUser:
 		case c.Action == plans.Create:
 			accounts++
-		case c.Action == plans.Update && (c.Attr("password") != nil || c.Attr("password_hash") != nil):
+		case c.Action == plans.Update && c.Attr("password") != nil:
 			passwords++
 		}
 	}
-	var work []string
-	if accounts > 0 {
-		work = append(work, plural(accounts, "new account")+" (keys, password hashes)")
+	switch {
+	case accounts > 0 && passwords > 0:
+		return "Applying: preparing new accounts and passwords"
+	case passwords > 0:
+		return "Applying: hashing passwords"
 	}
-	if passwords > 0 {
-		work = append(work, plural(passwords, "password change"))
-	}
-	if len(work) == 0 {
-		return "Applying"
-	}
-	return "Applying: preparing " + strings.Join(work, " and ") + ", then writing"
+	return "Applying: preparing new accounts"
 }
 
 func plural(n int, what string) string {

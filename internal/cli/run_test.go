@@ -78,7 +78,7 @@ func TestPhasePanic(t *testing.T) {
 	var b bytes.Buffer
 	code := run(&b, func() error {
 		w := panicWriter{make(chan struct{})}
-		p := startPhase(w, true, false, "Reading", "Read", time.Millisecond, time.Millisecond)
+		p := startPhase(&console{w: w, term: true, fd: -1}, false, "Reading", "Read", time.Millisecond, time.Millisecond, 80, time.Now)
 		<-w.called
 		p.end()
 		return nil
@@ -95,7 +95,7 @@ func TestInterruptPanic(t *testing.T) {
 	code := run(&b, func() error {
 		sigs := make(chan os.Signal, 1)
 		w := panicWriter{make(chan struct{})}
-		ctx, stop := onInterrupt(t.Context(), sigs, w, func() { t.Error("exited") })
+		ctx, stop := onInterrupt(t.Context(), sigs, &console{w: w, fd: -1}, "Apply", func() { t.Error("exited") })
 		defer stop()
 		sigs <- os.Interrupt
 		<-w.called

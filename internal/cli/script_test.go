@@ -38,9 +38,13 @@ func TestMain(m *testing.M) {
 		"roster": func() {
 			// Scripts compare standard error exactly: a run slowed by a
 			// busy machine must not add a timing line (progress_test.go
-			// tests it).
+			// tests it). A test that watches the status line on a
+			// terminal (terminal_test.go) shows it at once.
 			st := cli.Stdio()
 			st.LongWork = time.Hour
+			if d, err := time.ParseDuration(os.Getenv("ROSTER_TEST_LONG_WORK")); err == nil {
+				st.LongWork = d
+			}
 			os.Exit(cli.Main(context.Background(), os.Args[1:], st, os.Environ()))
 		},
 	})
