@@ -138,7 +138,7 @@ func changeDifferences(w, g *Change, name string) []string {
 	field("row id", quote(w.ID), quote(g.ID))
 	field("invite row", strconv.FormatInt(w.InviteID, 10), strconv.FormatInt(g.InviteID, 10))
 	field("reactivate", strconv.FormatBool(w.Reactivate), strconv.FormatBool(g.Reactivate))
-	if w.Accounts != g.Accounts {
+	if !slices.Equal(w.Accounts, g.Accounts) {
 		out = append(out, fmt.Sprintf("%s: the accounts to change are not the ones %s counted", at, name))
 	}
 	wa, dups := attrsByName(w.Attrs)
