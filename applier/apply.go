@@ -67,7 +67,8 @@ type Result struct {
 // instructions: under roster's lock, with the rows want changes locked,
 // Apply plans again from cfg and the live rows and proceeds only when the
 // new plan equals want in everything it would write
-// (plans.Differences); then it writes the new plan. Otherwise it returns
+// (plans.Differences, with the accounts that moved named: Differences);
+// then it writes the new plan. Otherwise it returns
 // a *StaleError listing the differences, or a *PlanError when the new plan
 // fails, and writes nothing. On any error nothing is written, but for a
 // *CommitUnknownError: the connection failed while COMMIT was in flight,
@@ -183,7 +184,11 @@ func planAgain(ctx context.Context, tx pgx.Tx, want *plans.Plan, cfg *schema.Con
 		}
 		return nil, &PlanError{Diags: diags}
 	}
-	if d := plans.Differences(want, p, opts.Approved); len(d) > 0 {
+	d, err := Differences(ctx, tx, want, p, opts.Approved)
+	if err != nil {
+		return nil, err
+	}
+	if len(d) > 0 {
 		return nil, &StaleError{Moved: d}
 	}
 	return p, nil

@@ -3,10 +3,12 @@ package applier
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/roster-project/roster/internal/accountset"
 	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/plans"
 	"github.com/roster-project/roster/schema"
@@ -61,8 +63,8 @@ func (w *writer) remoteInstance(ctx context.Context, c *plans.Change, cfg *schem
 	if err != nil {
 		return err
 	}
-	if live.AccountsDigest(ids) != c.Accounts {
-		return &StaleError{Moved: []string{fmt.Sprintf("%s: the accounts to change are not the ones the plan counted", c.Address)}}
+	if err := samePlanned(c, ids); err != nil {
+		return err
 	}
 	for _, id := range ids {
 		l := label{address: c.Address, id: id}
@@ -98,12 +100,8 @@ func (w *writer) localUsers(ctx context.Context, c *plans.Change, cfg *schema.Co
 	if err != nil {
 		return err
 	}
-	var set live.AccountSet
-	for _, id := range ids {
-		set.Add(id)
-	}
-	if set.Digest() != c.Accounts {
-		return &StaleError{Moved: []string{fmt.Sprintf("%s: the accounts to change are not the ones the plan counted", c.Address)}}
+	if err := samePlanned(c, ids); err != nil {
+		return err
 	}
 	if want {
 		_, err = w.tx.Exec(ctx, `UPDATE users SET is_confirmed = true, confirmation_token = NULL, updated_at = $2 WHERE id = ANY($1::uuid[])`, ids, w.now)
@@ -129,6 +127,19 @@ func accounts(n int64) string {
 		return "1 account"
 	}
 	return fmt.Sprintf("%d accounts", n)
+}
+
+// samePlanned refuses when ids, the accounts locked for c, are not the
+// ones the plan recorded, even as many.
+func samePlanned(c *plans.Change, ids []string) error {
+	var set accountset.Set
+	for _, id := range ids {
+		set.Add(id)
+	}
+	if !slices.Equal(set.Buckets(), c.Accounts) {
+		return &StaleError{Moved: []string{fmt.Sprintf("%s: the accounts to change are not the ones the plan counted", c.Address)}}
+	}
+	return nil
 }
 
 // lockPlanned locks the accounts sql selects (their ids) for a change that

@@ -354,13 +354,15 @@ func TestMFAMovedIsStale(t *testing.T) {
 // TestLocalUsersOtherAccountsAreStale: a plan's local_users change records
 // which accounts it changes, not only how many: another account in the
 // wrong state in place of one the plan counted makes it stale, as many as
-// they are, and nothing is written.
+// they are, naming both, and nothing is written.
 func TestLocalUsersOtherAccountsAreStale(t *testing.T) {
 	conn := pgtest.Connect(t, pgtest.New(t, pgtest.Pleroma))
 	ctx := t.Context()
 	insert(t, conn, seed{nick: "dave"})
 	insert(t, conn, seed{nick: "erin"})
-	if _, err := conn.Exec(ctx, `UPDATE users SET is_confirmed = (nickname = 'erin')`); err != nil {
+	// Ids in buckets 0xb0 (dave) and 0x44 (erin): each is named on its own.
+	if _, err := conn.Exec(ctx, `UPDATE users SET is_confirmed = (nickname = 'erin'),
+	  id = CASE nickname WHEN 'dave' THEN '00000199-0000-0000-0000-00000000000d'::uuid ELSE '00000199-0000-0000-0000-00000000000e'::uuid END`); err != nil {
 		t.Fatal(err)
 	}
 	cfg := config(t, "local_users {\n  confirmed = true\n}\n")
@@ -371,8 +373,9 @@ func TestLocalUsersOtherAccountsAreStale(t *testing.T) {
 	before := snapshot(t, conn)
 	_, err := applier.Apply(ctx, conn, p, cfg, replan(applier.Options{}))
 	var stale *applier.StaleError
-	if !errors.As(err, &stale) || strings.Join(stale.Moved, "\n") != "local_users: the accounts to change are not the ones the plan shown counted" {
-		t.Fatalf("apply after a swap = %v, want stale", err)
+	if !errors.As(err, &stale) || strings.Join(stale.Moved, "\n") != "local_users: the accounts to change are not the ones the plan shown counted\n"+
+		"user.erin: counted in local_users now, not in the plan shown\nuser.dave: counted in local_users in the plan shown, not now" {
+		t.Fatalf("apply after a swap = %v, want stale, naming erin and dave", err)
 	}
 	sameSnapshot(t, before, snapshot(t, conn))
 	applyConverged(t, conn, cfg)

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/roster-project/roster/internal/account"
+	"github.com/roster-project/roster/internal/accountset"
 	"github.com/roster-project/roster/internal/addrs"
 	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/plans"
@@ -29,7 +30,7 @@ func (st *planning) remoteInstances(counts map[string]live.Instance) []*plans.Ch
 		}
 		c := &plans.Change{Address: r.Address(), Type: plans.TypeRemoteInstance, Nickname: r.Domain, Action: plans.Update,
 			Attrs:    []plans.Attr{{Name: name, Before: wrong, After: int64(0)}},
-			Accounts: ids,
+			Accounts: ids.Buckets(),
 			Source:   source(r.DeclRange)}
 		note := fmt.Sprintf("%s of %s %s, but matching the domain exactly", plural(wrong, "account", "accounts"), r.Domain, verb)
 		if follows > 0 {
@@ -99,7 +100,7 @@ func afterPlan(lu *live.User, c *plans.Change) *live.User {
 // localUsers plans the local_users block: the accounts it covers whose
 // confirmation differs, counted over the rows the planner did not keep
 // (as read) and the ones it kept (as the plan leaves them).
-func (st *planning) localUsers(p *plans.Plan, unkept live.AccountSet) *plans.Change {
+func (st *planning) localUsers(p *plans.Plan, unkept accountset.Set) *plans.Change {
 	l := st.cfg.LocalUsers
 	if l == nil || l.Confirmed == nil {
 		return nil
@@ -126,7 +127,7 @@ func (st *planning) localUsers(p *plans.Plan, unkept live.AccountSet) *plans.Cha
 	if !*l.Confirmed {
 		name, note = "confirmed_accounts", "unconfirmed as the server's unconfirm_all does, each with a new confirmation token and no e-mail"
 	}
-	return &plans.Change{Address: addrs.Of(string(plans.TypeLocalUsers), ""), Type: plans.TypeLocalUsers, Action: plans.Update, Accounts: set.Digest(),
+	return &plans.Change{Address: addrs.Of(string(plans.TypeLocalUsers), ""), Type: plans.TypeLocalUsers, Action: plans.Update, Accounts: set.Buckets(),
 		Attrs:  []plans.Attr{{Name: name, Before: n, After: int64(0)}},
 		Notes:  []string{plural(n, "account", "accounts") + " " + note + "; admins, moderators, internal actors, deleted accounts and users whose block sets confirmed are left alone"},
 		Source: source(l.DeclRange)}

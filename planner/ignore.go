@@ -161,15 +161,15 @@ func (r IgnoreRule) matches(typ plans.Type, name string) bool {
 	return ok
 }
 
-// Ignore removes from d what the rules ignore and counts in d.Ignored how
-// many differences it removed: a rule without attributes removes the whole
-// object (a creation, a deletion, an undeclared account); one with
-// attributes removes them from updates, and the update when none is left.
-func Ignore(d *plans.Drift, rules []IgnoreRule) {
+// ignorePlan removes from p what the rules ignore and returns how many
+// differences it removed: a rule without attributes removes the whole
+// object (a creation, a deletion); one with attributes removes them from
+// updates, and the update when none is left. The undeclared accounts a
+// rule leaves out are counted as Drift reads them (ignoresAccount).
+func ignorePlan(p *plans.Plan, rules []IgnoreRule) int {
 	if len(rules) == 0 {
-		return
+		return 0
 	}
-	p, unmanaged := d.Plan, &d.Unmanaged
 	n := 0
 	kept := p.Changes[:0]
 	for _, c := range p.Changes {
@@ -198,20 +198,18 @@ func Ignore(d *plans.Drift, rules []IgnoreRule) {
 		kept = append(kept, c)
 	}
 	p.Changes = kept
-	left := []plans.Unmanaged{}
-	for _, u := range *unmanaged {
-		drop := false
-		for _, r := range rules {
-			drop = drop || (len(r.attrs) == 0 && r.matches(plans.TypeUser, u.Nickname))
+	return n
+}
+
+// ignoresAccount reports whether a rule leaves the undeclared account of
+// nickname out of drift --unmanaged: only one without attributes does.
+func ignoresAccount(rules []IgnoreRule, nickname string) bool {
+	for _, r := range rules {
+		if len(r.attrs) == 0 && r.matches(plans.TypeUser, nickname) {
+			return true
 		}
-		if drop {
-			n++
-			continue
-		}
-		left = append(left, u)
 	}
-	*unmanaged = left
-	d.Ignored = n
+	return false
 }
 
 // ignoreAttrs removes the attributes named in ignored from the update c,

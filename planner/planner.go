@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/roster-project/roster/internal/account"
+	"github.com/roster-project/roster/internal/accountset"
 	"github.com/roster-project/roster/internal/addrs"
 	"github.com/roster-project/roster/internal/diag"
 	"github.com/roster-project/roster/internal/live"
@@ -161,7 +162,7 @@ type state struct {
 	instances map[string]live.Instance
 	// unconfirmed are the accounts local_users changes among the rows not
 	// kept.
-	unconfirmed live.AccountSet
+	unconfirmed accountset.Set
 }
 
 // keeper decides which local accounts the planner keeps in memory: those

@@ -14,11 +14,12 @@ import (
 // differs from want, the plan that was reviewed (saved with plan --out, or
 // shown at apply's prompt), in anything applying it would write: the server
 // it is for (flavor, schema version, URL), whether it was made with
-// --target, and for each change its address,
-// type, nickname, action, row, invite row, reactivation, remote accounts
-// and every attribute's name, before and after value, sensitivity and
-// whether it is computed at apply. It is empty when applying got writes
-// exactly what want says.
+// --target, and for each change its address, type, nickname, action, row,
+// invite row, reactivation, the accounts of a change over many accounts
+// (their buckets: applier.Differences names the accounts that moved) and
+// every attribute's name, before and after value, sensitivity and whether
+// it is computed at apply. It is empty when applying got writes exactly
+// what want says.
 //
 // What only describes a change is not compared: the accounts read, notes,
 // reasons, sources, unchanged counts, and the number of sessions apply ends
@@ -138,7 +139,7 @@ func changeDifferences(w, g *Change, name string) []string {
 	field("row id", quote(w.ID), quote(g.ID))
 	field("invite row", strconv.FormatInt(w.InviteID, 10), strconv.FormatInt(g.InviteID, 10))
 	field("reactivate", strconv.FormatBool(w.Reactivate), strconv.FormatBool(g.Reactivate))
-	if w.Accounts != g.Accounts {
+	if !slices.Equal(w.Accounts, g.Accounts) {
 		out = append(out, fmt.Sprintf("%s: the accounts to change are not the ones %s counted", at, name))
 	}
 	wa, dups := attrsByName(w.Attrs)

@@ -14,15 +14,22 @@ type Unmanaged struct {
 }
 
 // Drift is what roster drift found: the plan that would undo the drift,
-// the undeclared accounts (with --unmanaged), and how many differences an
-// ignore file left out.
+// how many undeclared accounts there are (with --unmanaged), and how many
+// differences an ignore file left out. The undeclared accounts themselves
+// are not held here: however many there are, a report reads them one at a
+// time as it writes them (planner.Report.Accounts).
 type Drift struct {
-	Plan      *Plan
-	Unmanaged []Unmanaged
+	Plan *Plan
+	// Unmanaged counts the undeclared accounts, but those the ignore file
+	// leaves out.
+	Unmanaged int
+	// Widest is the length in bytes of the longest of their addresses, on
+	// which a text report aligns what follows them.
+	Widest int
 	// Listed is true when the undeclared accounts were read (--unmanaged).
 	Listed  bool
 	Ignored int
 }
 
 // Drifted reports whether anything differs.
-func (d *Drift) Drifted() bool { return len(d.Plan.Changes)+len(d.Unmanaged) > 0 }
+func (d *Drift) Drifted() bool { return len(d.Plan.Changes)+d.Unmanaged > 0 }

@@ -2,6 +2,7 @@ package plans
 
 import (
 	"github.com/roster-project/roster/internal/account"
+	"github.com/roster-project/roster/internal/accountset"
 	"github.com/roster-project/roster/internal/server"
 )
 
@@ -78,10 +79,12 @@ type Change struct {
 	// server's rm refuses one, so it is activated first, as an admin would
 	// with activate then rm.
 	Reactivate bool `json:"reactivate,omitempty"`
-	// Accounts digests the ids of the remote accounts a remote_instance
-	// change writes (AccountsDigest), so that a plan made again under the
-	// lock that would change other accounts, even as many, differs.
-	Accounts string `json:"accounts,omitempty"`
+	// Accounts digests the ids of the accounts a change over many accounts
+	// writes (the remote accounts of a remote_instance, the local accounts
+	// of local_users), in buckets by id (accountset.Set), so that a plan
+	// made again that would change other accounts, even as many, differs,
+	// and the buckets that differ say where to look for them.
+	Accounts []accountset.Bucket `json:"accounts,omitempty"`
 	// Source is where the object is declared.
 	Source Source `json:"source"`
 }

@@ -6,6 +6,7 @@ import (
 	"unicode"
 
 	"github.com/roster-project/roster/internal/account"
+	"github.com/roster-project/roster/internal/accountset"
 	"github.com/roster-project/roster/internal/addrs"
 )
 
@@ -100,7 +101,7 @@ func (p *Plan) Validate() error {
 }
 
 func (c *Change) validate() error {
-	texts := append([]string{c.Address, string(c.Type), c.Nickname, c.ID, string(c.Action), c.Accounts}, c.Reasons...)
+	texts := append([]string{c.Address, string(c.Type), c.Nickname, c.ID, string(c.Action)}, c.Reasons...)
 	texts = append(texts, c.Notes...)
 	for _, a := range c.Attrs {
 		texts = append(texts, a.Name)
@@ -118,6 +119,12 @@ func (c *Change) validate() error {
 	}
 	if !actionAllowed(c.Type, c.Action) {
 		return fmt.Errorf("%s: a change of type %s cannot be %s", quoteAddress(c.Address), quote(string(c.Type)), quote(string(c.Action)))
+	}
+	if len(c.Accounts) > 0 && c.Type != TypeRemoteInstance && c.Type != TypeLocalUsers {
+		return fmt.Errorf("%s: a change of type %s writes no accounts by bucket", quoteAddress(c.Address), quote(string(c.Type)))
+	}
+	if err := accountset.Check(c.Accounts); err != nil {
+		return fmt.Errorf("%s: accounts: %w", quoteAddress(c.Address), err)
 	}
 	for i := range c.Attrs {
 		a := &c.Attrs[i]

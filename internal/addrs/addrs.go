@@ -48,10 +48,34 @@ func Of(typ, name string) string {
 	switch {
 	case name == "":
 		return typ
-	case hclsyntax.ValidIdentifier(name) && !strings.ContainsFunc(name, hidden):
+	case identifier(name):
 		return typ + "." + name
 	}
 	return typ + "[" + quote(name, true) + "]"
+}
+
+// identifier reports whether name is an HCL identifier of printable
+// characters. A name of ASCII characters, as every nickname roster manages
+// is, is decided by HCL's rule for them (a letter or _, then letters,
+// digits, _ and -) without HCL's scanner, which costs a microsecond a name
+// and is called for each account drift lists.
+func identifier(name string) bool {
+	ascii := true
+	for i := 0; i < len(name) && ascii; i++ {
+		ascii = name[i] < utf8.RuneSelf
+	}
+	if !ascii {
+		return hclsyntax.ValidIdentifier(name) && !strings.ContainsFunc(name, hidden)
+	}
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_':
+		case (c >= '0' && c <= '9' || c == '-') && i > 0:
+		default:
+			return false
+		}
+	}
+	return name != ""
 }
 
 // pattern writes a pattern as Of writes an address, but with the glob

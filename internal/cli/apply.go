@@ -296,7 +296,9 @@ func (c *applyCmd) applySaved(ctx context.Context, a *app, g *Globals) error {
 	// A configuration that changed is stale whatever the new plan says;
 	// which secret changed, if one did, is worth saying.
 	if len(stale) == 0 {
-		stale = plans.Differences(f.Plan, p, "the saved plan")
+		if stale, err = applier.Differences(ctx, conn, f.Plan, p, "the saved plan"); err != nil {
+			return err
+		}
 	}
 	if stale = append(stale, f.Secrets(p, cfg)...); len(stale) > 0 {
 		a.diags(g, cfg, staleDiags(c.PlanFile, stale))

@@ -33,19 +33,23 @@ func (c *driftCmd) Run(ctx context.Context, a *app, g *Globals) error {
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	d, diags := a.readDrift(func() (*plans.Drift, hcl.Diagnostics) { return planner.Drift(ctx, conn, cfg, c.Unmanaged) })
+	r, diags := a.readDrift(func() (*planner.Report, hcl.Diagnostics) {
+		return planner.Drift(ctx, conn, cfg, planner.DriftOptions{Unmanaged: c.Unmanaged, Ignore: rules})
+	})
 	a.diags(g, cfg, diags)
 	if diags.HasErrors() {
 		return exitCode(1)
 	}
-	planner.Ignore(d, rules)
+	defer r.Close(ctx)
+	d := r.Drift
+	accounts := func(visit func(*plans.Unmanaged) error) error { return r.Accounts(ctx, visit) }
 	switch c.format() {
 	case "json":
-		err = view.DriftJSON(a.Out, d, Version)
+		err = view.DriftJSON(a.Out, d, accounts, Version)
 	case "markdown":
-		err = view.DriftMarkdown(a.Out, d, Version)
+		err = view.DriftMarkdown(a.Out, d, accounts, Version)
 	default:
-		view.DriftText(a.Out, d, c.IgnoreFile, !a.inAutomation(), a.style(g, a.OutTerm))
+		err = view.DriftText(a.Out, d, accounts, c.IgnoreFile, !a.inAutomation(), a.style(g, a.OutTerm))
 	}
 	if err != nil {
 		return err
@@ -57,7 +61,7 @@ func (c *driftCmd) Run(ctx context.Context, a *app, g *Globals) error {
 }
 
 // readDrift reads the drift, with progress for a large server.
-func (a *app) readDrift(read func() (*plans.Drift, hcl.Diagnostics)) (*plans.Drift, hcl.Diagnostics) {
+func (a *app) readDrift(read func() (*planner.Report, hcl.Diagnostics)) (*planner.Report, hcl.Diagnostics) {
 	ph := a.startPhase("Reading the database", "Checked for drift")
 	defer ph.end()
 	return read()

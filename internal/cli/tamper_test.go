@@ -175,6 +175,9 @@ func tamperCases(rootID, reviewed string) []tamperCase {
 			dave(d)["attributes"] = append(dave(d)["attributes"].([]any), map[string]any{"name": "admin", "before": false, "after": "yes"})
 		}), apply, notPlan},
 		{"a field roster does not write", editPlan(func(d map[string]any) { dave(d)["sql"] = "UPDATE users SET is_admin = true" }), apply, notPlan},
+		{"accounts by bucket on a user's change", editPlan(func(d map[string]any) {
+			dave(d)["accounts"] = []any{map[string]any{"bucket": 1, "count": 1, "digest": "0123456789abcdef0123456789abcdef"}}
+		}), apply, notPlan},
 		{"truncated", func(t *testing.T, saved []byte) []byte { return saved[:len(saved)/2] }, apply, notPlan},
 		{"another plan under the reviewed fingerprint", editPlan(func(d map[string]any) {
 			dave(d)["attributes"].([]any)[0].(map[string]any)["after"] = "Mallory"

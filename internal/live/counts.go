@@ -2,12 +2,10 @@ package live
 
 import (
 	"context"
-	"crypto/md5"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"strings"
 	"time"
+
+	"github.com/roster-project/roster/internal/accountset"
 )
 
 // Sessions counts an account's OAuth tokens and authorizations issued
@@ -85,43 +83,11 @@ func countSessions(ctx context.Context, q Querier, ids, instants []string) (map[
 type Instance struct {
 	Active, Inactive               int64
 	ActiveFollows, InactiveFollows int64
-	// ActiveIDs and InactiveIDs digest the ids of each group (AccountsDigest),
-	// so that apply refuses when other accounts are in the wrong state,
-	// even as many as the plan counted.
-	ActiveIDs, InactiveIDs string
+	// ActiveIDs and InactiveIDs digest the ids of each group, so that apply
+	// refuses when other accounts are in the wrong state, even as many, and
+	// names them.
+	ActiveIDs, InactiveIDs accountset.Set
 }
-
-// AccountsDigest is the digest of a remote_instance change's accounts: MD5
-// of their ids (uuid text) in id order, joined by commas, as PostgreSQL's
-// md5(string_agg(...)) computes it for the plan.
-func AccountsDigest(ids []string) string {
-	sum := md5.Sum([]byte(strings.Join(ids, ",")))
-	return hex.EncodeToString(sum[:])
-}
-
-// AccountSet digests a set of accounts as it is built, in constant
-// memory, whatever the order: the XOR of 16 bytes of SHA-256 of each id.
-// A plan's local_users change records the accounts it changes so; apply
-// refuses when they are other ones, even as many.
-type AccountSet struct {
-	n   int64
-	sum [16]byte
-}
-
-// Add adds the account of id (uuid text); each is added once.
-func (s *AccountSet) Add(id string) {
-	h := sha256.Sum256([]byte(id))
-	for i := range s.sum {
-		s.sum[i] ^= h[i]
-	}
-	s.n++
-}
-
-// Len is how many accounts were added.
-func (s *AccountSet) Len() int64 { return s.n }
-
-// Digest is the set's digest, in hex.
-func (s *AccountSet) Digest() string { return hex.EncodeToString(s.sum[:]) }
 
 // DomainOf is the SQL of the domain of a remote account's nickname
 // (user@domain), lower-cased, compared exactly.
@@ -134,21 +100,32 @@ func ReadInstances(ctx context.Context, q Querier, domains []string) (map[string
 	if len(domains) == 0 {
 		return out, nil
 	}
-	rows, err := q.Query(ctx, `SELECT `+fmt.Sprintf(DomainOf, "u")+`, count(*) FILTER (WHERE u.is_active), count(*) FILTER (WHERE NOT u.is_active),
-	    md5(coalesce(string_agg(u.id::text, ',' ORDER BY u.id) FILTER (WHERE u.is_active), '')),
-	    md5(coalesce(string_agg(u.id::text, ',' ORDER BY u.id) FILTER (WHERE NOT u.is_active), ''))
-	  FROM users u WHERE NOT u.local AND u.nickname IS NOT NULL AND `+fmt.Sprintf(DomainOf, "u")+` = ANY($1::text[]) GROUP BY 1`, domains)
+	// Each Instance's sets take some kilobytes: built in place.
+	read := map[string]*Instance{}
+	rows, err := q.Query(ctx, `SELECT `+fmt.Sprintf(DomainOf, "u")+`, u.is_active, u.id::text
+	  FROM users u WHERE NOT u.local AND u.nickname IS NOT NULL AND `+fmt.Sprintf(DomainOf, "u")+` = ANY($1::text[])`, domains)
 	if err != nil {
 		return nil, fmt.Errorf("counting remote accounts: %w", err)
 	}
 	for rows.Next() {
-		var d string
-		var i Instance
-		if err := rows.Scan(&d, &i.Active, &i.Inactive, &i.ActiveIDs, &i.InactiveIDs); err != nil {
+		var d, id string
+		var active bool
+		if err := rows.Scan(&d, &active, &id); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("counting remote accounts: %w", err)
 		}
-		out[d] = i
+		i := read[d]
+		if i == nil {
+			i = &Instance{}
+			read[d] = i
+		}
+		if active {
+			i.Active++
+			i.ActiveIDs.Add(id)
+		} else {
+			i.Inactive++
+			i.InactiveIDs.Add(id)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("counting remote accounts: %w", err)
@@ -168,12 +145,15 @@ func ReadInstances(ctx context.Context, q Querier, domains []string) (map[string
 			rows.Close()
 			return nil, fmt.Errorf("counting remote follows: %w", err)
 		}
-		i := out[d]
-		i.ActiveFollows, i.InactiveFollows = a, n
-		out[d] = i
+		if i := read[d]; i != nil {
+			i.ActiveFollows, i.InactiveFollows = a, n
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("counting remote follows: %w", err)
+	}
+	for d, i := range read {
+		out[d] = *i
 	}
 	return out, nil
 }

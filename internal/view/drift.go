@@ -1,7 +1,10 @@
 package view
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -22,25 +25,30 @@ func readFrom(w io.Writer, srv plans.Server, read int) {
 		read, srv.Flavor.Title(), where, srv.Version)
 }
 
+// UnmanagedAccounts hands the undeclared accounts of a drift report to
+// visit, one at a time, in the report's order, and returns visit's first
+// error, which stops it: a report writes each as it comes and keeps none.
+type UnmanagedAccounts func(visit func(*plans.Unmanaged) error) error
+
 // DriftText writes a drift report as text: a status line that says
 // whether the server drifted, what was read, the plan that would undo the
 // drift, and the undeclared accounts. With hints, it says what to do,
 // for a person at a terminal; ignoreFile names the file of d.Ignored.
-func DriftText(w io.Writer, d *plans.Drift, ignoreFile string, hints bool, s Style) {
+func DriftText(w io.Writer, d *plans.Drift, accounts UnmanagedAccounts, ignoreFile string, hints bool, s Style) error {
 	p, unmanaged := d.Plan, d.Unmanaged
 	n := len(p.Changes)
 	switch {
-	case n == 0 && len(unmanaged) == 0:
+	case n == 0 && unmanaged == 0:
 		fmt.Fprintln(w, s.Green(s.Bold("No drift."))+s.Bold(" The server matches the configuration."))
 	case n == 0:
-		fmt.Fprintf(w, "%s %s.\n", s.Yellow(s.Bold("Drift detected:")), plural(len(unmanaged), "local account", "local accounts")+" not declared in the configuration")
+		fmt.Fprintf(w, "%s %s.\n", s.Yellow(s.Bold("Drift detected:")), plural(unmanaged, "local account", "local accounts")+" not declared in the configuration")
 	default:
 		what := plural(n, "object", "objects") + " differ from the configuration"
 		if n == 1 {
 			what = "1 object differs from the configuration"
 		}
-		if len(unmanaged) > 0 {
-			what += ", and " + plural(len(unmanaged), "local account", "local accounts") + " not declared in it"
+		if unmanaged > 0 {
+			what += ", and " + plural(unmanaged, "local account", "local accounts") + " not declared in it"
 		}
 		fmt.Fprintf(w, "%s %s.\n", s.Yellow(s.Bold("Drift detected:")), what)
 	}
@@ -59,35 +67,39 @@ func DriftText(w io.Writer, d *plans.Drift, ignoreFile string, hints bool, s Sty
 			fmt.Fprintln(w, "list it in an ignore file (--ignore-file).")
 		}
 	}
-	if len(unmanaged) > 0 {
-		if n > 0 {
-			fmt.Fprintln(w)
-		}
-		unmanagedText(w, unmanaged)
+	if unmanaged == 0 {
+		return nil
 	}
+	if n > 0 {
+		fmt.Fprintln(w)
+	}
+	return unmanagedText(w, d.Widest, accounts)
 }
 
-func unmanagedText(w io.Writer, unmanaged []plans.Unmanaged) {
+// unmanagedText lists the undeclared accounts, what stands out of each
+// aligned after the widest address.
+func unmanagedText(w io.Writer, width int, accounts UnmanagedAccounts) error {
 	fmt.Fprintln(w, "Local accounts that the configuration does not declare:")
-	width := 0
-	for _, u := range unmanaged {
-		width = max(width, len(u.Address))
-	}
-	for _, u := range unmanaged {
+	err := accounts(func(u *plans.Unmanaged) error {
 		line := "  " + sanitize(u.Address)
 		if d := describeUnmanaged(u); d != "" {
-			line += strings.Repeat(" ", width-len(u.Address)) + "  " + d
+			line += strings.Repeat(" ", max(width-len(u.Address), 0)) + "  " + d
 		}
-		fmt.Fprintln(w, line)
+		_, err := fmt.Fprintln(w, line)
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Declare them with a user block (roster import writes one for each account), or")
-	fmt.Fprintln(w, "list them in the ignore file.")
+	_, err = fmt.Fprintln(w, "list them in the ignore file.")
+	return err
 }
 
 // describeUnmanaged says what stands out of an undeclared account: its
 // roles, state and tags.
-func describeUnmanaged(u plans.Unmanaged) string {
+func describeUnmanaged(u *plans.Unmanaged) string {
 	var parts []string
 	if u.Admin {
 		parts = append(parts, "admin")
@@ -110,48 +122,85 @@ func describeUnmanaged(u plans.Unmanaged) string {
 	return sanitize(strings.Join(parts, "; "))
 }
 
-// jsonDrift is the JSON plan with the undeclared accounts after it.
-type jsonDrift struct {
-	jsonPlan
-	Unmanaged []plans.Unmanaged `json:"unmanaged_accounts"`
-}
-
 // DriftJSON writes a drift report as the JSON plan, with
-// "unmanaged_accounts" at its end when they were read.
-func DriftJSON(w io.Writer, d *plans.Drift, rosterVersion string) error {
+// "unmanaged_accounts" at its end when they were read: one document,
+// written as it goes, each account encoded on its own, so that memory stays
+// flat however many there are. Its bytes are those of encoding the plan
+// with the whole list at once (json.Encoder, two-space indent).
+func DriftJSON(w io.Writer, d *plans.Drift, accounts UnmanagedAccounts, rosterVersion string) error {
 	if !d.Listed {
 		return JSON(w, d.Plan, rosterVersion)
 	}
-	list := d.Unmanaged
-	if list == nil {
-		list = []plans.Unmanaged{}
+	head, err := json.MarshalIndent(jsonOf(d.Plan, rosterVersion), "", "  ")
+	if err != nil {
+		return err
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(jsonDrift{jsonOf(d.Plan, rosterVersion), list})
+	// The plan's object, left open for one more member.
+	head, ok := bytes.CutSuffix(head, []byte("\n}"))
+	if !ok {
+		return fmt.Errorf("the JSON plan does not end its object")
+	}
+	bw := bufio.NewWriter(w)
+	bw.Write(head)
+	bw.WriteString(",\n  \"unmanaged_accounts\": [")
+	n := 0
+	err = accounts(func(u *plans.Unmanaged) error {
+		b, err := json.MarshalIndent(u, "    ", "  ")
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			bw.WriteByte(',')
+		}
+		n++
+		bw.WriteString("\n    ")
+		_, err = bw.Write(b)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		bw.WriteString("\n  ")
+	}
+	bw.WriteString("]\n}\n")
+	return bw.Flush()
 }
 
 // unmanagedRows is how many undeclared accounts the markdown report names.
 const unmanagedRows = 50
 
+// errEnoughRows stops the reading of undeclared accounts once the
+// markdown report has named as many as it shows.
+var errEnoughRows = errors.New("enough rows")
+
 // DriftMarkdown writes a drift report as the markdown plan and the
-// undeclared accounts after it, within the size of a comment.
-func DriftMarkdown(w io.Writer, d *plans.Drift, rosterVersion string) error {
-	if len(d.Unmanaged) == 0 {
+// undeclared accounts after it, within the size of a comment: it reads
+// only the first unmanagedRows of them.
+func DriftMarkdown(w io.Writer, d *plans.Drift, accounts UnmanagedAccounts, rosterVersion string) error {
+	if d.Unmanaged == 0 {
 		return Markdown(w, d.Plan, rosterVersion)
 	}
 	var sec strings.Builder
-	fmt.Fprintf(&sec, "\n#### Local accounts not in the configuration: %d\n\n| Account | Roles and state |\n| --- | --- |\n", len(d.Unmanaged))
-	for i, u := range d.Unmanaged {
+	fmt.Fprintf(&sec, "\n#### Local accounts not in the configuration: %d\n\n| Account | Roles and state |\n| --- | --- |\n", d.Unmanaged)
+	i := 0
+	err := accounts(func(u *plans.Unmanaged) error {
 		if i == unmanagedRows {
-			fmt.Fprintf(&sec, "\n… and %d more: `roster drift --unmanaged` lists them all.\n", len(d.Unmanaged)-unmanagedRows)
-			break
+			return errEnoughRows
 		}
+		i++
 		fmt.Fprintf(&sec, "| `%s` | %s |\n", u.Nickname, strings.ReplaceAll(describeUnmanaged(u), "|", "\\|"))
+		return nil
+	})
+	if err != nil && !errors.Is(err, errEnoughRows) {
+		return err
+	}
+	if d.Unmanaged > unmanagedRows {
+		fmt.Fprintf(&sec, "\n… and %d more: `roster drift --unmanaged` lists them all.\n", d.Unmanaged-unmanagedRows)
 	}
 	if err := markdownWithin(w, d.Plan, rosterVersion, commentLimit-sec.Len()); err != nil {
 		return err
 	}
-	_, err := fmt.Fprint(w, sec.String())
+	_, err = fmt.Fprint(w, sec.String())
 	return err
 }

@@ -2,8 +2,9 @@
 // --out FILE` writes and `roster apply FILE` and `roster show FILE` read.
 //
 // A saved plan is versioned JSON, written with mode 0600. Besides the plan
-// (whose changes carry a fingerprint of every compared column of the rows
-// they touch), it holds what apply needs to refuse a stale plan: the
+// (its changes, and the buckets of the accounts a change over many
+// accounts writes: its size follows the changes, not the accounts
+// compared), it holds what apply needs to refuse a stale plan: the
 // database's identity, a hash of the configuration, and a salted digest of
 // every secret the plan relies on. It never holds a secret itself: no
 // password, password hash, invite token or invite_secret, and no database

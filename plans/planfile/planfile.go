@@ -21,10 +21,12 @@ import (
 )
 
 // formatVersion is the version of the file's layout. A roster reads only
-// files of its own format version. Format 3 spells addresses as addrs.Of
-// writes them (invite["#12"]), where format 2 joined type and name with a
-// dot (invite.#12).
-const formatVersion = "3"
+// files of its own format version. Format 4 records the accounts of a
+// change over many accounts as buckets (accountset.Bucket), where format 3
+// held one digest; format 3 spelled addresses as addrs.Of writes them
+// (invite["#12"]), where format 2 joined type and name with a dot
+// (invite.#12).
+const formatVersion = "4"
 
 // maxFileSize is the largest plan file roster reads: a plan of 100,000
 // new accounts takes about 60 MB.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/roster-project/roster/internal/accountset"
 	"github.com/roster-project/roster/internal/confine"
 	"github.com/roster-project/roster/internal/pgtest"
 	"github.com/roster-project/roster/internal/server"
@@ -85,7 +86,8 @@ func configDir(t *testing.T, files map[string]string) string {
 }
 
 // samplePlan is a plan of every value type: strings, bools, whole numbers,
-// lists, nulls and sensitive attributes.
+// lists, nulls and sensitive attributes, and the buckets of the accounts a
+// change over many accounts writes.
 func samplePlan() *plans.Plan {
 	return &plans.Plan{FormatVersion: plans.FormatVersion, Read: 6,
 		Server: plans.Server{Flavor: server.Pleroma, Version: 20240904142434, URL: "https://social.example.org", Known: true},
@@ -100,6 +102,9 @@ func samplePlan() *plans.Plan {
 				Source: plans.Source{Filename: "users.hcl", Line: 17}},
 			{Address: "invite.spring", Type: "invite", Nickname: "spring", Action: plans.Create,
 				Attrs: []plans.Attr{{Name: "max_use", After: int64(5)}, {Name: "token", Sensitive: true}}},
+			{Address: "local_users", Type: "local_users", Action: plans.Update,
+				Attrs:    []plans.Attr{{Name: "unconfirmed_accounts", Before: int64(3), After: int64(0)}},
+				Accounts: []accountset.Bucket{{Bucket: 7, Count: 2, Digest: "0123456789abcdef0123456789abcdef"}, {Bucket: 200, Count: 1, Digest: "fedcba9876543210fedcba9876543210"}}},
 		}}
 }
 
@@ -174,7 +179,7 @@ func TestFileModeAndNoSecrets(t *testing.T) {
 			t.Errorf("the plan file holds the secret %q", canary)
 		}
 	}
-	for _, key := range []string{`"format_version": "3"`, `"roster_version": "9.9.9"`, `"created": `, `"system_identifier": "7300000000000000001"`,
+	for _, key := range []string{`"format_version": "4"`, `"roster_version": "9.9.9"`, `"created": `, `"system_identifier": "7300000000000000001"`,
 		`"hash": "`, `"salt": "`, `"options": {`, `"targets": []`} {
 		if !bytes.Contains(b, []byte(key)) {
 			t.Errorf("the plan file lacks %s:\n%s", key, b)
@@ -297,16 +302,22 @@ func TestReadRefuses(t *testing.T) {
 		t.Errorf("an HCL file: %v, want ErrNotPlan", err)
 	}
 	var v *planfile.VersionError
-	if _, err := planfile.Read(write("future.json", `{"format_version": "4", "roster_version": "9.9.9", "plan": {}}`), ""); !errors.As(err, &v) {
-		t.Errorf("format version 4: %v, want a VersionError", err)
+	if _, err := planfile.Read(write("future.json", `{"format_version": "5", "roster_version": "9.9.9", "plan": {}}`), ""); !errors.As(err, &v) {
+		t.Errorf("format version 5: %v, want a VersionError", err)
+	}
+	// Format 3 recorded one digest of a change's accounts: its plans are
+	// not read.
+	if _, err := planfile.Read(write("format3.json", `{"format_version": "3", "roster_version": "9.9.9", "plan": {"changes": []}}`), "9.9.9"); !errors.As(err, &v) ||
+		!strings.Contains(err.Error(), `format3.json has format version "3"; this roster reads only format version "4"`) {
+		t.Errorf("format version 3: %v, want a VersionError", err)
 	}
 	// Format 2 spelled addresses the old way (invite.#12): its plans are
 	// not read, even by the same roster version.
 	if _, err := planfile.Read(write("format2.json", `{"format_version": "2", "roster_version": "9.9.9", "plan": {"changes": []}}`), "9.9.9"); !errors.As(err, &v) ||
-		!strings.Contains(err.Error(), `format2.json has format version "2"; this roster reads only format version "3"`) {
+		!strings.Contains(err.Error(), `format2.json has format version "2"; this roster reads only format version "4"`) {
 		t.Errorf("format version 2: %v, want a VersionError", err)
 	}
-	path := write("old.json", `{"format_version": "3", "roster_version": "0.0.1", "plan": {"changes": []}}`)
+	path := write("old.json", `{"format_version": "4", "roster_version": "0.0.1", "plan": {"changes": []}}`)
 	if _, err := planfile.Read(path, "9.9.9"); !errors.As(err, &v) || !strings.Contains(err.Error(), "made by roster v0.0.1; this is roster v9.9.9") {
 		t.Errorf("another roster version: %v, want a VersionError", err)
 	}
@@ -422,10 +433,28 @@ func TestParseRefusesMalformed(t *testing.T) {
 		}),
 		"an escape in the database": edit(func(d map[string]any) { d["database"].(map[string]any)["system_identifier"] = "1\x1b]0;x\x07" }),
 		"an escape in a note":       edit(func(d map[string]any) { changes(d)[0].(map[string]any)["notes"] = []any{"\x1b[31m"} }),
-		"truncated":                 good[:len(good)/2],
-		"two documents":             append(append([]byte{}, good...), good...),
-		"not JSON":                  []byte("\x00\x01\x02"),
-		"empty":                     {},
+		"accounts on a user change": edit(func(d map[string]any) {
+			changes(d)[0].(map[string]any)["accounts"] = changes(d)[3].(map[string]any)["accounts"]
+		}),
+		"a bucket out of range": edit(func(d map[string]any) {
+			changes(d)[3].(map[string]any)["accounts"].([]any)[1].(map[string]any)["bucket"] = 256
+		}),
+		"buckets out of order": edit(func(d map[string]any) {
+			changes(d)[3].(map[string]any)["accounts"].([]any)[1].(map[string]any)["bucket"] = 7
+		}),
+		"an empty bucket": edit(func(d map[string]any) {
+			changes(d)[3].(map[string]any)["accounts"].([]any)[0].(map[string]any)["count"] = 0
+		}),
+		"a digest not of 32 hex digits": edit(func(d map[string]any) {
+			changes(d)[3].(map[string]any)["accounts"].([]any)[0].(map[string]any)["digest"] = "all of them"
+		}),
+		"accounts as one digest, as format 3 wrote them": edit(func(d map[string]any) {
+			changes(d)[3].(map[string]any)["accounts"] = "0123456789abcdef0123456789abcdef"
+		}),
+		"truncated":     good[:len(good)/2],
+		"two documents": append(append([]byte{}, good...), good...),
+		"not JSON":      []byte("\x00\x01\x02"),
+		"empty":         {},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := planfile.Parse("plan.json", b, "9.9.9")
