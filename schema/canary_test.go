@@ -119,7 +119,8 @@ func TestSensitiveCanaryWithoutValue(t *testing.T) {
 func TestSensitiveCanaryInErrors(t *testing.T) {
 	exprs := []string{
 		`var.canary + 1`, `-var.canary`, `!var.canary`, `var.canary ? "a" : "b"`, `"${var.canary}" == 1 ? 1 : 2`,
-		`parseint(var.canary, 10)`, `jsondecode(var.canary)`, `csvdecode(var.canary)`, `file(var.canary)`,
+		`parseint(var.canary, 10)`, `jsondecode(var.canary)`, `csvdecode(var.canary)`, `yamldecode("[${var.canary}")`, `file(var.canary)`,
+		`csvdecode("a\n${var.canary},b")`, `tobool(var.canary)`,
 		`templatefile(var.canary, {})`, `templatefile("t.tpl", { v = var.canary })`, `regex("[", var.canary)`,
 		`regex(var.canary, "x")`, `formatdate(var.canary, "2020-01-01T00:00:00Z")`, `timeadd(var.canary, "1h")`,
 		`timeadd("2020-01-01T00:00:00Z", var.canary)`, `element(var.canary, 0)`, `[for c in var.canary : c]`,

@@ -346,7 +346,7 @@ func decodeUser(ev *evaluator, b *hcl.Block) (*User, hcl.Diagnostics) {
 		}
 		attr, _ := account.Lookup(a.Name)
 		u.Ranges[a.Name] = a.Expr.Range()
-		u.Sensitive[a.Name] = attr.Secret || val.IsMarked() || val.ContainsMarked()
+		u.Sensitive[a.Name] = attr.Secret || isSensitive(val)
 		decodeUserAttr(ev, u, attr, a, val, &diags)
 	}
 	if len(pwAttrs) > 1 {
