@@ -44,8 +44,8 @@ type dataMark struct {
 type decoder func(s, file string) (cty.Value, error)
 
 // typer returns the type a decoder would make of a text, checking the text
-// as far as the type needs.
-type typer func(s string) (cty.Type, error)
+// as far as the type needs; file names it as for a decoder.
+type typer func(s, file string) (cty.Type, error)
 
 // dataFunc makes a decoding function of one string argument. It takes its
 // argument marked: the dataMarks of a file's text are the file's, and any
@@ -60,7 +60,8 @@ func (ev *evaluator) dataFunc(description string, typeOf typer, decode decoder) 
 			if !s.IsKnown() {
 				return cty.DynamicPseudoType, nil
 			}
-			ty, err := typeOf(s.AsString())
+			file, _ := ev.textFile(s.AsString(), marks)
+			ty, err := typeOf(s.AsString(), file)
 			if err != nil {
 				return cty.NilType, argError(err, marks)
 			}
@@ -68,27 +69,32 @@ func (ev *evaluator) dataFunc(description string, typeOf typer, decode decoder) 
 		},
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
 			s, marks := args[0].UnmarkDeep()
-			text := s.AsString()
-			file := ""
-			kept := cty.NewValueMarks()
-			for m := range marks {
-				if fm, ok := m.(fileMark); ok {
-					// Lines are the file's only when the text is the
-					// file's as read, not a part or a change of it.
-					if file == "" && ev.src.isText(fm.path, text) {
-						file = filepath.ToSlash(filepath.Clean(fm.path))
-					}
-					continue
-				}
-				kept[m] = struct{}{}
-			}
-			v, err := decode(text, file)
+			file, kept := ev.textFile(s.AsString(), marks)
+			v, err := decode(s.AsString(), file)
 			if err != nil {
 				return cty.DynamicVal, argError(err, marks)
 			}
 			return v.WithMarks(kept), nil
 		},
 	})
+}
+
+// textFile returns the file whose text text is, as file() read it (not a
+// part or a change of it), by its marks, or ""; and the marks that are not
+// the file's.
+func (ev *evaluator) textFile(text string, marks cty.ValueMarks) (string, cty.ValueMarks) {
+	file := ""
+	kept := cty.NewValueMarks()
+	for m := range marks {
+		if fm, ok := m.(fileMark); ok {
+			if file == "" && ev.src.isText(fm.path, text) {
+				file = filepath.ToSlash(filepath.Clean(fm.path))
+			}
+			continue
+		}
+		kept[m] = struct{}{}
+	}
+	return file, kept
 }
 
 // argError blames the argument for err, saying nothing of it when it
@@ -141,9 +147,9 @@ func csvHeader(r *csv.Reader, file string) ([]string, error) {
 
 // csvType is the type csvdecode makes of s: a list of objects whose
 // attributes are the columns, all strings.
-func csvType(s string) (cty.Type, error) {
+func csvType(s, file string) (cty.Type, error) {
 	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(s, bom)))
-	header, err := csvHeader(r, "")
+	header, err := csvHeader(r, file)
 	if err != nil {
 		return cty.NilType, err
 	}
@@ -223,7 +229,7 @@ func csvError(err error, file string) error {
 
 // jsonType is the type jsondecode makes of s, once checkJSON has bounded
 // it.
-func jsonType(s string) (cty.Type, error) {
+func jsonType(s, _ string) (cty.Type, error) {
 	if err := checkJSON(s); err != nil {
 		return cty.NilType, err
 	}

@@ -62,7 +62,7 @@ func TestCSVDecode(t *testing.T) {
 	if fmt.Sprint(lines) != fmt.Sprint(wantLines) {
 		t.Errorf("lines %v, want %v", lines, wantLines)
 	}
-	ty, err := csvType(src)
+	ty, err := csvType(src, "")
 	if err != nil || !ty.Equals(v.Type()) {
 		t.Errorf("csvType = %#v, %v; the value's type is %#v", ty, err, v.Type())
 	}
@@ -286,7 +286,7 @@ func FuzzCSVDecode(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		v, err := csvDecode(s, "f.csv")
-		if _, typeErr := csvType(s); (typeErr == nil) != (err == nil) && !strings.Contains(fmt.Sprint(err), "number of fields") && !strings.Contains(fmt.Sprint(err), "line") {
+		if _, typeErr := csvType(s, ""); (typeErr == nil) != (err == nil) && !strings.Contains(fmt.Sprint(err), "number of fields") && !strings.Contains(fmt.Sprint(err), "line") {
 			t.Fatalf("csvType: %v, csvDecode: %v", typeErr, err)
 		}
 		want, wantErr := stdlib.CSVDecode(cty.StringVal(strings.TrimPrefix(s, bom)))

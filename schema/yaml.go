@@ -27,7 +27,7 @@ import (
 const maxYAMLBlockLevels = MaxValueNesting
 
 // yamlType is the type yamldecode makes of s.
-func yamlType(s string) (cty.Type, error) {
+func yamlType(s, _ string) (cty.Type, error) {
 	if err := checkYAML(s); err != nil {
 		return cty.NilType, err
 	}
@@ -37,7 +37,7 @@ func yamlType(s string) (cty.Type, error) {
 // yamlDecode is yamldecode. Of a file's text, every value is marked with
 // the file only: the decoder does not tell lines.
 func yamlDecode(s, file string) (cty.Value, error) {
-	ty, err := yamlType(s)
+	ty, err := yamlType(s, file)
 	if err != nil {
 		return cty.DynamicVal, err
 	}
