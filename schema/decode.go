@@ -23,7 +23,8 @@ import (
 // When the text is exactly what file() read, the values remember where they
 // came from, so that a diagnostic about a value says "staff.csv line 18":
 // file() marks its text with a fileMark, and the decoders mark what they
-// make with dataMarks. Marks are not secrets: only sensitiveMark is (see
+// make with dataMarks. Marks cost: cty copies a value's set of marks at
+// each operation on it, so the decoders mark no more than they must. Marks are not secrets: only sensitiveMark is (see
 // isSensitive).
 
 // fileMark marks the text file() returns: the path it read, as given.
@@ -166,8 +167,9 @@ func csvType(s, file string) (cty.Type, error) {
 // of objects, one attribute per column of the header line, every value a
 // string. A byte order mark before the header is dropped, as a spreadsheet
 // writes one. A row with more or fewer fields than the header is an error
-// naming its line. Of a file's text, each row is marked with the line it
-// starts on and each cell with its own.
+// naming its line. Of a file's text, each cell is marked with the line it
+// starts on; a row is not (where it starts is its first cell's line), as a
+// mark on the row would be copied to each cell taken from it.
 func csvDecode(s, file string) (cty.Value, error) {
 	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(s, bom)))
 	header, err := csvHeader(r, file)
@@ -202,12 +204,7 @@ func csvDecode(s, file string) (cty.Value, error) {
 			}
 			cells[header[i]] = v
 		}
-		row := cty.ObjectVal(cells)
-		if file != "" {
-			line, _ := r.FieldPos(0)
-			row = row.Mark(dataMark{file: file, line: line, whole: true})
-		}
-		rows = append(rows, row)
+		rows = append(rows, cty.ObjectVal(cells))
 	}
 	if len(rows) == 0 {
 		return cty.ListValEmpty(cty.Object(atys)), nil

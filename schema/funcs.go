@@ -105,13 +105,22 @@ func unmarkArgs(args []cty.Value) ([]cty.Value, []cty.ValueMarks) {
 	var marks []cty.ValueMarks
 	out := make([]cty.Value, len(args))
 	for i, a := range args {
-		v, m := a.UnmarkDeep()
+		v, m := unmarkAll(a)
 		out[i] = v
 		if len(m) > 0 {
 			marks = append(marks, m)
 		}
 	}
 	return out, marks
+}
+
+// unmarkAll is UnmarkDeep, without its walk for a value that holds no
+// other values.
+func unmarkAll(v cty.Value) (cty.Value, cty.ValueMarks) {
+	if v.Type().IsPrimitiveType() {
+		return v.Unmark()
+	}
+	return v.UnmarkDeep()
 }
 
 // anySensitive reports whether one of the sets of marks holds sensitiveMark.

@@ -38,7 +38,12 @@ func shown(s string, sensitive bool) string {
 // isSensitive reports whether v, or a value inside it, derives from a
 // sensitive variable. Values carry other marks too (where a file's data
 // came from), which are no secret.
-func isSensitive(v cty.Value) bool { return v.HasMarkDeep(sensitiveMark) }
+func isSensitive(v cty.Value) bool {
+	if v.Type().IsPrimitiveType() {
+		return v.HasMark(sensitiveMark)
+	}
+	return v.HasMarkDeep(sensitiveMark)
+}
 
 // elementsSensitive says, for each of the n elements of the list, set or
 // tuple v, whether it derives from a sensitive variable: all of them when v

@@ -167,7 +167,7 @@ func decodeUsers(ev *evaluator, b *hcl.Block, seen map[string]hcl.Range) ([]*Use
 		}
 		u := &User{Nickname: p.key, DeclRange: b.DefRange, LabelRange: forEach.Expr.Range(),
 			Ranges: map[string]hcl.Range{}, Sensitive: map[string]bool{},
-			From: &Instance{Block: block, Data: topDataPos(p.value), Values: map[string]DataPos{}}}
+			From: &Instance{Block: block, Data: rowPos(p.value), Values: map[string]DataPos{}}}
 		each := cty.ObjectVal(map[string]cty.Value{"key": cty.StringVal(p.key), "value": p.value})
 		errs.add(u, decodeUserContent(ev.with(each), u, attrs, content.Blocks, b.DefRange))
 		users = append(users, u)
@@ -249,13 +249,43 @@ func topDataPos(v cty.Value) DataPos {
 	return onePlace(cty.ValueMarksOfType[dataMark](v))
 }
 
+// rowPos is where the for_each value of an account starts in a data file:
+// its own place (a JSON object's, a cell's), else the first line of the
+// values in it when they are all of one file (a CSV row's cells, which
+// csvdecode marks, leaving the row unmarked).
+func rowPos(v cty.Value) DataPos {
+	if p := topDataPos(v); p.File != "" || v.IsMarked() || !v.IsKnown() || v.IsNull() || !v.CanIterateElements() {
+		return p
+	}
+	var out DataPos
+	for it := v.ElementIterator(); it.Next(); {
+		_, e := it.Element()
+		for m := range cty.ValueMarksOfType[dataMark](e) {
+			switch {
+			case out.File != "" && m.file != out.File:
+				return DataPos{}
+			case out.File == "" || m.line < out.Line:
+				out = DataPos{File: m.file, Line: m.line}
+			}
+		}
+	}
+	return out
+}
+
+// isPrimitive reports whether v holds no other values.
+func isPrimitive(v cty.Value) bool { return v.Type().IsPrimitiveType() }
+
 // dataPos is where the value of an attribute is in a data file: the one
 // place the marks of its scalars name, else the one place the marks of its
 // rows, objects and lists name, else the zero DataPos (no place, or
 // several: the value combines data from several places).
 func dataPos(v cty.Value) DataPos {
+	marks := cty.ValueMarksOfTypeDeep[dataMark]
+	if isPrimitive(v) {
+		marks = cty.ValueMarksOfType[dataMark] // the same, without a walk
+	}
 	var scalars, wholes []dataMark
-	for m := range cty.ValueMarksOfTypeDeep[dataMark](v) {
+	for m := range marks(v) {
 		if m.whole {
 			wholes = append(wholes, m)
 		} else {
@@ -404,7 +434,7 @@ func collidingPlaces(fe *hclsyntax.ForExpr, ctx *hcl.EvalContext, key string) st
 		if diags.HasErrors() {
 			continue
 		}
-		p := topDataPos(v)
+		p := rowPos(v)
 		if p.File == "" {
 			p = dataPos(kv)
 		}
