@@ -41,6 +41,7 @@ var canaryAttrs = func() []canaryAttr {
 	const (
 		server    = "server {\n  %s\n}\n"
 		user      = "user \"alice\" {\n  %s\n}\n"
+		users     = "users \"staff\" {\n  for_each = toset([\"alice\"])\n  %s\n}\n"
 		lifecycle = "user \"alice\" {\n  lifecycle {\n    %s\n  }\n}\n"
 		invite    = "invite \"spring\" {\n  %s\n}\nserver {\n  invite_secret = \"0123456789abcdef0123\"\n}\n"
 	)
@@ -48,6 +49,8 @@ var canaryAttrs = func() []canaryAttr {
 		"extended_nickname_format", "restricted_nicknames[]", "federating", "end_sessions")
 	add(server, true, "after_apply[]", "invite_secret")
 	add(user, true, "email", "name", "bio", "admin", "moderator", "confirmed", "approved", "locked", "active",
+		"tags[]", "password", "initial_password", "password_hash", "state", "sessions_valid_after", "mfa")
+	add(users, true, "email", "name", "bio", "admin", "moderator", "confirmed", "approved", "locked", "active",
 		"tags[]", "password", "initial_password", "password_hash", "state", "sessions_valid_after", "mfa")
 	add(lifecycle, false, "prevent_destroy")
 	add("role \"admin\" {\n  %s\n}\n", false, "members[]")
