@@ -426,3 +426,34 @@ users "secret" {
 		t.Errorf("nicknames from the environment: %s", diagList(diags))
 	}
 }
+
+// TestUsersSensitiveEachTellsNothing: each.value may carry a sensitive value
+// from a for_each that is not sensitive as a whole (a map whose values
+// are); which accounts' expressions fail would then tell the secret a
+// guess per account, so the errors of such a block are the one error with
+// no place, whatever the secret.
+func TestUsersSensitiveEachTellsNothing(t *testing.T) {
+	dir := writeFiles(t, t.TempDir(), map[string]string{"users.hcl": `variable "pw" {
+  sensitive = true
+}
+users "probe" {
+  for_each = { a = substr(var.pw, 0, 1), b = substr(var.pw, 1, 1), c = substr(var.pw, 2, 1) }
+  state    = each.value == "h" ? "absent" : "bad"
+  bio      = [1][each.value == "u" ? 5 : 0]
+  email    = "${each.value}@" # fails whatever the secret: a run tells one bit at most
+}
+`})
+	render := func(secret string) string {
+		cfg, diags := schema.Load(dir, schema.Inputs{Vars: []string{"pw=" + secret}})
+		return string(rendered(t, cfg, diags))
+	}
+	first := render("hun")
+	if !strings.Contains(first, "Error in a sensitive value") || strings.Contains(first, "line") {
+		t.Errorf("the errors about the secret are not one error without a place:\n%s", first)
+	}
+	for _, other := range []string{"abc", "hhh", "uuu"} {
+		if got := render(other); got != first {
+			t.Errorf("the diagnostics of secret %q differ from those of \"hun\":\n%s\n---\n%s", other, got, first)
+		}
+	}
+}
