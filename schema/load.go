@@ -134,8 +134,27 @@ func load(dir string, in Inputs, budget int) (*Config, hcl.Diagnostics) {
 	diags = append(diags, ev.evalLocals(blocks.locals)...)
 	ev.freeze()
 	diags = append(diags, decodeServer(ev, blocks.server, &cfg.Server)...)
+	diags = append(diags, decodeUserBlocks(ev, blocks.users, cfg)...)
+	diags = append(diags, decodeGroups(ev, blocks.roles, blocks.tags, cfg)...)
+	diags = append(diags, decodeInvites(ev, blocks.invites, cfg)...)
+	diags = append(diags, decodePrune(ev, blocks.prune, cfg)...)
+	diags = append(diags, decodeRemoteInstances(ev, blocks.remotes, cfg)...)
+	diags = append(diags, decodeLocalUsers(ev, blocks.localUsers, cfg)...)
+	diags = append(diags, validate(cfg)...)
+	explainDuplicateKeys(diags, files)
+	diags = ev.hideSensitive(diags, files, getenv(in.Environ, ShowSensitiveErrorsEnv) != "")
+	// Only the configuration files: a variables file holds values that may
+	// be secret, and a snippet of it would print them.
+	cfg.Files = files
+	return cfg, diags
+}
+
+// decodeUserBlocks decodes the user and users blocks, in source order,
+// into cfg.Users, and indexes them by nickname.
+func decodeUserBlocks(ev *evaluator, blocks hcl.Blocks, cfg *Config) hcl.Diagnostics {
+	var diags hcl.Diagnostics
 	rosters := map[string]hcl.Range{}
-	for _, b := range blocks.users {
+	for _, b := range blocks {
 		if b.Type == "users" {
 			us, moreDiags := decodeUsers(ev, b, rosters)
 			diags = append(diags, moreDiags...)
@@ -154,18 +173,7 @@ func load(dir string, in Inputs, budget int) (*Config, hcl.Diagnostics) {
 			cfg.byNick[strings.ToLower(u.Nickname)] = u
 		}
 	}
-	diags = append(diags, decodeGroups(ev, blocks.roles, blocks.tags, cfg)...)
-	diags = append(diags, decodeInvites(ev, blocks.invites, cfg)...)
-	diags = append(diags, decodePrune(ev, blocks.prune, cfg)...)
-	diags = append(diags, decodeRemoteInstances(ev, blocks.remotes, cfg)...)
-	diags = append(diags, decodeLocalUsers(ev, blocks.localUsers, cfg)...)
-	diags = append(diags, validate(cfg)...)
-	explainDuplicateKeys(diags, files)
-	diags = ev.hideSensitive(diags, files, getenv(in.Environ, ShowSensitiveErrorsEnv) != "")
-	// Only the configuration files: a variables file holds values that may
-	// be secret, and a snippet of it would print them.
-	cfg.Files = files
-	return cfg, diags
+	return diags
 }
 
 // HasFiles reports whether dir holds configuration files, the *.hcl files

@@ -212,19 +212,7 @@ func (y *yamlScan) blockLine() {
 // step moves every state over the byte at i, and counts the flow
 // collections and block indicators it may open.
 func (y *yamlScan) step(i int) {
-	c := y.s[i]
-	if y.states&(yOut|yPlain) != 0 && y.lower == 0 && (c == '-' || c == '?' || c == ':') && y.ends(i+1) {
-		y.indicators++
-		y.blockMost = max(y.blockMost, y.indent+y.indicators)
-	}
-	if y.states&yOut != 0 && !blank(c) && c != ':' {
-		// A token may start here, and with it a block collection; a
-		// value indicator starts none.
-		if c == '|' || c == '>' {
-			y.header(i)
-		}
-		y.tokenMost = max(y.tokenMost, i-y.lineStart)
-	}
+	y.notice(i)
 	next := 0
 	anyOpen, allOpen, anyClose, allClose := false, true, false, true
 	for st := 1; st <= yLast; st <<= 1 {
@@ -247,6 +235,31 @@ func (y *yamlScan) step(i int) {
 		// stops. Go on as if between tokens, which counts the most.
 		next, allOpen, allClose = yOut, false, false
 	}
+	y.count(anyOpen, allOpen, anyClose, allClose)
+	y.states = next
+}
+
+// notice notes, before the byte at i is read, a block indicator there, and
+// a token that may start there: a block scalar's header, or any token,
+// which may start a block collection at its column.
+func (y *yamlScan) notice(i int) {
+	c := y.s[i]
+	if y.states&(yOut|yPlain) != 0 && y.lower == 0 && (c == '-' || c == '?' || c == ':') && y.ends(i+1) {
+		y.indicators++
+		y.blockMost = max(y.blockMost, y.indent+y.indicators)
+	}
+	if y.states&yOut != 0 && !blank(c) && c != ':' { // a value indicator starts no collection
+		if c == '|' || c == '>' {
+			y.header(i)
+		}
+		y.tokenMost = max(y.tokenMost, i-y.lineStart)
+	}
+}
+
+// count moves the bounds of the flow collections open: the upper one opens
+// when any way to read a byte opens and closes when all close, the lower
+// one the other way round.
+func (y *yamlScan) count(anyOpen, allOpen, anyClose, allClose bool) {
 	if anyOpen {
 		y.upper++
 		y.most = max(y.most, y.upper)
@@ -260,7 +273,6 @@ func (y *yamlScan) step(i int) {
 	if anyClose && y.lower > 0 {
 		y.lower--
 	}
-	y.states = next
 }
 
 // header notes a block scalar's header (| or >) at i, a token's start.
