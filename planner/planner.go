@@ -355,6 +355,9 @@ func (st *planning) errAt(u *schema.User, attr, summary, detail string) {
 	if attr != "" {
 		r = u.Range(attr)
 	}
+	if where := u.Where(attr); where != "" {
+		detail = where + ": " + detail
+	}
 	st.diags = append(st.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: r.Ptr(), Context: u.DeclRange.Ptr()})
 }
 
@@ -376,6 +379,16 @@ func describe(t *live.Taken) string {
 }
 
 func source(r hcl.Range) plans.Source { return plans.Source{Filename: r.Filename, Line: r.Start.Line} }
+
+// userSource is where u is declared: its block, and for an account of a
+// users block, which one and where its row is in a data file.
+func userSource(u *schema.User) plans.Source {
+	s := source(u.DeclRange)
+	if u.From != nil {
+		s.Block, s.DataFile, s.DataLine = u.From.Block, u.From.Data.File, u.From.Data.Line
+	}
+	return s
+}
 
 func (st *planning) create(u *schema.User, baseURL string) *plans.Change {
 	for i, t := range st.taken {
@@ -400,7 +413,7 @@ func (st *planning) create(u *schema.User, baseURL string) *plans.Change {
 	if len(server.AddressesFor(baseURL, u.Nickname).Featured) > server.MaxAddressLength {
 		st.errAt(u, "", "Nickname too long", fmt.Sprintf("With the server URL %s the account's addresses would exceed %d characters. Choose a shorter nickname.", baseURL, server.MaxAddressLength))
 	}
-	c := &plans.Change{Address: u.Address(), Type: plans.TypeUser, Nickname: u.Nickname, Action: plans.Create, Source: source(u.DeclRange)}
+	c := &plans.Change{Address: u.Address(), Type: plans.TypeUser, Nickname: u.Nickname, Action: plans.Create, Source: userSource(u)}
 	c.Attrs = append(c.Attrs, plans.Attr{Name: account.APID, After: server.AddressesFor(baseURL, u.Nickname).APID})
 	c.Attrs = append(c.Attrs, plans.Attr{Name: account.ID, Computed: true})
 	for _, d := range st.effective(u, nil) {
@@ -461,7 +474,7 @@ func desired(u *schema.User) []desiredAttr {
 
 func (st *planning) update(u *schema.User, lu *live.User) *plans.Change {
 	c := &plans.Change{Address: u.Address(), Type: plans.TypeUser, Nickname: lu.Nickname, Action: plans.Update, ID: lu.ID,
-		Source: source(u.DeclRange)}
+		Source: userSource(u)}
 	for _, d := range st.effective(u, lu) {
 		if d.value == nil {
 			continue

@@ -136,7 +136,7 @@ func (st *planning) declaredUser(u *schema.User, baseURL string) *plans.Change {
 		if lu.Tombstone() {
 			return nil // deleted already
 		}
-		return st.deletion(lu, u.Address(), fmt.Sprintf("because %s is declared absent", u.Address()), source(u.DeclRange))
+		return st.deletion(lu, u.Address(), fmt.Sprintf("because %s is declared absent", u.Address()), userSource(u))
 	case lu != nil && lu.Tombstone():
 		st.errAt(u, "", "Account deleted", fmt.Sprintf("The account %q was deleted; the server keeps its purged row so that the nickname is never given out again. Choose another nickname, or declare it with state = \"absent\".", lu.Nickname))
 		return nil

@@ -1,6 +1,8 @@
 package plans
 
 import (
+	"fmt"
+
 	"github.com/roster-project/roster/internal/account"
 	"github.com/roster-project/roster/internal/accountset"
 	"github.com/roster-project/roster/internal/server"
@@ -156,10 +158,34 @@ func (c *Change) RevokesInvite() bool {
 	return v
 }
 
-// Source is a position in a configuration file.
+// Source is where an object is declared: a position in a configuration
+// file, and for an account of a users block, the block and where its data
+// is. It only describes the change.
 type Source struct {
 	Filename string `json:"filename"`
 	Line     int    `json:"line"`
+	// Block is the address of the users block that declares the account
+	// (users.staff); empty for an object's own block.
+	Block string `json:"block,omitempty"`
+	// DataFile and DataLine are where the account's row is in a data file
+	// the block decodes (staff.csv, line 18); DataLine is 0 when the
+	// decoder tells only the file, DataFile empty when neither is known.
+	DataFile string `json:"data_file,omitempty"`
+	DataLine int    `json:"data_line,omitempty"`
+}
+
+// From says where an account of a users block comes from, e.g. "from
+// users.staff, staff.csv line 18", or "" for an object of its own block.
+func (s Source) From() string {
+	switch {
+	case s.Block == "":
+		return ""
+	case s.DataFile == "":
+		return "from " + s.Block
+	case s.DataLine == 0:
+		return fmt.Sprintf("from %s, %s", s.Block, s.DataFile)
+	}
+	return fmt.Sprintf("from %s, %s line %d", s.Block, s.DataFile, s.DataLine)
 }
 
 // Counts returns how many objects the plan adds, changes and destroys.

@@ -98,7 +98,7 @@ func decodeGroups(ev *evaluator, roles, tags hcl.Blocks, cfg *Config) hcl.Diagno
 		decode("tag", b, cfg.Tags)
 	}
 	for _, u := range cfg.Users {
-		diags = append(diags, groupAgreement(u, cfg)...)
+		diags = append(diags, u.locate(groupAgreement(u, cfg))...)
 	}
 	return diags
 }

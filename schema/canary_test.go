@@ -41,6 +41,7 @@ var canaryAttrs = func() []canaryAttr {
 	const (
 		server    = "server {\n  %s\n}\n"
 		user      = "user \"alice\" {\n  %s\n}\n"
+		users     = "users \"staff\" {\n  for_each = toset([\"alice\"])\n  %s\n}\n"
 		lifecycle = "user \"alice\" {\n  lifecycle {\n    %s\n  }\n}\n"
 		invite    = "invite \"spring\" {\n  %s\n}\nserver {\n  invite_secret = \"0123456789abcdef0123\"\n}\n"
 	)
@@ -48,6 +49,8 @@ var canaryAttrs = func() []canaryAttr {
 		"extended_nickname_format", "restricted_nicknames[]", "federating", "end_sessions")
 	add(server, true, "after_apply[]", "invite_secret")
 	add(user, true, "email", "name", "bio", "admin", "moderator", "confirmed", "approved", "locked", "active",
+		"tags[]", "password", "initial_password", "password_hash", "state", "sessions_valid_after", "mfa")
+	add(users, true, "email", "name", "bio", "admin", "moderator", "confirmed", "approved", "locked", "active",
 		"tags[]", "password", "initial_password", "password_hash", "state", "sessions_valid_after", "mfa")
 	add(lifecycle, false, "prevent_destroy")
 	add("role \"admin\" {\n  %s\n}\n", false, "members[]")
@@ -119,7 +122,8 @@ func TestSensitiveCanaryWithoutValue(t *testing.T) {
 func TestSensitiveCanaryInErrors(t *testing.T) {
 	exprs := []string{
 		`var.canary + 1`, `-var.canary`, `!var.canary`, `var.canary ? "a" : "b"`, `"${var.canary}" == 1 ? 1 : 2`,
-		`parseint(var.canary, 10)`, `jsondecode(var.canary)`, `csvdecode(var.canary)`, `file(var.canary)`,
+		`parseint(var.canary, 10)`, `jsondecode(var.canary)`, `csvdecode(var.canary)`, `yamldecode("[${var.canary}")`, `file(var.canary)`,
+		`csvdecode("a\n${var.canary},b")`, `tobool(var.canary)`,
 		`templatefile(var.canary, {})`, `templatefile("t.tpl", { v = var.canary })`, `regex("[", var.canary)`,
 		`regex(var.canary, "x")`, `formatdate(var.canary, "2020-01-01T00:00:00Z")`, `timeadd(var.canary, "1h")`,
 		`timeadd("2020-01-01T00:00:00Z", var.canary)`, `element(var.canary, 0)`, `[for c in var.canary : c]`,

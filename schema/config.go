@@ -139,10 +139,16 @@ func (s Secret) MarshalText() ([]byte, error) { return []byte("(sensitive value)
 // User is a declared user. A nil pointer or unset field means the attribute
 // is unmanaged: never compared, never written.
 type User struct {
-	// Nickname is the block label, in its configured case.
-	Nickname   string
+	// Nickname is the block label, in its configured case, or the key of
+	// a users block's for_each.
+	Nickname string
+	// DeclRange is the user block's, or the users block's; LabelRange the
+	// label's, or the users block's for_each expression.
 	DeclRange  hcl.Range
 	LabelRange hcl.Range
+	// From is the users block that declared the account, and where its
+	// data is; nil for a user block.
+	From *Instance
 
 	// Declared holds the attributes compared with the account's columns
 	// (email, name, bio, the flags and tags), after the account table.

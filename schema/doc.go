@@ -3,7 +3,10 @@
 // It owns everything about the configuration language: reading every *.hcl
 // file of a directory, input variables (defaults, --var-file, --var and
 // ROSTER_VAR_* environment variables), locals, the functions expressions may
-// call, and the checks that need no database. Every cty value stops here: the
+// call (among them the decoders of CSV, JSON and YAML, whose values remember
+// the file and line they came from), the users blocks that declare an
+// account for each element of a for_each, and the checks that need no
+// database. Every cty value stops here: the
 // result, a [Config], is plain Go data, and every problem is an hcl.Diagnostic
 // whose Subject points at the offending source, so that the caller can print
 // it with a source snippet.

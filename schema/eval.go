@@ -223,7 +223,7 @@ func (ev *evaluator) value(a *hcl.Attribute, secretOK bool, diags *hcl.Diagnosti
 }
 
 func (ev *evaluator) convert(a *hcl.Attribute, val cty.Value, ty cty.Type, want string, diags *hcl.Diagnostics) (cty.Value, bool) {
-	val, _ = val.UnmarkDeep()
+	val, _ = unmarkAll(val)
 	out, err := convert.Convert(val, ty)
 	if err != nil {
 		*diags = append(*diags, attrError(a, "Incorrect attribute value type",

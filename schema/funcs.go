@@ -13,21 +13,22 @@ import (
 )
 
 // makeFunctions returns the functions expressions may call: the cty standard
-// library's string, collection, numeric, encoding and date functions under
-// Terraform's names, plus file and templatefile, which read only regular
-// files inside the configuration directory. There is no env(): variables
-// already read ROSTER_VAR_*. A template may call every function but
-// templatefile, as in Terraform: a template rendering itself would recurse
-// without end.
+// library's string, collection, numeric, encoding, conversion and date
+// functions under Terraform's names, plus file and templatefile, which read only regular
+// files inside the configuration directory, and the decoders of data
+// (csvdecode, jsondecode, yamldecode, decode.go). There is no env():
+// variables already read ROSTER_VAR_*. A template may call every function
+// but templatefile, as in Terraform: a template rendering itself would
+// recurse without end.
 func (ev *evaluator) makeFunctions() map[string]function.Function {
 	base := map[string]function.Function{
 		"abs": stdlib.AbsoluteFunc, "ceil": stdlib.CeilFunc, "chomp": stdlib.ChompFunc,
 		"chunklist": stdlib.ChunklistFunc, "coalesce": stdlib.CoalesceFunc, "coalescelist": stdlib.CoalesceListFunc,
 		"compact": stdlib.CompactFunc, "concat": stdlib.ConcatFunc, "contains": stdlib.ContainsFunc,
-		"csvdecode": stdlib.CSVDecodeFunc, "distinct": stdlib.DistinctFunc, "element": stdlib.ElementFunc,
+		"distinct": stdlib.DistinctFunc, "element": stdlib.ElementFunc,
 		"flatten": stdlib.FlattenFunc, "floor": stdlib.FloorFunc, "format": stdlib.FormatFunc,
 		"formatdate": stdlib.FormatDateFunc, "formatlist": stdlib.FormatListFunc, "indent": stdlib.IndentFunc,
-		"index": stdlib.IndexFunc, "join": stdlib.JoinFunc, "jsondecode": jsonDecodeFunc(),
+		"index": stdlib.IndexFunc, "join": stdlib.JoinFunc,
 		"jsonencode": stdlib.JSONEncodeFunc, "keys": stdlib.KeysFunc, "length": stdlib.LengthFunc,
 		"log": stdlib.LogFunc, "lookup": stdlib.LookupFunc, "lower": stdlib.LowerFunc, "max": stdlib.MaxFunc,
 		"merge": stdlib.MergeFunc, "min": stdlib.MinFunc, "parseint": stdlib.ParseIntFunc, "pow": stdlib.PowFunc,
@@ -40,13 +41,20 @@ func (ev *evaluator) makeFunctions() map[string]function.Function {
 		"title": stdlib.TitleFunc, "trim": stdlib.TrimFunc, "trimprefix": stdlib.TrimPrefixFunc,
 		"trimspace": stdlib.TrimSpaceFunc, "trimsuffix": stdlib.TrimSuffixFunc, "upper": stdlib.UpperFunc,
 		"values": stdlib.ValuesFunc, "zipmap": stdlib.ZipmapFunc,
+		"tobool": stdlib.MakeToFunc(cty.Bool), "tolist": stdlib.MakeToFunc(cty.List(cty.DynamicPseudoType)),
+		"tomap": stdlib.MakeToFunc(cty.Map(cty.DynamicPseudoType)), "tonumber": stdlib.MakeToFunc(cty.Number),
+		"toset": stdlib.MakeToFunc(cty.Set(cty.DynamicPseudoType)), "tostring": stdlib.MakeToFunc(cty.String),
 		"file": ev.fileFunc(),
 	}
 	boundedFunctions(base)
-	fs := make(map[string]function.Function, len(base)+1)
+	fs := make(map[string]function.Function, len(base)+4)
 	for n, f := range base {
 		fs[n] = redacting(f)
 	}
+	// The decoders take their argument marked, to read a file's marks.
+	fs["csvdecode"] = ev.dataFunc(stdlib.CSVDecodeFunc.Description(), csvType, csvDecode)
+	fs["jsondecode"] = ev.dataFunc(stdlib.JSONDecodeFunc.Description(), jsonType, jsonDecode)
+	fs["yamldecode"] = ev.dataFunc("Parses the given string as YAML and returns a value of the corresponding type.", yamlType, yamlDecode)
 	inTemplate := maps.Clone(fs)
 	inTemplate["templatefile"] = redacting(nestedTemplateFileFunc())
 	fs["templatefile"] = redacting(ev.templateFileFunc(inTemplate))
@@ -57,7 +65,8 @@ func (ev *evaluator) makeFunctions() map[string]function.Function {
 // of them derives from a sensitive variable: the functions' own messages
 // quote their arguments (parseint's "cannot parse \"...\"", file's path), and
 // HCL puts those messages into the diagnostic's detail. Results keep the
-// arguments' marks, as cty does for functions that do not handle marks.
+// arguments' marks, as cty does for functions that do not handle marks:
+// all of them on the result as a whole.
 func redacting(f function.Function) function.Function {
 	params := f.Params()
 	spec := &function.Spec{Description: f.Description(), Params: make([]function.Parameter, len(params))}
@@ -73,7 +82,7 @@ func redacting(f function.Function) function.Function {
 	spec.Type = func(args []cty.Value) (cty.Type, error) {
 		args, marks := unmarkArgs(args)
 		ty, err := f.ReturnTypeForValues(args)
-		if err != nil && len(marks) > 0 {
+		if err != nil && anySensitive(marks) {
 			return cty.NilType, redactedError(err)
 		}
 		return ty, err
@@ -82,7 +91,7 @@ func redacting(f function.Function) function.Function {
 		args, marks := unmarkArgs(args)
 		v, err := f.Call(args)
 		if err != nil {
-			if len(marks) > 0 {
+			if anySensitive(marks) {
 				return cty.DynamicVal, redactedError(err)
 			}
 			return cty.DynamicVal, err
@@ -96,13 +105,32 @@ func unmarkArgs(args []cty.Value) ([]cty.Value, []cty.ValueMarks) {
 	var marks []cty.ValueMarks
 	out := make([]cty.Value, len(args))
 	for i, a := range args {
-		v, m := a.UnmarkDeep()
+		v, m := unmarkAll(a)
 		out[i] = v
 		if len(m) > 0 {
 			marks = append(marks, m)
 		}
 	}
 	return out, marks
+}
+
+// unmarkAll is UnmarkDeep, without its walk for a value that holds no
+// other values.
+func unmarkAll(v cty.Value) (cty.Value, cty.ValueMarks) {
+	if v.Type().IsPrimitiveType() {
+		return v.Unmark()
+	}
+	return v.UnmarkDeep()
+}
+
+// anySensitive reports whether one of the sets of marks holds sensitiveMark.
+func anySensitive(marks []cty.ValueMarks) bool {
+	for _, m := range marks {
+		if m.Has(sensitiveMark) {
+			return true
+		}
+	}
+	return false
 }
 
 // redactedError replaces err's message, keeping the argument it blames so
@@ -116,17 +144,20 @@ func redactedError(err error) error {
 	return errors.New(msg)
 }
 
+// fileFunc is file(). Its text is marked with the path it read, so that the
+// decoders of data can tell where their values come from.
 func (ev *evaluator) fileFunc() function.Function {
 	return function.New(&function.Spec{
 		Description: "Reads a UTF-8 text file inside the configuration directory.",
 		Params:      []function.Parameter{{Name: "path", Type: cty.String}},
 		Type:        function.StaticReturnType(cty.String),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-			v, err := ev.src.text(args[0].AsString())
+			path := args[0].AsString()
+			v, err := ev.src.text(path)
 			if err != nil {
 				return cty.DynamicVal, err
 			}
-			return v, nil
+			return v.Mark(fileMark{path: path}), nil
 		},
 	})
 }
@@ -174,26 +205,6 @@ func nestedTemplateFileFunc() function.Function {
 		Params: []function.Parameter{{Name: "path", Type: cty.String}, {Name: "vars", Type: cty.DynamicPseudoType}},
 		Type: func([]cty.Value) (cty.Type, error) {
 			return cty.NilType, errNestedTemplateFile
-		},
-	})
-}
-
-// jsonDecodeFunc is the standard jsondecode, refusing JSON nested more than
-// MaxNesting levels deep before cty's recursive decoder sees it.
-func jsonDecodeFunc() function.Function {
-	return function.New(&function.Spec{
-		Description: stdlib.JSONDecodeFunc.Description(),
-		Params:      stdlib.JSONDecodeFunc.Params(),
-		Type: func(args []cty.Value) (cty.Type, error) {
-			if args[0].IsKnown() && !args[0].IsNull() {
-				if err := jsonDepth(args[0].AsString()); err != nil {
-					return cty.NilType, function.NewArgError(0, err)
-				}
-			}
-			return stdlib.JSONDecodeFunc.ReturnTypeForValues(args)
-		},
-		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-			return stdlib.JSONDecodeFunc.Call(args)
 		},
 	})
 }

@@ -44,6 +44,7 @@ var rootSchema = &hcl.BodySchema{
 		{Type: "variable", LabelNames: []string{"name"}},
 		{Type: "locals"},
 		{Type: "user", LabelNames: []string{"nickname"}},
+		{Type: "users", LabelNames: []string{"name"}},
 		{Type: "role", LabelNames: []string{"name"}},
 		{Type: "tag", LabelNames: []string{"name"}},
 		{Type: "invite", LabelNames: []string{"name"}},
@@ -111,7 +112,7 @@ func load(dir string, in Inputs, budget int) (*Config, hcl.Diagnostics) {
 				blocks.variables = append(blocks.variables, b)
 			case "locals":
 				blocks.locals = append(blocks.locals, b)
-			case "user":
+			case "user", "users":
 				blocks.users = append(blocks.users, b)
 			case "role":
 				blocks.roles = append(blocks.roles, b)
@@ -133,7 +134,33 @@ func load(dir string, in Inputs, budget int) (*Config, hcl.Diagnostics) {
 	diags = append(diags, ev.evalLocals(blocks.locals)...)
 	ev.freeze()
 	diags = append(diags, decodeServer(ev, blocks.server, &cfg.Server)...)
-	for _, b := range blocks.users {
+	diags = append(diags, decodeUserBlocks(ev, blocks.users, cfg)...)
+	diags = append(diags, decodeGroups(ev, blocks.roles, blocks.tags, cfg)...)
+	diags = append(diags, decodeInvites(ev, blocks.invites, cfg)...)
+	diags = append(diags, decodePrune(ev, blocks.prune, cfg)...)
+	diags = append(diags, decodeRemoteInstances(ev, blocks.remotes, cfg)...)
+	diags = append(diags, decodeLocalUsers(ev, blocks.localUsers, cfg)...)
+	diags = append(diags, validate(cfg)...)
+	explainDuplicateKeys(diags, files)
+	diags = ev.hideSensitive(diags, files, getenv(in.Environ, ShowSensitiveErrorsEnv) != "")
+	// Only the configuration files: a variables file holds values that may
+	// be secret, and a snippet of it would print them.
+	cfg.Files = files
+	return cfg, diags
+}
+
+// decodeUserBlocks decodes the user and users blocks, in source order,
+// into cfg.Users, and indexes them by nickname.
+func decodeUserBlocks(ev *evaluator, blocks hcl.Blocks, cfg *Config) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	rosters := map[string]hcl.Range{}
+	for _, b := range blocks {
+		if b.Type == "users" {
+			us, moreDiags := decodeUsers(ev, b, rosters)
+			diags = append(diags, moreDiags...)
+			cfg.Users = append(cfg.Users, us...)
+			continue
+		}
 		u, moreDiags := decodeUser(ev, b)
 		diags = append(diags, moreDiags...)
 		if u != nil {
@@ -146,17 +173,7 @@ func load(dir string, in Inputs, budget int) (*Config, hcl.Diagnostics) {
 			cfg.byNick[strings.ToLower(u.Nickname)] = u
 		}
 	}
-	diags = append(diags, decodeGroups(ev, blocks.roles, blocks.tags, cfg)...)
-	diags = append(diags, decodeInvites(ev, blocks.invites, cfg)...)
-	diags = append(diags, decodePrune(ev, blocks.prune, cfg)...)
-	diags = append(diags, decodeRemoteInstances(ev, blocks.remotes, cfg)...)
-	diags = append(diags, decodeLocalUsers(ev, blocks.localUsers, cfg)...)
-	diags = append(diags, validate(cfg)...)
-	diags = ev.hideSensitive(diags, files, getenv(in.Environ, ShowSensitiveErrorsEnv) != "")
-	// Only the configuration files: a variables file holds values that may
-	// be secret, and a snippet of it would print them.
-	cfg.Files = files
-	return cfg, diags
+	return diags
 }
 
 // HasFiles reports whether dir holds configuration files, the *.hcl files
@@ -321,11 +338,16 @@ func decodeUser(ev *evaluator, b *hcl.Block) (*User, hcl.Diagnostics) {
 	u := &User{Nickname: b.Labels[0], DeclRange: b.DefRange, LabelRange: b.LabelRanges[0],
 		Ranges: map[string]hcl.Range{}, Sensitive: map[string]bool{}}
 	content, diags := b.Body.Content(userSchema)
-	var as hcl.Attributes
 	if content != nil {
-		as = content.Attributes
-		diags = append(diags, decodeLifecycle(ev, content.Blocks, u)...)
+		diags = append(diags, decodeUserContent(ev, u, content.Attributes, content.Blocks, b.DefRange)...)
 	}
+	return u, diags
+}
+
+// decodeUserContent decodes the attributes and lifecycle block of a user
+// block, or of one account of a users block, into u.
+func decodeUserContent(ev *evaluator, u *User, as hcl.Attributes, blocks hcl.Blocks, declRange hcl.Range) hcl.Diagnostics {
+	diags := decodeLifecycle(ev, blocks, u)
 	var pwAttrs []*hcl.Attribute
 	for _, a := range sortedAttrs(as) {
 		val, moreDiags := a.Expr.Value(ev.context())
@@ -346,16 +368,21 @@ func decodeUser(ev *evaluator, b *hcl.Block) (*User, hcl.Diagnostics) {
 		}
 		attr, _ := account.Lookup(a.Name)
 		u.Ranges[a.Name] = a.Expr.Range()
-		u.Sensitive[a.Name] = attr.Secret || val.IsMarked() || val.ContainsMarked()
+		u.Sensitive[a.Name] = attr.Secret || isSensitive(val)
+		if u.From != nil {
+			if p := dataPos(val); p.File != "" {
+				u.From.Values[a.Name] = p
+			}
+		}
 		decodeUserAttr(ev, u, attr, a, val, &diags)
 	}
 	if len(pwAttrs) > 1 {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Conflicting password attributes",
 			Detail: fmt.Sprintf("User %q sets %s. Set at most one of password (enforced), initial_password (used only on create) and password_hash (the exact stored hash).",
 				shown(u.Nickname, false), joinAttrNames(pwAttrs)),
-			Subject: pwAttrs[1].Range.Ptr(), Context: b.DefRange.Ptr()})
+			Subject: pwAttrs[1].Range.Ptr(), Context: declRange.Ptr()})
 	}
-	return u, diags
+	return diags
 }
 
 // userAttrDecoder decodes the known value of a user attribute that takes

@@ -221,32 +221,3 @@ func closeLevel(stack []nestLevel, closer hclsyntax.TokenType) []nestLevel {
 	}
 	return stack
 }
-
-// jsonDepth returns an error when the JSON text s nests arrays and objects
-// more than MaxNesting levels deep: cty decodes JSON recursively. Strings
-// are skipped; malformed JSON is left to the decoder.
-func jsonDepth(s string) error {
-	depth, inString, escaped := 0, false, false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case inString && escaped:
-			escaped = false
-		case inString && c == '\\':
-			escaped = true
-		case inString && c == '"':
-			inString = false
-		case inString:
-		case c == '"':
-			inString = true
-		case c == '[' || c == '{':
-			depth++
-			if depth > MaxNesting {
-				return fmt.Errorf("the JSON text nests more than %d levels deep", MaxNesting)
-			}
-		case c == ']' || c == '}':
-			depth--
-		}
-	}
-	return nil
-}

@@ -122,7 +122,9 @@ func (ev *evaluator) hideSensitive(diags hcl.Diagnostics, files map[string]*hcl.
 }
 
 // sensitiveRanges adds the ranges of the expressions of body, and of the
-// blocks in it, that refer to sensitive values.
+// blocks in it, that refer to sensitive values. Every expression of a users
+// block whose for_each does may: each.value carries the values of a map
+// whose values, not the map, are sensitive.
 func (ev *evaluator) sensitiveRanges(body *hclsyntax.Body, ranges []hcl.Range) []hcl.Range {
 	for _, a := range body.Attributes {
 		if ev.refersToSensitive(a.Expr) {
@@ -130,6 +132,10 @@ func (ev *evaluator) sensitiveRanges(body *hclsyntax.Body, ranges []hcl.Range) [
 		}
 	}
 	for _, b := range body.Blocks {
+		if a, ok := b.Body.Attributes["for_each"]; ok && b.Type == "users" && ev.refersToSensitive(a.Expr) {
+			ranges = append(ranges, b.Range())
+			continue
+		}
 		ranges = ev.sensitiveRanges(b.Body, ranges)
 	}
 	return ranges

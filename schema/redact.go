@@ -36,8 +36,14 @@ func shown(s string, sensitive bool) string {
 }
 
 // isSensitive reports whether v, or a value inside it, derives from a
-// sensitive variable.
-func isSensitive(v cty.Value) bool { return v.IsMarked() || v.ContainsMarked() }
+// sensitive variable. Values carry other marks too (where a file's data
+// came from), which are no secret.
+func isSensitive(v cty.Value) bool {
+	if v.Type().IsPrimitiveType() {
+		return v.HasMark(sensitiveMark)
+	}
+	return v.HasMarkDeep(sensitiveMark)
+}
 
 // elementsSensitive says, for each of the n elements of the list, set or
 // tuple v, whether it derives from a sensitive variable: all of them when v
@@ -45,9 +51,9 @@ func isSensitive(v cty.Value) bool { return v.IsMarked() || v.ContainsMarked() }
 func elementsSensitive(v cty.Value, n int) []bool {
 	out := make([]bool, n)
 	inner, marks := v.Unmark()
-	if len(marks) > 0 || !inner.CanIterateElements() {
+	if marks.Has(sensitiveMark) || !inner.CanIterateElements() {
 		for i := range out {
-			out[i] = len(marks) > 0
+			out[i] = marks.Has(sensitiveMark)
 		}
 		return out
 	}

@@ -93,6 +93,13 @@ func (s *sources) text(path string) (cty.Value, error) {
 	return r.val, r.err
 }
 
+// isText reports whether s is the text of the file at path as text returned
+// it.
+func (s *sources) isText(path, text string) bool {
+	r, ok := s.texts[filepath.Clean(path)]
+	return ok && r.err == nil && r.val.AsString() == text
+}
+
 // template returns the parsed template at path, for templatefile(). A
 // template that nests too deeply is refused before parsing; an error names
 // the path, line and kind of problem, never the template's text.

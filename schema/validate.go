@@ -22,13 +22,13 @@ func validate(cfg *Config) hcl.Diagnostics {
 	byNick := map[string]*User{}
 	byEmail := map[string]*User{}
 	for _, u := range cfg.Users {
-		diags = append(diags, validateUser(cfg, u)...)
+		diags = append(diags, u.locate(validateUser(cfg, u))...)
 		key := strings.ToLower(u.Nickname)
 		if prev, ok := byNick[key]; ok {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate user",
-				Detail: fmt.Sprintf("A user %q was already declared at %s. Nicknames are compared case-insensitively, as the server does; remove or rename one of the blocks.",
-					shown(prev.Nickname, false), rangeString(prev.DeclRange)),
-				Subject: u.LabelRange.Ptr(), Context: u.DeclRange.Ptr()})
+			diags = append(diags, u.locate(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Duplicate user",
+				Detail: fmt.Sprintf("A user %q was already declared %s. Nicknames are compared case-insensitively, as the server does; remove or rename one of the two.",
+					shown(prev.Nickname, false), prev.declaredAt()),
+				Subject: u.LabelRange.Ptr(), Context: u.DeclRange.Ptr()}})...)
 		} else {
 			byNick[key] = u
 		}
@@ -37,14 +37,18 @@ func validate(cfg *Config) hcl.Diagnostics {
 		}
 		key = strings.ToLower(*u.Email)
 		if prev, ok := byEmail[key]; ok {
+			where := rangeString(prev.Range(account.Email))
+			if w := prev.Where(account.Email); w != "" {
+				where = w + ", " + where
+			}
 			d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate e-mail address",
 				Detail: fmt.Sprintf("User %q has the same e-mail address as user %q (%s). E-mail addresses are unique on the server, compared case-insensitively; give each user its own.",
-					shown(u.Nickname, false), shown(prev.Nickname, false), rangeString(prev.Range(account.Email))),
+					shown(u.Nickname, false), shown(prev.Nickname, false), where),
 				Subject: u.Range(account.Email).Ptr()}
 			if u.Sensitive[account.Email] || prev.Sensitive[account.Email] {
 				d.Extra = sensitiveExtra{} // it tells whether a secret equals the other address
 			}
-			diags = append(diags, d)
+			diags = append(diags, u.locate(hcl.Diagnostics{d})...)
 		} else {
 			byEmail[key] = u
 		}

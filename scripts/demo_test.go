@@ -78,7 +78,7 @@ func TestDemoRunsTwice(t *testing.T) {
 		}
 		for _, want := range []string{
 			"# user.mallory will be updated in-place",
-			"Apply complete! Resources: 4 added, 7 changed, 1 destroyed.\nUsers: 2 added, 5 changed, 1 destroyed.\nInvites: 2 added, 1 changed.\n",
+			"Apply complete! Resources: 6 added, 7 changed, 1 destroyed.\nUsers: 4 added, 5 changed, 1 destroyed.\nInvites: 2 added, 1 changed.\n",
 			"plan --detailed-exitcode exited 0",
 		} {
 			if !strings.Contains(out, want) {

@@ -17,7 +17,8 @@ func TestExamplesConverge(t *testing.T) {
 	if code != 2 {
 		t.Fatalf("plan exited %d, want 2 (changes):\n%s%s", code, out, errs)
 	}
-	for _, want := range []string{`+ user "alice"`, `~ remote_instance "spam.example"`, "~ active_accounts = 1 -> 0"} {
+	for _, want := range []string{`+ user "alice"`, `~ remote_instance "spam.example"`, "~ active_accounts = 1 -> 0",
+		"# user.mockturtle will be created\n  # (from users.volunteers, volunteers.csv line 3)\n", `+ name      = "Turtle, Mock"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the plan lacks %q:\n%s", want, out)
 		}

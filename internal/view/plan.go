@@ -108,6 +108,9 @@ func verb(a plans.Action) string {
 
 func change(w io.Writer, c *plans.Change, s Style) {
 	fmt.Fprintf(w, "  %s\n", s.Bold(fmt.Sprintf("# %s %s", sanitize(c.Address), verb(c.Action))))
+	if from := c.Source.From(); from != "" {
+		fmt.Fprintf(w, "  # (%s)\n", sanitize(from))
+	}
 	for _, r := range c.Reasons {
 		fmt.Fprintf(w, "  # (%s)\n", sanitize(r))
 	}

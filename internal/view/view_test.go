@@ -50,7 +50,8 @@ func samplePlan() *plans.Plan {
 			{Name: "tags", After: []string{"staff"}},
 		}},
 		{Address: "user.bob", Type: "user", Nickname: "bob", Action: plans.Update, Unchanged: 1,
-			Notes: []string{"deactivated as the server's deactivate does"},
+			Notes:  []string{"deactivated as the server's deactivate does"},
+			Source: plans.Source{Filename: "users.hcl", Line: 3, Block: "users.staff", DataFile: "staff.csv", DataLine: 18},
 			Attrs: []plans.Attr{
 				{Name: "active", Before: true, After: false},
 				{Name: "bio", Before: "line one\nline two\nline three", After: "line one\nline 2\nline three\n"},
@@ -311,7 +312,8 @@ func TestPlanShowsNoControlCharacters(t *testing.T) {
 	p := &plans.Plan{Changes: []plans.Change{
 		{Address: "user.bob", Type: "user", Nickname: "bob", Action: plans.Update, ID: "x",
 			Attrs:   []plans.Attr{{Name: "bio", Before: "line one\nline two", After: "line one\n\x1b[2K\x1b[1ANo changes.\u202e"}},
-			Reasons: []string{"because \x1b[31m"}, Notes: []string{"note \x07"}},
+			Reasons: []string{"because \x1b[31m"}, Notes: []string{"note \x07"},
+			Source: plans.Source{Block: `users["st\x1b[8maff"]`, DataFile: "st\x1baff.csv", DataLine: 2}},
 		{Address: "invite.spring\x1b[8m", Type: "invite", Nickname: "spring\x1b[8m", Action: plans.Create,
 			Attrs: []plans.Attr{{Name: "invite_type", After: "one_time"}, {Name: "token", Sensitive: true}}},
 	}}
@@ -321,7 +323,7 @@ func TestPlanShowsNoControlCharacters(t *testing.T) {
 	if i := strings.IndexFunc(out, func(r rune) bool { return r != '\n' && (r < 0x20 || r == 0x7f || r == '\u202e') }); i >= 0 {
 		t.Errorf("the plan holds a control character at %d:\n%q", i, out)
 	}
-	for _, want := range []string{`\x1b[2K\x1b[1ANo changes.\u202e`, `# invite.spring\x1b[8m will be created`, `# (because \x1b[31m)`, `# (note \a)`} {
+	for _, want := range []string{`\x1b[2K\x1b[1ANo changes.\u202e`, `# invite.spring\x1b[8m will be created`, `# (because \x1b[31m)`, `# (note \a)`, `# (from users["st\x1b[8maff"], st\x1baff.csv line 2)`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("missing %s in:\n%s", want, out)
 		}

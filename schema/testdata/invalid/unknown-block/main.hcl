@@ -27,5 +27,8 @@ locals {
   }
 }
 
-users { # ERROR: Unsupported block type
+usr { # ERROR: Unsupported block type
+}
+
+users { # ERROR: Missing name for users
 }
