@@ -11,8 +11,23 @@ import (
 )
 
 // Plan renders p in Terraform's human plan grammar: a legend of the symbols
-// used, one block per object in plan order, and the summary line.
+// used, one block per object in plan order, and the summary line; then,
+// when the configuration names no moderation log actor, a note that apply
+// writes no moderation log entry.
 func Plan(w io.Writer, p *plans.Plan, s Style) {
+	planText(w, p, s)
+	if !p.Empty() && p.AuditActor == "" {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, noAuditNote)
+	}
+}
+
+// noAuditNote says, under a plan, that apply writes nothing to the server's
+// moderation log.
+const noAuditNote = "Note: apply writes no moderation log entry: server.audit_actor is not set."
+
+// planText is Plan without the note on the moderation log.
+func planText(w io.Writer, p *plans.Plan, s Style) {
 	if p.Empty() {
 		noChanges(w, s)
 		return
