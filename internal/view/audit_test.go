@@ -14,7 +14,7 @@ import (
 // the server's moderation log: a note without an actor, nothing with one
 // (JSON names it).
 func TestAuditNote(t *testing.T) {
-	const note = "apply writes no moderation log entry"
+	const note = "apply writes no entry"
 	for _, actor := range []string{"", "root"} {
 		p := samplePlan()
 		p.AuditActor = actor
