@@ -1,7 +1,5 @@
 package modlog
 
-import "slices"
-
 // Batch gathers what one apply does into the entries the admin API would
 // write for it: one entry per kind of action (an action, with its role for
 // grant and revoke and its tag for tag and untag), listing its accounts in
@@ -10,6 +8,9 @@ import "slices"
 type Batch struct {
 	actor   User
 	entries map[kind]*Entry
+	// listed are the ids each entry lists, so that adding one is quick
+	// however many it lists (local_users may confirm 100,000 accounts).
+	listed map[kind]map[string]bool
 	// tags are the tags of tag and untag entries, in the order first added.
 	tags map[string][]string
 }
@@ -19,7 +20,7 @@ type kind struct{ action, detail string }
 
 // NewBatch returns an empty Batch whose entries name actor.
 func NewBatch(actor User) *Batch {
-	return &Batch{actor: actor, entries: map[kind]*Entry{}, tags: map[string][]string{}}
+	return &Batch{actor: actor, entries: map[kind]*Entry{}, listed: map[kind]map[string]bool{}, tags: map[string][]string{}}
 }
 
 // Add adds u to the entry of action (Create, Delete, Activate, Deactivate,
@@ -49,9 +50,10 @@ func (b *Batch) add(k kind, u User) {
 		case Tag, Untag:
 			e.Tags = []string{k.detail}
 		}
-		b.entries[k] = e
+		b.entries[k], b.listed[k] = e, map[string]bool{}
 	}
-	if !slices.ContainsFunc(e.Subject, func(s User) bool { return s.ID == u.ID }) {
+	if !b.listed[k][u.ID] {
+		b.listed[k][u.ID] = true
 		e.Subject = append(e.Subject, u)
 	}
 }
