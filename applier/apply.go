@@ -40,6 +40,12 @@ type Options struct {
 	// Approved names the plan Apply is given in the lines of a
 	// *StaleError; default "the plan shown".
 	Approved string
+	// AuditActor is the local admin as whom FixFollowState writes its
+	// moderation log entry (server.audit_actor, which planner's
+	// CheckAuditActor checked); "" writes none. Apply takes the actor from
+	// the plan instead, and SignOut and ResetPassword write none: the admin
+	// API logs nothing for them.
+	AuditActor string
 	// Progress, when set, is told how far Apply's slow work before the
 	// lock has come: each new account (its keys and password hash) and
 	// each password an update rewrites (its hash) counts one. (0, total)
@@ -60,6 +66,9 @@ type Result struct {
 	// print them only to a terminal or when asked to, never in a log or an
 	// error.
 	InviteURLs []string
+	// Logged counts the entries written to the server's moderation log,
+	// as the plan's AuditActor.
+	Logged int
 }
 
 // Apply makes the database match cfg in one transaction, writing exactly
@@ -132,9 +141,13 @@ func Apply(ctx context.Context, db live.Beginner, want *plans.Plan, cfg *schema.
 	if err != nil {
 		return Result{}, err
 	}
-	urls, err := write(ctx, &writer{tx: tx, info: info, now: opts.Now().UTC().Truncate(time.Second), baseURL: p.Server.URL,
-		endSessions: cfg.Server.EndSessions},
-		p, cfg, bind(creates, p), secrets, locked, invites)
+	w := &writer{tx: tx, info: info, now: opts.Now().UTC().Truncate(time.Second), baseURL: p.Server.URL,
+		endSessions: cfg.Server.EndSessions, audit: newAuditLog(p)}
+	urls, err := write(ctx, w, p, cfg, bind(creates, p), secrets, locked, invites)
+	if err != nil {
+		return Result{}, err
+	}
+	logged, err := writeAudit(ctx, w, p, cfg, locked)
 	if err != nil {
 		return Result{}, err
 	}
@@ -143,7 +156,7 @@ func Apply(ctx context.Context, db live.Beginner, want *plans.Plan, cfg *schema.
 	}
 	committed = true
 	add, change, destroy := p.Counts()
-	return Result{Added: add, Changed: change, Destroyed: destroy, Plan: p, InviteURLs: urls}, nil
+	return Result{Added: add, Changed: change, Destroyed: destroy, Plan: p, InviteURLs: urls, Logged: logged}, nil
 }
 
 // lockMore locks the accounts p changes that locked, the rows locked

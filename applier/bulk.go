@@ -66,6 +66,7 @@ func (w *writer) remoteInstance(ctx context.Context, c *plans.Change, cfg *schem
 	if err := samePlanned(c, ids); err != nil {
 		return err
 	}
+	w.audit.group(c.Address, ids)
 	for _, id := range ids {
 		l := label{address: c.Address, id: id}
 		if _, err := w.tx.Exec(ctx, `UPDATE users SET is_active = $2, updated_at = $3 WHERE id = $1`, id, *want, w.now); err != nil {
@@ -103,6 +104,7 @@ func (w *writer) localUsers(ctx context.Context, c *plans.Change, cfg *schema.Co
 	if err := samePlanned(c, ids); err != nil {
 		return err
 	}
+	w.audit.group(c.Address, ids)
 	if want {
 		_, err = w.tx.Exec(ctx, `UPDATE users SET is_confirmed = true, confirmation_token = NULL, updated_at = $2 WHERE id = ANY($1::uuid[])`, ids, w.now)
 	} else {

@@ -160,6 +160,9 @@ type FollowFixResult struct {
 	Relationship bool
 	// Notifications counts the notifications deleted.
 	Notifications int
+	// Logged counts the entries written to the server's moderation log:
+	// the admin API's unfollow, with Options.AuditActor.
+	Logged int
 }
 
 // FixFollowState repairs the follow as the side effects of the Reject that
@@ -177,6 +180,9 @@ type FollowFixResult struct {
 // delivered. Remote's follower count is the remote server's to tell: the
 // server fetches it over the network (external_user_synchronization), which
 // roster does not.
+//
+// With opts.AuditActor, it also writes the moderation log entry of the
+// admin API's unfollow, after the repair and in its transaction.
 func FixFollowState(ctx context.Context, db live.Beginner, p *FollowFixPlan, opts Options) (FollowFixResult, error) {
 	var res FollowFixResult
 	check := fmt.Sprintf("Run roster fix-follow-state %s %s again: if it says the follow state is not broken, the repair was committed; otherwise it shows the repair again.", p.Local.Nickname, p.Remote.Nickname)
@@ -215,7 +221,11 @@ func FixFollowState(ctx context.Context, db live.Beginner, p *FollowFixPlan, opt
 			return fail("DELETE FROM notifications", err)
 		}
 		res.Notifications = int(tag.RowsAffected())
-		return nil
+		if opts.AuditActor == "" {
+			return nil
+		}
+		res.Logged = 1
+		return logUnfollow(ctx, tx, opts.AuditActor, p, now)
 	})
 	if err != nil {
 		return FollowFixResult{}, err

@@ -31,6 +31,9 @@ type writer struct {
 	// endSessions is server.end_sessions: deactivating an account or
 	// revoking one of its roles also ends its sessions.
 	endSessions bool
+	// audit records what the moderation log entries name; nil when the
+	// plan names no actor.
+	audit *auditLog
 
 	batch  pgx.Batch
 	labels []label
@@ -126,6 +129,7 @@ func (w *writer) insertUsers(ctx context.Context, users []*newUser) error {
 	for _, n := range users {
 		u := n.user
 		id := gen.Next(time.Now())
+		w.audit.create(n.change.Address, id.UUID())
 		addr := server.AddressesFor(w.baseURL, u.Nickname)
 		cols := []string{"id", "nickname", "password_hash", "ap_id", "follower_address", "following_address", "featured_address",
 			"local", "avatar", "inserted_at", "updated_at"}

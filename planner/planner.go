@@ -81,6 +81,13 @@ func MakeIn(ctx context.Context, q live.Querier, cfg *schema.Config, opts Option
 	if err := endSessions(ctx, q, cfg, p); err != nil {
 		return nil, append(diags, diag.List(err, "Cannot read the database")...)
 	}
+	more, err := auditActor(ctx, q, cfg, p)
+	if err != nil {
+		return nil, append(diags, diag.List(err, "Cannot read the database")...)
+	}
+	if diags = append(diags, more...); diags.HasErrors() {
+		return nil, diags
+	}
 	return p, diags
 }
 

@@ -14,12 +14,12 @@ import (
 // differs from want, the plan that was reviewed (saved with plan --out, or
 // shown at apply's prompt), in anything applying it would write: the server
 // it is for (flavor, schema version, URL), whether it was made with
-// --target, and for each change its address, type, nickname, action, row,
-// invite row, reactivation, the accounts of a change over many accounts
-// (their buckets: applier.Differences names the accounts that moved) and
-// every attribute's name, before and after value, sensitivity and whether
-// it is computed at apply. It is empty when applying got writes exactly
-// what want says.
+// --target, the moderation log's actor, and for each change its address,
+// type, nickname, action, row, invite row, reactivation, the accounts of a
+// change over many accounts (their buckets: applier.Differences names the
+// accounts that moved) and every attribute's name, before and after value,
+// sensitivity and whether it is computed at apply. It is empty when
+// applying got writes exactly what want says.
 //
 // What only describes a change is not compared: the accounts read, notes,
 // reasons, sources, unchanged counts, and the number of sessions apply ends
@@ -40,6 +40,9 @@ func Differences(want, got *Plan, name string) []string {
 	out = append(out, serverDifferences(want.Server, got.Server, name)...)
 	if want.Targeted != got.Targeted {
 		out = append(out, fmt.Sprintf("targeting: %s %s, a new plan %s", name, targeting(want.Targeted), targeting(got.Targeted)))
+	}
+	if want.AuditActor != got.AuditActor {
+		out = append(out, fmt.Sprintf("the moderation log's actor: %s in %s, %s now", actor(want.AuditActor), name, actor(got.AuditActor)))
 	}
 	wantChanges, gotChanges := written(want.Changes), written(got.Changes)
 	wantBy, dups := byAddress(wantChanges)
@@ -69,6 +72,14 @@ func targeting(targeted bool) string {
 		return "was made with --target"
 	}
 	return "was made without --target"
+}
+
+// actor names a plan's moderation log actor.
+func actor(nick string) string {
+	if nick == "" {
+		return "none"
+	}
+	return quote(nick)
 }
 
 func serverDifferences(want, got Server, name string) []string {

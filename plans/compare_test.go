@@ -82,6 +82,8 @@ func TestDifferences(t *testing.T) {
 		"the server": {func(p *plans.Plan) { p.Server.Flavor, p.Server.Known = server.Akkoma, false }, []string{
 			"the server: akkoma schema 20240904142434 in the saved plan, pleroma schema 20240904142434 now",
 			"the server's schema: known_version false in the saved plan, true now"}},
+		"the moderation log's actor": {func(p *plans.Plan) { p.AuditActor = "root" },
+			[]string{"the moderation log's actor: root in the saved plan, none now"}},
 		"a change listed twice": {func(p *plans.Plan) { p.Changes = append(p.Changes, p.Changes[4]) },
 			[]string{"invite.spring: listed more than once in the saved plan"}},
 		"a terminal escape in a value": {func(p *plans.Plan) { p.Changes[0].Attrs[0].After = "\x1b[2J" + strings.Repeat("x", 100) },

@@ -45,6 +45,11 @@ type Plan struct {
 	// Targeted is true when the plan was made with --target: it holds the
 	// changes of the targeted objects only.
 	Targeted bool `json:"targeted,omitempty"`
+	// AuditActor is the nickname, as stored, of the local admin as whom
+	// apply writes the server's moderation log entries for the changes
+	// (server.audit_actor); "" when the configuration names none, and
+	// apply writes none.
+	AuditActor string `json:"audit_actor,omitempty"`
 }
 
 // Server describes the database the plan was made against.

@@ -87,7 +87,7 @@ func actionAllowed(typ Type, a Action) bool {
 // sensitive or computed attribute. It says nothing of whether the plan is
 // one that roster would make; applying compares it with a new plan.
 func (p *Plan) Validate() error {
-	for _, s := range []string{p.FormatVersion, string(p.Server.Flavor), p.Server.URL} {
+	for _, s := range []string{p.FormatVersion, string(p.Server.Flavor), p.Server.URL, p.AuditActor} {
 		if strings.IndexFunc(s, hiddenRune) >= 0 {
 			return fmt.Errorf("the server's description holds a control character")
 		}

@@ -46,7 +46,7 @@ var canaryAttrs = func() []canaryAttr {
 		invite    = "invite \"spring\" {\n  %s\n}\nserver {\n  invite_secret = \"0123456789abcdef0123\"\n}\n"
 	)
 	add(server, false, "url", "flavor", "allow_unknown_version", "name_length", "bio_length",
-		"extended_nickname_format", "restricted_nicknames[]", "federating", "end_sessions")
+		"extended_nickname_format", "restricted_nicknames[]", "federating", "end_sessions", "audit_actor")
 	add(server, true, "after_apply[]", "invite_secret")
 	add(user, true, "email", "name", "bio", "admin", "moderator", "confirmed", "approved", "locked", "active",
 		"tags[]", "password", "initial_password", "password_hash", "state", "sessions_valid_after", "mfa")

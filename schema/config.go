@@ -84,7 +84,11 @@ type Server struct {
 	// server's sign_out does: a running server keeps accepting the tokens
 	// of an account it has cached.
 	EndSessions bool
-	DeclRange   hcl.Range
+	// AuditActor is the local admin as whom apply writes the server's
+	// moderation log entries; "" writes none.
+	AuditActor      string
+	AuditActorRange hcl.Range
+	DeclRange       hcl.Range
 }
 
 // PasswordMode says how a user's password is managed.

@@ -247,7 +247,7 @@ func decodeServer(ev *evaluator, blocks hcl.Blocks, s *Server) hcl.Diagnostics {
 		}
 		s.DeclRange = b.DefRange
 		as, moreDiags := attrs(b.Body, "url", "flavor", "allow_unknown_version", "after_apply",
-			"name_length", "bio_length", "extended_nickname_format", "restricted_nicknames", "invite_secret", "federating", "end_sessions")
+			"name_length", "bio_length", "extended_nickname_format", "restricted_nicknames", "invite_secret", "federating", "end_sessions", "audit_actor")
 		diags = append(diags, moreDiags...)
 		for _, a := range sortedAttrs(as) {
 			decodeServerAttr(ev, a, s, &diags)
@@ -272,6 +272,10 @@ func decodeServerAttr(ev *evaluator, a *hcl.Attribute, s *Server, diags *hcl.Dia
 	case "flavor":
 		if v, ok := ev.str(a, diags); ok {
 			s.Flavor, s.FlavorRange = server.Flavor(v), a.Expr.Range()
+		}
+	case "audit_actor":
+		if v, ok := ev.str(a, diags); ok {
+			s.AuditActor, s.AuditActorRange = v, a.Expr.Range()
 		}
 	case "after_apply":
 		if v, sensitive, ok := ev.command(a, diags); ok {

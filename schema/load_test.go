@@ -387,10 +387,11 @@ func TestLoadServer(t *testing.T) {
 		Federating: true,
 		URL:        "http://localhost:4000", Flavor: server.Pleroma, AllowUnknownVersion: true,
 		AfterApply: []string{"systemctl", "restart", "pleroma"}, AfterApplySensitive: []bool{false, false, false},
-		Limits: server.Limits{NameLength: 50, BioLength: 10000, RestrictedNicknames: []string{"Bob", "carol"}},
+		Limits:     server.Limits{NameLength: 50, BioLength: 10000, RestrictedNicknames: []string{"Bob", "carol"}},
+		AuditActor: "root",
 	}
 	got := cfg.Server
-	got.URLRange, got.FlavorRange, got.DeclRange = hcl.Range{}, hcl.Range{}, hcl.Range{}
+	got.URLRange, got.FlavorRange, got.DeclRange, got.AuditActorRange = hcl.Range{}, hcl.Range{}, hcl.Range{}, hcl.Range{}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("server = %+v\nwant %+v", got, want)
 	}

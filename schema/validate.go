@@ -80,6 +80,11 @@ func validateServer(s *Server) hcl.Diagnostics {
 			Detail:  fmt.Sprintf("flavor must be \"auto\", \"pleroma\" or \"akkoma\", not %q.", shown(string(s.Flavor), false)),
 			Subject: s.FlavorRange.Ptr()})
 	}
+	if s.AuditActorRange != (hcl.Range{}) && (s.AuditActor == "" || strings.Contains(s.AuditActor, "@")) {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid audit actor",
+			Detail:  fmt.Sprintf("audit_actor must be the nickname of a local admin account, without @ or a domain, e.g. \"root\", not %q.", shown(s.AuditActor, false)),
+			Subject: s.AuditActorRange.Ptr()})
+	}
 	return diags
 }
 

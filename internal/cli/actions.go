@@ -12,6 +12,7 @@ import (
 	"github.com/roster-project/roster/internal/diag"
 	"github.com/roster-project/roster/internal/server"
 	"github.com/roster-project/roster/internal/view"
+	"github.com/roster-project/roster/planner"
 	"github.com/roster-project/roster/schema"
 )
 
@@ -256,22 +257,53 @@ func (c *fixFollowStateCmd) Run(ctx context.Context, a *app, g *Globals) error {
 	if err := a.checkServer(ctx, g, s, p.Server, true); err != nil {
 		return err
 	}
+	opts, err := a.auditOptions(ctx, g, s)
+	if err != nil {
+		return err
+	}
 	out := a.style(g, a.OutTerm)
 	local, remote := p.Local.Nickname, p.Remote.Nickname
 	view.FollowFixPreview(a.Out, p, out)
+	if opts.AuditActor != "" {
+		view.FollowFixLogged(a.Out, opts.AuditActor)
+	}
 	if err := a.confirm(ctx, g, c.AutoApprove, "roster fix-follow-state --auto-approve "+shellQuote(local)+" "+shellQuote(remote), "Repair cancelled."); err != nil {
 		return err
 	}
 	var res applier.FollowFixResult
 	err = a.runAction(ctx, g, "Repair", func(ctx context.Context) (err error) {
-		res, err = applier.FixFollowState(ctx, s.conn, p, a.actionOptions(g, s))
+		res, err = applier.FixFollowState(ctx, s.conn, p, opts)
 		return err
 	})
 	if err != nil {
 		return err
 	}
 	view.FollowFixDone(a.Out, p, res, out)
+	view.Logged(a.Out, res.Logged, opts.AuditActor)
 	return nil
+}
+
+// auditOptions are the options of an action that writes the server's
+// moderation log entry as the configuration's audit_actor, when it names
+// one: it must be a local, active admin, or the action is refused at the
+// attribute.
+func (a *app) auditOptions(ctx context.Context, g *Globals, s *actionServer) (applier.Options, error) {
+	opts := a.actionOptions(g, s)
+	if s.cfg == nil {
+		return opts, nil
+	}
+	actor, diags, err := planner.CheckAuditActor(ctx, s.conn, s.cfg)
+	if err != nil {
+		return opts, a.readFailed(ctx, g, err)
+	}
+	if diags.HasErrors() {
+		a.diags(g, s.cfg, diags)
+		return opts, exitCode(1)
+	}
+	if actor != nil {
+		opts.AuditActor = actor.Nickname
+	}
+	return opts, nil
 }
 
 func (c *deleteActivitiesCmd) Run(ctx context.Context, a *app, g *Globals) error {

@@ -78,7 +78,7 @@ func (c *applyCmd) Run(ctx context.Context, a *app, g *Globals) error {
 // applied reports a committed apply, and runs after_apply.
 func (c *applyCmd) applied(ctx context.Context, a *app, g *Globals, cfg *schema.Config, p *plans.Plan, res applier.Result) error {
 	view.ApplyComplete(a.Out, p, view.Applied{InviteURLs: res.InviteURLs, ShowURLs: a.OutTerm || c.ShowInviteURLs,
-		CacheNote: len(cfg.Server.AfterApply) == 0 && !a.inAutomation(), ListInvites: listInvites(g)}, a.style(g, a.OutTerm))
+		CacheNote: len(cfg.Server.AfterApply) == 0 && !a.inAutomation(), ListInvites: listInvites(g), Logged: res.Logged}, a.style(g, a.OutTerm))
 	if len(cfg.Server.AfterApply) > 0 {
 		return a.afterApply(ctx, g, cfg)
 	}

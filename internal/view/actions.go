@@ -88,6 +88,13 @@ func FollowFixPreview(w io.Writer, p *applier.FollowFixPlan, s Style) {
 	paragraph(w, "  ", "Unlike the server, roster writes no Reject activity and no publish job: the server's Reject has the remote account as its actor, yet is stored as a local activity, and is addressed to the local account only, so it is delivered to nobody.")
 }
 
+// FollowFixLogged says, under the preview of a repair, that it is logged
+// in the server's moderation log as actor.
+func FollowFixLogged(w io.Writer, actor string) {
+	fmt.Fprintln(w)
+	paragraph(w, "  ", fmt.Sprintf("The server's moderation log gets the entry of the admin API's unfollow, as %s (server.audit_actor).", sanitize(actor)))
+}
+
 // FollowFixDone says what fix-follow-state did.
 func FollowFixDone(w io.Writer, p *applier.FollowFixPlan, res applier.FollowFixResult, s Style) {
 	done := []string{plural(res.Activities, "Follow activity", "Follow activities") + " rejected"}

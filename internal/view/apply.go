@@ -21,13 +21,17 @@ type Applied struct {
 	// ListInvites is the command that lists the server's invites with
 	// their registration URLs, for when they were not printed.
 	ListInvites Command
+	// Logged counts the entries written to the server's moderation log,
+	// as the plan's AuditActor.
+	Logged int
 }
 
 // ApplyComplete reports a committed apply of p: the totals of the plan's
 // summary line, in Terraform's grammar (Apply complete! Resources: …),
 // then, when p changes objects of several types, the users and invites
-// among them, what remote_instance and local_users did, the new invites'
-// URLs (or how to get them), and the server's cache.
+// among them, what remote_instance and local_users did, the entries written
+// to the server's moderation log, the new invites' URLs (or how to get
+// them), and the server's cache.
 func ApplyComplete(w io.Writer, p *plans.Plan, a Applied, s Style) {
 	add, change, destroy := p.Counts()
 	fmt.Fprintf(w, "\n%s Resources: %d added, %d changed, %d destroyed.\n", s.Green(s.Bold("Apply complete!")), add, change, destroy)
@@ -44,6 +48,7 @@ func ApplyComplete(w io.Writer, p *plans.Plan, a Applied, s Style) {
 			fmt.Fprintf(w, "%s: %s.\n", c.Address, sanitize(strings.Join(c.Notes, "; ")))
 		}
 	}
+	Logged(w, a.Logged, p.AuditActor)
 	// A registration URL holds its invite's token: printed to a person at
 	// a terminal, or when asked to, never into a log by default.
 	if a.ShowURLs {
@@ -64,6 +69,14 @@ func ApplyComplete(w io.Writer, p *plans.Plan, a Applied, s Style) {
 			"server:\n"+
 			"  bin/pleroma rpc 'Cachex.clear(:user_cache)'\n"+
 			"Set server { after_apply = [...] } to run such a command after every apply.\n", p.Server.Flavor.Title())
+	}
+}
+
+// Logged says how many entries an apply or an action wrote to the server's
+// moderation log, as actor; nothing when it wrote none.
+func Logged(w io.Writer, n int, actor string) {
+	if n > 0 {
+		fmt.Fprintf(w, "Moderation log: %s written as @%s.\n", plural(n, "entry", "entries"), sanitize(actor))
 	}
 }
 

@@ -14,7 +14,7 @@ import (
 // changes when a consumer must change to keep reading it (a field removed,
 // renamed, or its meaning or type changed); its minor number when fields
 // are added. See docs/json-format.md.
-const jsonFormatVersion = "1.0"
+const jsonFormatVersion = "1.1"
 
 // jsonPlan follows the shape of Terraform's `show -json`, so tools that
 // read resource_changes read it too.
@@ -31,6 +31,9 @@ type jsonPlan struct {
 	Complete  bool        `json:"complete"`
 	Errored   bool        `json:"errored"`
 	Summary   jsonSummary `json:"summary"`
+	// AuditActor is the local admin as whom apply writes the server's
+	// moderation log entries; null when the configuration names none.
+	AuditActor *string `json:"audit_actor"`
 }
 
 type jsonSummary struct {
@@ -112,6 +115,9 @@ func jsonOf(p *plans.Plan, rosterVersion string) jsonPlan {
 	out := jsonPlan{FormatVersion: jsonFormatVersion, RosterVersion: rosterVersion, Server: p.Server, ResourceChanges: []jsonChange{},
 		Applyable: !p.Empty(), Complete: !p.Targeted}
 	out.Summary.Add, out.Summary.Change, out.Summary.Destroy = p.Counts()
+	if p.AuditActor != "" {
+		out.AuditActor = &p.AuditActor
+	}
 	pr := p.Privileges()
 	out.Summary.Privileges = jsonPrivileges{pr.AdminsGranted, pr.AdminsRevoked, pr.ModeratorsGranted, pr.ModeratorsRevoked}
 	for _, c := range p.Changes {

@@ -232,6 +232,9 @@ func markdown(p *plans.Plan, rosterVersion string, limit int) string {
 	if pr := p.Privileges(); pr.Any() {
 		fmt.Fprintf(&head, "**Privileges:** %s\n\n", strings.TrimPrefix(privilegesLine(pr), "Privileges: "))
 	}
+	if !p.Empty() && p.AuditActor == "" {
+		head.WriteString("**Moderation log:** apply writes no entry (`server.audit_actor` is not set).\n\n")
+	}
 	if flagged > 0 {
 		caution(&head, p, flags)
 	}
@@ -393,7 +396,7 @@ func tableRows(p *plans.Plan, flags []flag) []string {
 // marks as changed).
 func detailsOf(p *plans.Plan) string {
 	var text bytes.Buffer
-	Plan(&text, p, Style{})
+	planText(&text, p, Style{}, false) // the line on the moderation log is in the head
 	diff := symbolLine.ReplaceAllStringFunc(text.String(), func(line string) string {
 		m := symbolLine.FindStringSubmatch(line)
 		sym := m[2]

@@ -11,8 +11,18 @@ import (
 )
 
 // Plan renders p in Terraform's human plan grammar: a legend of the symbols
-// used, one block per object in plan order, and the summary line.
-func Plan(w io.Writer, p *plans.Plan, s Style) {
+// used, one block per object in plan order, and the summary line; then,
+// when the configuration names no moderation log actor, a line that says
+// apply writes no moderation log entry.
+func Plan(w io.Writer, p *plans.Plan, s Style) { planText(w, p, s, true) }
+
+// noAuditLine says, under a plan, that apply writes nothing to the
+// server's moderation log.
+const noAuditLine = "Moderation log: apply writes no entry (server.audit_actor is not set)."
+
+// planText is Plan, with the line on the moderation log only when audit is
+// set.
+func planText(w io.Writer, p *plans.Plan, s Style, audit bool) {
 	if p.Empty() {
 		noChanges(w, s)
 		return
@@ -40,6 +50,9 @@ func Plan(w io.Writer, p *plans.Plan, s Style) {
 	}
 	fmt.Fprintln(w)
 	summary(w, p, s)
+	if audit && p.AuditActor == "" {
+		fmt.Fprintln(w, noAuditLine)
+	}
 }
 
 // noChanges prints the message of an empty plan.

@@ -4,4 +4,5 @@ server {
   after_apply = [] # ERROR: Empty command
   name_length = 0 # ERROR: Invalid number
   bio_length  = -1 # ERROR: Invalid number
+  audit_actor = "root@elsewhere.example" # ERROR: Invalid audit actor
 }

@@ -8,6 +8,7 @@ server {
   extended_nickname_format = false
   restricted_nicknames     = ["Bob", "carol"]
   end_sessions             = false
+  audit_actor              = "root"
 }
 
 user "alice" {
