@@ -129,8 +129,9 @@ func TestApplyInterruptedWhilePlanning(t *testing.T) {
 	pty := ptytest.Open(t)
 	r := onTerminal(t, pty, url, "--chdir", dir, "apply")
 	// Reading takes a fraction of a second, verifying the passwords
-	// several seconds.
-	pty.WaitFor(t, "… 1.", 60*time.Second)
+	// several seconds; the estimate shows once a few are verified, however
+	// long that takes on a loaded machine.
+	pty.WaitForMatch(t, verifyingLine, 60*time.Second)
 	if pty.Echo(t) {
 		t.Error("the terminal echoes what is typed while the status line is on it")
 	}

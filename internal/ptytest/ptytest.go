@@ -7,6 +7,7 @@ package ptytest
 import (
 	"bytes"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -97,6 +98,19 @@ func (p *PTY) WaitFor(t testing.TB, s string, timeout time.Duration) {
 	for !strings.Contains(p.Screen(), s) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the terminal never showed %q; it shows:\n%q", s, p.Screen())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// WaitForMatch waits up to timeout for the screen to match re, and fails
+// the test if it does not.
+func (p *PTY) WaitForMatch(t testing.TB, re *regexp.Regexp, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !re.MatchString(p.Screen()) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the terminal never showed a match of %s; it shows:\n%q", re, p.Screen())
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
