@@ -1,0 +1,286 @@
+package schema
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/roster-project/roster/internal/account"
+)
+
+// LiveUser is a local account roster manages, as a check sees it: an
+// element of live.users. It holds no secret (no password hash, token or
+// key).
+type LiveUser struct {
+	Nickname                                                   string
+	Email, Name                                                *string
+	Admin, Moderator, Active, Confirmed, Approved, Locked, MFA bool
+	// Tags are as stored, each once, in stored order.
+	Tags []string
+	// InsertedAt is when the account was created; LastActiveAt when the
+	// server last saw it active, nil when never.
+	InsertedAt   time.Time
+	LastActiveAt *time.Time
+}
+
+// LiveInvite is a registration invite, as a check sees it: an element of
+// live.invites, without its token.
+type LiveInvite struct {
+	// ID is the row's id; 0 for an invite a plan creates.
+	ID int64
+	// Name is the invite block whose token the invite holds, or "".
+	Name       string
+	InviteType string
+	// ExpiresAt is the last day it works (YYYY-MM-DD, UTC), or nil.
+	ExpiresAt *string
+	Uses      int64
+	MaxUse    *int64
+	Used      bool
+	// State is what a registration with it would meet, as roster invites
+	// lists it (usable, used_up, used, revoked, expired, duplicate,
+	// invalid).
+	State      string
+	InsertedAt time.Time
+}
+
+// Live is the value of live that checks are evaluated against, built one
+// account and one invite at a time.
+type Live struct {
+	cfg              *Config
+	users, invites   []cty.Value
+	sensitive        bool
+	usersSet, invSet bool
+}
+
+// NewLive starts the live value of cfg's checks.
+func (c *Config) NewLive() *Live { return &Live{cfg: c} }
+
+// ChecksRead says which of live's lists the checks refer to: the others
+// need not be read.
+func (c *Config) ChecksRead() (users, invites bool) {
+	for _, ch := range c.Checks {
+		for _, a := range ch.Asserts {
+			for _, e := range []hcl.Expression{a.condition, a.errorMessage} {
+				for _, t := range e.Variables() {
+					if t.RootName() != "live" {
+						continue
+					}
+					name := ""
+					if len(t) >= 2 {
+						if s, ok := t[1].(hcl.TraverseAttr); ok {
+							name = s.Name
+						}
+					}
+					users = users || name != "invites"
+					invites = invites || name != "users"
+				}
+			}
+		}
+	}
+	return users, invites
+}
+
+// AddUser adds an account to live.users. An attribute whose value the
+// account's user block takes from a sensitive variable is marked
+// sensitive: a check that shows it, or decides on it, is refused.
+func (l *Live) AddUser(u *LiveUser) {
+	l.usersSet = true
+	var secret map[string]bool
+	if d := l.cfg.User(u.Nickname); d != nil {
+		secret = d.Sensitive
+	}
+	tags := make([]cty.Value, len(u.Tags))
+	for i, t := range u.Tags {
+		tags[i] = cty.StringVal(t)
+	}
+	tagList := cty.ListValEmpty(cty.String)
+	if len(tags) > 0 {
+		tagList = cty.ListVal(tags)
+	}
+	attrs := map[string]cty.Value{
+		"nickname":        cty.StringVal(u.Nickname),
+		account.Email:     optString(u.Email),
+		account.Name:      optString(u.Name),
+		account.Admin:     cty.BoolVal(u.Admin),
+		account.Moderator: cty.BoolVal(u.Moderator),
+		account.Active:    cty.BoolVal(u.Active),
+		account.Confirmed: cty.BoolVal(u.Confirmed),
+		account.Approved:  cty.BoolVal(u.Approved),
+		account.Locked:    cty.BoolVal(u.Locked),
+		account.MFA:       cty.BoolVal(u.MFA),
+		account.Tags:      tagList,
+		"inserted_at":     cty.StringVal(Timestamp(u.InsertedAt)),
+		"last_active_at":  cty.NullVal(cty.String),
+	}
+	if u.LastActiveAt != nil {
+		attrs["last_active_at"] = cty.StringVal(Timestamp(*u.LastActiveAt))
+	}
+	for name, s := range secret {
+		if v, ok := attrs[name]; ok && s {
+			attrs[name] = v.Mark(sensitiveMark)
+			l.sensitive = true
+		}
+	}
+	l.users = append(l.users, cty.ObjectVal(attrs))
+}
+
+// AddInvite adds an invite to live.invites.
+func (l *Live) AddInvite(i *LiveInvite) {
+	l.invSet = true
+	id := cty.NullVal(cty.Number)
+	if i.ID != 0 {
+		id = cty.NumberIntVal(i.ID)
+	}
+	name := cty.NullVal(cty.String)
+	if i.Name != "" {
+		name = cty.StringVal(i.Name)
+	}
+	maxUse := cty.NullVal(cty.Number)
+	if i.MaxUse != nil {
+		maxUse = cty.NumberIntVal(*i.MaxUse)
+	}
+	l.invites = append(l.invites, cty.ObjectVal(map[string]cty.Value{
+		"id": id, "name": name, "invite_type": cty.StringVal(i.InviteType), "expires_at": optString(i.ExpiresAt),
+		"uses": cty.NumberIntVal(i.Uses), "max_use": maxUse, "used": cty.BoolVal(i.Used),
+		"state": cty.StringVal(i.State), "inserted_at": cty.StringVal(Timestamp(i.InsertedAt)),
+	}))
+}
+
+func optString(p *string) cty.Value {
+	if p == nil {
+		return cty.NullVal(cty.String)
+	}
+	return cty.StringVal(*p)
+}
+
+// value is live as an object; a list that was not read is unknown, which
+// no check refers to (ChecksRead).
+func (l *Live) value() cty.Value {
+	list := func(set bool, vs []cty.Value, ty cty.Type) cty.Value {
+		switch {
+		case len(vs) > 0:
+			return cty.ListVal(vs)
+		case set:
+			return cty.ListValEmpty(ty)
+		}
+		return cty.UnknownVal(cty.List(ty))
+	}
+	return cty.ObjectVal(map[string]cty.Value{
+		"users":   list(l.usersSet, l.users, userType),
+		"invites": list(l.invSet, l.invites, inviteType),
+	})
+}
+
+// Status is the outcome of a check, in Terraform's words.
+type Status string
+
+// The outcomes of a check.
+const (
+	// Pass: every assertion holds.
+	Pass Status = "pass"
+	// Fail: an assertion does not hold.
+	Fail Status = "fail"
+	// Error: an assertion could not be evaluated (its diagnostics say
+	// why): the check cannot be said to hold.
+	Error Status = "error"
+)
+
+// CheckResult is how one check came out.
+type CheckResult struct {
+	Check  *Check
+	Status Status
+	// Failures are the assertions that do not hold, with their messages.
+	Failures []Failure
+	// Diags are the errors of the assertions that could not be evaluated.
+	Diags hcl.Diagnostics
+}
+
+// Failure is an assertion that does not hold, and its error message.
+type Failure struct {
+	Assert  *Assert
+	Message string
+}
+
+// EvalChecks evaluates every check of c against l, in source order.
+func (c *Config) EvalChecks(l *Live) []CheckResult {
+	if len(c.Checks) == 0 {
+		return nil
+	}
+	ctx := c.eval.checkContext(l.value())
+	out := make([]CheckResult, len(c.Checks))
+	for i, ch := range c.Checks {
+		out[i] = CheckResult{Check: ch, Status: Pass}
+		for _, a := range ch.Asserts {
+			evalAssert(ctx, a, &out[i], l.sensitive)
+		}
+	}
+	return out
+}
+
+// evalAssert evaluates one assertion into r.
+func evalAssert(ctx *hcl.EvalContext, a *Assert, r *CheckResult, sensitive bool) {
+	fail := func(d *hcl.Diagnostic) {
+		if sensitive && (d.Expression != nil || d.EvalContext != nil) {
+			// HCL's own messages may quote a value, and live holds values
+			// of sensitive variables.
+			d.Detail = "The details are not shown: live.users holds values of sensitive variables, which they may quote."
+		}
+		d.Expression, d.EvalContext = nil, nil
+		r.Diags = append(r.Diags, d)
+		r.Status = Error
+	}
+	val, diags := a.condition.Value(ctx)
+	if diags.HasErrors() {
+		for _, d := range diags {
+			if d.Severity == hcl.DiagError {
+				fail(d)
+			}
+		}
+		return
+	}
+	if d := conditionType(a.condition, val); d != nil {
+		fail(d)
+		return
+	}
+	switch {
+	case isSensitive(val):
+		fail(&hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Condition decided by a sensitive value",
+			Detail:  "The condition's value derives from an attribute of live.users whose configured value comes from a sensitive variable: whether the check passes would tell something of the secret. Leave that attribute out of the condition.",
+			Subject: a.condition.Range().Ptr()})
+		return
+	case val.IsNull():
+		fail(&hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid condition result",
+			Detail: "The condition's value is null: it must be true or false.", Subject: a.condition.Range().Ptr()})
+		return
+	case !val.IsKnown():
+		fail(&hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid condition result",
+			Detail: "The condition's value is not known: it depends on a variable without a value.", Subject: a.condition.Range().Ptr()})
+		return
+	case val.True():
+		return
+	}
+	if r.Status == Pass {
+		r.Status = Fail
+	}
+	r.Failures = append(r.Failures, Failure{Assert: a, Message: errorMessage(ctx, a)})
+}
+
+// errorMessage is the message of a failing assertion; one that cannot be
+// shown says why instead.
+func errorMessage(ctx *hcl.EvalContext, a *Assert) string {
+	val, diags := a.errorMessage.Value(ctx)
+	if diags.HasErrors() {
+		return fmt.Sprintf("(the error message is invalid: %s)", diags[0].Summary)
+	}
+	if isSensitive(val) {
+		return "(the error message is not shown: it derives from a value of a sensitive variable)"
+	}
+	s, err := convert.Convert(val, cty.String)
+	if err != nil || s.IsNull() || !s.IsKnown() {
+		return "(the error message is not a string)"
+	}
+	return s.AsString()
+}
