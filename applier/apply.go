@@ -81,7 +81,9 @@ type Result struct {
 // Apply plans again from cfg and the live rows and proceeds only when the
 // new plan equals want in everything it would write
 // (plans.Differences, with the accounts that moved named: Differences);
-// then it writes the new plan. Otherwise it returns
+// then it writes the new plan, evaluates the configuration's checks on
+// what it wrote, and commits unless a check with enforce = true does not
+// hold (a *CheckError). Otherwise it returns
 // a *StaleError listing the differences, or a *PlanError when the new plan
 // fails, and writes nothing. On any error nothing is written, but for a
 // *CommitUnknownError: the connection failed while COMMIT was in flight,
