@@ -2,6 +2,8 @@ package schema
 
 import (
 	"fmt"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -47,10 +49,13 @@ type LiveInvite struct {
 }
 
 // Live is the value of live that checks are evaluated against, built one
-// account and one invite at a time.
+// account and one invite at a time: accounts sorted by nickname, invites
+// in the order added (by id, then those a plan creates).
 type Live struct {
-	cfg              *Config
-	users, invites   []cty.Value
+	cfg            *Config
+	users, invites []cty.Value
+	// nicknames are the users', in the same order, to sort them by.
+	nicknames        []string
 	sensitive        bool
 	usersSet, invSet bool
 }
@@ -125,6 +130,28 @@ func (l *Live) AddUser(u *LiveUser) {
 		}
 	}
 	l.users = append(l.users, cty.ObjectVal(attrs))
+	l.nicknames = append(l.nicknames, u.Nickname)
+}
+
+// sortUsers orders live.users by nickname, case-insensitively as the
+// server's citext compares them (then exactly), whatever order the rows
+// were read in: a message that lists accounts is the same in a plan and
+// in the apply that writes it.
+func (l *Live) sortUsers() {
+	order := make([]int, len(l.users))
+	lower := make([]string, len(l.users))
+	for i, n := range l.nicknames {
+		order[i], lower[i] = i, strings.ToLower(n)
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		i, j := order[a], order[b]
+		return lower[i] < lower[j] || lower[i] == lower[j] && l.nicknames[i] < l.nicknames[j]
+	})
+	users, nicknames := make([]cty.Value, len(order)), make([]string, len(order))
+	for k, i := range order {
+		users[k], nicknames[k] = l.users[i], l.nicknames[i]
+	}
+	l.users, l.nicknames = users, nicknames
 }
 
 // AddInvite adds an invite to live.invites.
@@ -209,6 +236,7 @@ func (c *Config) EvalChecks(l *Live) []CheckResult {
 	if len(c.Checks) == 0 {
 		return nil
 	}
+	l.sortUsers()
 	ctx := c.eval.checkContext(l.value())
 	out := make([]CheckResult, len(c.Checks))
 	for i, ch := range c.Checks {
