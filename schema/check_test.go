@@ -1,0 +1,77 @@
+package schema_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/roster-project/roster/schema"
+)
+
+// TestEvalChecks evaluates checks against accounts given one by one: a
+// check that holds, one that fails with its message (quoting live values
+// and plantimestamp(), the instant of Inputs.Now), one whose condition
+// cannot be evaluated (an error, which says so), and the time functions.
+func TestEvalChecks(t *testing.T) {
+	dir := writeFiles(t, t.TempDir(), map[string]string{"checks.hcl": `
+check "holds" {
+  assert {
+    condition     = alltrue([for u in live.users : u.active]) && !anytrue([for u in live.users : u.locked])
+    error_message = "never shown"
+  }
+}
+check "fails" {
+  enforce = true
+  assert {
+    condition     = length([for u in live.users : u if u.admin]) <= 1
+    error_message = "Admins at ${plantimestamp()}: ${join(", ", [for u in live.users : u.nickname if u.admin])}."
+  }
+  assert {
+    condition     = true
+    error_message = "never shown"
+  }
+}
+check "idle" {
+  assert {
+    condition     = alltrue([for u in live.users : timecmp(coalesce(u.last_active_at, u.inserted_at), timeadd(plantimestamp(), "-2160h")) >= 0])
+    error_message = "Idle: ${join(", ", [for u in live.users : u.nickname if timecmp(coalesce(u.last_active_at, u.inserted_at), timeadd(plantimestamp(), "-2160h")) < 0])}."
+  }
+}
+check "broken" {
+  assert {
+    condition     = timecmp(live.users[0].last_active_at, "2026-01-01T00:00:00Z") > 0
+    error_message = "x"
+  }
+}
+`})
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	cfg, diags := schema.Load(dir, schema.Inputs{Now: now})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	l := cfg.NewLive()
+	recent := now.Add(-24 * time.Hour)
+	// Added out of order: live.users is sorted by nickname.
+	l.AddUser(&schema.LiveUser{Nickname: "zed", Admin: true, Active: true, InsertedAt: now.Add(-100 * 24 * time.Hour)})
+	l.AddUser(&schema.LiveUser{Nickname: "Alice", Admin: true, Active: true, InsertedAt: now.Add(-400 * 24 * time.Hour), LastActiveAt: &recent})
+	got := cfg.EvalChecks(l)
+	if len(got) != 4 {
+		t.Fatalf("%d results", len(got))
+	}
+	if got[0].Status != schema.Pass || len(got[0].Failures) != 0 {
+		t.Errorf("holds: %+v", got[0])
+	}
+	if got[1].Status != schema.Fail || len(got[1].Failures) != 1 || got[1].Failures[0].Message != "Admins at 2026-12-07T12:00:00Z: Alice, zed." {
+		t.Errorf("fails: %+v", got[1])
+	}
+	if got[2].Status != schema.Fail || got[2].Failures[0].Message != "Idle: zed." {
+		t.Errorf("idle: %+v", got[2])
+	}
+	// zed was never active: timecmp refuses the null last_active_at.
+	l = cfg.NewLive()
+	l.AddUser(&schema.LiveUser{Nickname: "zed", Active: true, InsertedAt: now})
+	got = cfg.EvalChecks(l)
+	if b := got[3]; b.Status != schema.Error || len(b.Diags) != 1 || b.Diags[0].Subject == nil || !strings.Contains(b.Diags[0].Detail, "null") {
+		t.Errorf("broken: %+v %v", b, b.Diags)
+	}
+}
