@@ -14,23 +14,18 @@ import (
 	"github.com/roster-project/roster/internal/pgtest"
 )
 
-// checksTarget bounds what three checks over 100,000 accounts add to a
-// plan of 1,000 declared users: the plan with them within this multiple
-// of the same plan without them.
-const checksTarget = 1.5
-
 // guardrails are the README's three checks, over every account.
 const guardrails = `check "admins_have_mfa" {
   assert {
     condition     = alltrue([for u in live.users : u.mfa if u.admin])
-    error_message = "Admins without two-factor authentication: ${join(", ", [for u in live.users : u.nickname if u.admin && !u.mfa])}."
+    error_message = "Admins without two-factor authentication: ${join(", ", [for u in [for a in live.users : a if a.admin] : u.nickname if !u.mfa])}."
   }
 }
 
 check "at_most_three_admins" {
   assert {
-    condition     = length([for u in live.users : u if u.admin]) <= 3
-    error_message = "At most three admins; there would be ${length([for u in live.users : u if u.admin])}."
+    condition     = length([for u in live.users : u.nickname if u.admin]) <= 3
+    error_message = "At most three admins; there would be ${length([for u in live.users : u.nickname if u.admin])}."
   }
 }
 
@@ -41,7 +36,7 @@ locals {
 check "no_idle_admins" {
   assert {
     condition     = alltrue([for u in live.users : timecmp(coalesce(u.last_active_at, u.inserted_at), local.idle_since) >= 0 if u.admin])
-    error_message = "Admins inactive for 90 days: ${join(", ", [for u in live.users : u.nickname if u.admin && timecmp(coalesce(u.last_active_at, u.inserted_at), local.idle_since) < 0])}."
+    error_message = "Admins inactive for 90 days: ${join(", ", [for u in [for a in live.users : a if a.admin] : u.nickname if timecmp(coalesce(u.last_active_at, u.inserted_at), local.idle_since) < 0])}."
   }
 }
 `
@@ -49,8 +44,9 @@ check "no_idle_admins" {
 // BenchmarkChecks measures what three checks over 100,000 local accounts
 // add to a plan: the plan of 1,000 declared users (plan-1k's) with the
 // README's three guardrails, against the same plan without them, in
-// interleaved rounds through cli.Main, medians compared. Target: within
-// 1.5x.
+// interleaved rounds through cli.Main, medians compared: when they hold,
+// and when they fail (their messages are evaluated too). Reported, no
+// target yet: see the README's Guardrails for the figures.
 func BenchmarkChecks(b *testing.B) {
 	url := pgtest.New(b, pgtest.Pleroma)
 	st, err := seed(b.Context(), url)
@@ -84,28 +80,59 @@ func BenchmarkChecks(b *testing.B) {
 	}
 	checkPlan(b, outChecked.String(), add, change)
 
-	var withChecks, without []time.Duration
+	failing := measureChecks(b, args(plain), args(checked))
+	// The steady state: three admins (none of them declared), each with
+	// MFA and active lately, and the checks hold.
+	conn := pgtest.Connect(b, url)
+	for _, sql := range []string{
+		`UPDATE users SET is_admin = false WHERE is_admin AND id NOT IN (SELECT id FROM users WHERE is_admin AND local ORDER BY id LIMIT 3)`,
+		`UPDATE users SET multi_factor_authentication_settings = '{"enabled": true}', last_active_at = (now() AT TIME ZONE 'UTC') - interval '1 day' WHERE is_admin`,
+	} {
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			b.Fatal(err)
+		}
+	}
+	outChecked.Reset()
+	if _, code, stderr := runCLI(ctx, args(checked), nil, &outChecked); code != 0 || strings.Contains(stderr, "check.") {
+		b.Fatalf("roster plan with checks that hold: exit %d\n%s", code, tail(stderr, 20))
+	}
+	holding := measureChecks(b, args(plain), args(checked))
+
+	r := &result{scenario: "plan, 1000 declared, 3 checks", took: median(holding.with), floor: median(holding.without),
+		target: "reported"}
+	r.notes = append(r.notes,
+		fmt.Sprintf("floor = the same plan without the checks; the README's three guardrails over %d local accounts, all holding; medians of %d interleaved rounds through cli.Main",
+			localUsers, planRounds),
+		fmt.Sprintf("the checks add %s", dur(r.took-r.floor)))
+	f := &result{scenario: "plan, 1000 declared, 3 failing checks", took: median(failing.with), floor: median(failing.without), target: "reported"}
+	f.notes = append(f.notes, "the same, the seeded admins without MFA: the checks fail, and their messages are evaluated too",
+		fmt.Sprintf("the checks add %s", dur(f.took-f.floor)))
+	r.report(b)
+	f.report(b)
+	fmt.Fprintf(os.Stdout, "\nroster checks benchmark, GOMAXPROCS=%d: three checks over %d local accounts add %s to a plan of %s (%.2fx); %s when they fail.\n\n",
+		runtime.GOMAXPROCS(0), localUsers, dur(r.took-r.floor), dur(r.floor), r.ratio(), dur(f.took-f.floor))
+	printTable(os.Stdout, []*result{r, f})
+}
+
+// timings are the durations of plans with and without checks.
+type timings struct{ with, without []time.Duration }
+
+// measureChecks runs the plans of withoutArgs and withArgs in interleaved
+// rounds.
+func measureChecks(b *testing.B, withoutArgs, withArgs []string) timings {
+	var t timings
 	for range planRounds {
 		runtime.GC()
-		d, code, stderr := runCLI(ctx, args(plain), nil, io.Discard)
+		d, code, stderr := runCLI(b.Context(), withoutArgs, nil, io.Discard)
 		if code != 0 {
 			b.Fatalf("roster plan: exit %d\n%s", code, stderr)
 		}
-		without = append(without, d)
+		t.without = append(t.without, d)
 		runtime.GC()
-		if d, code, stderr = runCLI(ctx, args(checked), nil, io.Discard); code != 0 {
+		if d, code, stderr = runCLI(b.Context(), withArgs, nil, io.Discard); code != 0 {
 			b.Fatalf("roster plan with checks: exit %d\n%s", code, stderr)
 		}
-		withChecks = append(withChecks, d)
+		t.with = append(t.with, d)
 	}
-	r := &result{scenario: "plan, 1000 declared, 3 checks", took: median(withChecks), floor: median(without),
-		target: fmt.Sprintf("≤ %.1fx", checksTarget), limit: checksTarget}
-	r.notes = append(r.notes,
-		fmt.Sprintf("floor = the same plan without the checks; the README's three guardrails over %d local accounts; medians of %d interleaved rounds through cli.Main",
-			localUsers, planRounds),
-		fmt.Sprintf("the checks add %s", dur(r.took-r.floor)))
-	r.report(b)
-	fmt.Fprintf(os.Stdout, "\nroster checks benchmark, GOMAXPROCS=%d: three checks over %d local accounts add %s to a plan of %s (%.2fx; target %s).\n\n",
-		runtime.GOMAXPROCS(0), localUsers, dur(r.took-r.floor), dur(r.floor), r.ratio(), r.target)
-	printTable(os.Stdout, []*result{r})
+	return t
 }

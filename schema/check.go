@@ -80,6 +80,13 @@ func decodeChecks(ev *evaluator, blocks hcl.Blocks, cfg *Config) hcl.Diagnostics
 		diags = append(diags, decodeCheck(ev, b, c)...)
 		cfg.Checks = append(cfg.Checks, c)
 	}
+	var exprs []hcl.Expression
+	for _, c := range cfg.Checks {
+		for _, a := range c.Asserts {
+			exprs = append(exprs, a.condition, a.errorMessage)
+		}
+	}
+	cfg.userAttrs = userAttrsUsed(exprs)
 	return diags
 }
 
@@ -335,3 +342,82 @@ func unsupportedAttribute(step hcl.Traverser, ty cty.Type) *hcl.Diagnostic {
 			what, shown(name, false), strings.Join(names, ", ")),
 		Subject: step.SourceRange().Ptr()}
 }
+
+// userAttrsUsed returns the attributes of live.users' elements that the
+// expressions use, when they use them only by name (u.admin, u["mfa"])
+// through a for expression over live.users; nil, for every attribute,
+// when one uses an element or live.users otherwise (as a whole value, by
+// index, with a splat). Checks over many accounts then build only what
+// they read.
+func userAttrsUsed(exprs []hcl.Expression) map[string]bool {
+	used := map[string]bool{}
+	for _, e := range exprs {
+		syn, ok := e.(hclsyntax.Expression)
+		if !ok {
+			return nil
+		}
+		if !attrsUsedIn(syn, used) {
+			return nil
+		}
+	}
+	return used
+}
+
+// attrsUsedIn adds to used the attributes of live.users' elements that e
+// uses by name, and reports false when e uses them otherwise.
+func attrsUsedIn(e hclsyntax.Expression, used map[string]bool) bool {
+	var binds []binding
+	colls := map[hclsyntax.Expression]bool{}
+	hclsyntax.VisitAll(e, func(n hclsyntax.Node) hcl.Diagnostics {
+		if f, ok := n.(*hclsyntax.ForExpr); ok {
+			colls[f.CollExpr] = true
+			var scope []hcl.Range
+			for _, x := range []hclsyntax.Expression{f.KeyExpr, f.ValExpr, f.CondExpr} {
+				if x != nil {
+					scope = append(scope, x.Range())
+				}
+			}
+			binds = append(binds, binding{name: f.ValVar, ty: liveElement(f.CollExpr), scope: scope})
+			if f.KeyVar != "" {
+				binds = append(binds, binding{name: f.KeyVar, ty: cty.NilType, scope: scope})
+			}
+		}
+		return nil
+	})
+	ok := true
+	hclsyntax.VisitAll(e, func(n hclsyntax.Node) hcl.Diagnostics {
+		t, isTraversal := n.(*hclsyntax.ScopeTraversalExpr)
+		if !isTraversal {
+			return nil
+		}
+		if t.Traversal.RootName() == "live" {
+			// live.users as a for's collection binds its elements; any
+			// other use of live may read every attribute.
+			ok = ok && (colls[t] && isType(liveElement(t), userType) || isType(liveElement(t), inviteType))
+			return nil
+		}
+		if !isType(innermost(binds, t.Traversal.RootName(), t.SrcRange), userType) {
+			return nil
+		}
+		name := ""
+		if len(t.Traversal) >= 2 {
+			switch s := t.Traversal[1].(type) {
+			case hcl.TraverseAttr:
+				name = s.Name
+			case hcl.TraverseIndex:
+				if s.Key.Type() == cty.String && s.Key.IsKnown() && !s.Key.IsNull() {
+					name = s.Key.AsString()
+				}
+			}
+		}
+		if name == "" {
+			ok = false
+		}
+		used[name] = true
+		return nil
+	})
+	return ok
+}
+
+// isType reports whether ty is want; cty.NilType is no type.
+func isType(ty, want cty.Type) bool { return ty != cty.NilType && ty.Equals(want) }

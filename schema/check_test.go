@@ -75,3 +75,33 @@ check "broken" {
 		t.Errorf("broken: %+v %v", b, b.Diags)
 	}
 }
+
+// TestEvalChecksReadsWhatTheyUse: checks that read attributes by name get
+// objects of those alone, and every way of reading them still works: by
+// name, by index, the element as a whole, live.users itself.
+func TestEvalChecksReadsWhatTheyUse(t *testing.T) {
+	for name, cond := range map[string]string{
+		"by name":       `join(",", [for u in live.users : u.nickname if u.admin]) == "b"`,
+		"by index":      `join(",", [for u in live.users : u["nickname"] if u["admin"]]) == "b"`,
+		"nested":        `join(",", [for u in [for a in live.users : a if a.admin] : u.nickname if !u.mfa]) == "b"`,
+		"whole":         `length([for u in live.users : u if u.admin]) == 1 && jsonencode([for u in live.users : u.tags]) == "[[],[]]"`,
+		"indexed list":  `live.users[1].nickname == "b" && live.users[1].admin`,
+		"splat":         `join(",", live.users[*].nickname) == "a,b"`,
+		"live by index": `join(",", [for u in live["users"] : u.nickname if u.admin]) == "b"`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := writeFiles(t, t.TempDir(), map[string]string{"checks.hcl": "check \"c\" {\n  assert {\n    condition     = " + cond +
+				"\n    error_message = \"x\"\n  }\n}\n"})
+			cfg, diags := schema.Load(dir, schema.Inputs{})
+			if diags.HasErrors() {
+				t.Fatal(diags.Error())
+			}
+			l := cfg.NewLive()
+			l.AddUser(&schema.LiveUser{Nickname: "b", Admin: true})
+			l.AddUser(&schema.LiveUser{Nickname: "a"})
+			if got := cfg.EvalChecks(l)[0]; got.Status != schema.Pass {
+				t.Errorf("%s: %s %v", cond, got.Status, got.Diags)
+			}
+		})
+	}
+}

@@ -90,47 +90,59 @@ func (c *Config) ChecksRead() (users, invites bool) {
 
 // AddUser adds an account to live.users. An attribute whose value the
 // account's user block takes from a sensitive variable is marked
-// sensitive: a check that shows it, or decides on it, is refused.
+// sensitive: a check that shows it, or decides on it, is refused. When the
+// checks read only some attributes by name, the objects hold only those.
 func (l *Live) AddUser(u *LiveUser) {
 	l.usersSet = true
 	var secret map[string]bool
 	if d := l.cfg.User(u.Nickname); d != nil {
 		secret = d.Sensitive
 	}
-	tags := make([]cty.Value, len(u.Tags))
-	for i, t := range u.Tags {
-		tags[i] = cty.StringVal(t)
-	}
-	tagList := cty.ListValEmpty(cty.String)
-	if len(tags) > 0 {
-		tagList = cty.ListVal(tags)
-	}
-	attrs := map[string]cty.Value{
-		"nickname":        cty.StringVal(u.Nickname),
-		account.Email:     optString(u.Email),
-		account.Name:      optString(u.Name),
-		account.Admin:     cty.BoolVal(u.Admin),
-		account.Moderator: cty.BoolVal(u.Moderator),
-		account.Active:    cty.BoolVal(u.Active),
-		account.Confirmed: cty.BoolVal(u.Confirmed),
-		account.Approved:  cty.BoolVal(u.Approved),
-		account.Locked:    cty.BoolVal(u.Locked),
-		account.MFA:       cty.BoolVal(u.MFA),
-		account.Tags:      tagList,
-		"inserted_at":     cty.StringVal(Timestamp(u.InsertedAt)),
-		"last_active_at":  cty.NullVal(cty.String),
-	}
-	if u.LastActiveAt != nil {
-		attrs["last_active_at"] = cty.StringVal(Timestamp(*u.LastActiveAt))
-	}
-	for name, s := range secret {
-		if v, ok := attrs[name]; ok && s {
-			attrs[name] = v.Mark(sensitiveMark)
-			l.sensitive = true
+	attrs := make(map[string]cty.Value, len(userType.AttributeTypes()))
+	for name, value := range userValues {
+		if l.cfg.userAttrs == nil || l.cfg.userAttrs[name] {
+			v := value(u)
+			if secret[name] {
+				v = v.Mark(sensitiveMark)
+				l.sensitive = true
+			}
+			attrs[name] = v
 		}
 	}
 	l.users = append(l.users, cty.ObjectVal(attrs))
 	l.nicknames = append(l.nicknames, u.Nickname)
+}
+
+// userValues are the attributes of live.users' elements, and how each is
+// read from a LiveUser.
+var userValues = map[string]func(u *LiveUser) cty.Value{
+	"nickname":        func(u *LiveUser) cty.Value { return cty.StringVal(u.Nickname) },
+	account.Email:     func(u *LiveUser) cty.Value { return optString(u.Email) },
+	account.Name:      func(u *LiveUser) cty.Value { return optString(u.Name) },
+	account.Admin:     func(u *LiveUser) cty.Value { return cty.BoolVal(u.Admin) },
+	account.Moderator: func(u *LiveUser) cty.Value { return cty.BoolVal(u.Moderator) },
+	account.Active:    func(u *LiveUser) cty.Value { return cty.BoolVal(u.Active) },
+	account.Confirmed: func(u *LiveUser) cty.Value { return cty.BoolVal(u.Confirmed) },
+	account.Approved:  func(u *LiveUser) cty.Value { return cty.BoolVal(u.Approved) },
+	account.Locked:    func(u *LiveUser) cty.Value { return cty.BoolVal(u.Locked) },
+	account.MFA:       func(u *LiveUser) cty.Value { return cty.BoolVal(u.MFA) },
+	account.Tags: func(u *LiveUser) cty.Value {
+		if len(u.Tags) == 0 {
+			return cty.ListValEmpty(cty.String)
+		}
+		tags := make([]cty.Value, len(u.Tags))
+		for i, t := range u.Tags {
+			tags[i] = cty.StringVal(t)
+		}
+		return cty.ListVal(tags)
+	},
+	"inserted_at": func(u *LiveUser) cty.Value { return cty.StringVal(Timestamp(u.InsertedAt)) },
+	"last_active_at": func(u *LiveUser) cty.Value {
+		if u.LastActiveAt == nil {
+			return cty.NullVal(cty.String)
+		}
+		return cty.StringVal(Timestamp(*u.LastActiveAt))
+	},
 }
 
 // sortUsers orders live.users by nickname, case-insensitively as the
@@ -195,8 +207,16 @@ func (l *Live) value() cty.Value {
 		}
 		return cty.UnknownVal(cty.List(ty))
 	}
+	ty := userType
+	if l.cfg.userAttrs != nil {
+		attrs := map[string]cty.Type{}
+		for name := range l.cfg.userAttrs {
+			attrs[name] = userType.AttributeType(name)
+		}
+		ty = cty.Object(attrs)
+	}
 	return cty.ObjectVal(map[string]cty.Value{
-		"users":   list(l.usersSet, l.users, userType),
+		"users":   list(l.usersSet, l.users, ty),
 		"invites": list(l.invSet, l.invites, inviteType),
 	})
 }

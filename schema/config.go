@@ -38,6 +38,9 @@ type Config struct {
 	// eval evaluates the checks, with the variables, locals and functions
 	// of the configuration.
 	eval *evaluator
+	// userAttrs are the attributes of live.users' elements the checks
+	// read, or nil for all (userAttrsUsed).
+	userAttrs map[string]bool
 
 	// byNick indexes Users by lower-cased nickname (built by Load).
 	byNick map[string]*User
