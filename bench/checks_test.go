@@ -65,7 +65,9 @@ func BenchmarkChecks(b *testing.B) {
 	if err := os.WriteFile(filepath.Join(checked, "checks.hcl"), []byte(guardrails), 0o644); err != nil {
 		b.Fatal(err)
 	}
-	args := func(dir string) []string { return []string{"plan", "--no-color", "--chdir", dir, "--database-url", url} }
+	args := func(dir string) []string {
+		return []string{"plan", "--no-color", "--chdir", dir, "--database-url", url}
+	}
 
 	// A first run of each, checked: the same plan, and the checks
 	// evaluated over every account (the seeded admins have no MFA).
