@@ -364,20 +364,38 @@ func userAttrsUsed(exprs []hcl.Expression) map[string]bool {
 }
 
 // attrsUsedIn adds to used the attributes of live.users' elements that e
-// uses by name, and reports false when e uses them otherwise.
+// uses by name, and reports false when e uses them otherwise. A filter
+// over live.users ([for a in live.users : a if a.admin]) as the
+// collection of another for expression passes the elements through: the
+// other's variable stands for them too.
 func attrsUsedIn(e hclsyntax.Expression, used map[string]bool) bool {
-	var binds []binding
 	colls := map[hclsyntax.Expression]bool{}
 	hclsyntax.VisitAll(e, func(n hclsyntax.Node) hcl.Diagnostics {
 		if f, ok := n.(*hclsyntax.ForExpr); ok {
 			colls[f.CollExpr] = true
+		}
+		return nil
+	})
+	passed := map[hclsyntax.Expression]bool{} // the value of each filter
+	elementOf := func(coll hclsyntax.Expression) cty.Type {
+		if f, ok := coll.(*hclsyntax.ForExpr); ok && f.KeyExpr == nil && isType(liveElement(f.CollExpr), userType) {
+			if v, ok := f.ValExpr.(*hclsyntax.ScopeTraversalExpr); ok && len(v.Traversal) == 1 && v.Traversal.RootName() == f.ValVar {
+				passed[v] = true
+				return userType
+			}
+		}
+		return liveElement(coll)
+	}
+	var binds []binding
+	hclsyntax.VisitAll(e, func(n hclsyntax.Node) hcl.Diagnostics {
+		if f, ok := n.(*hclsyntax.ForExpr); ok {
 			var scope []hcl.Range
 			for _, x := range []hclsyntax.Expression{f.KeyExpr, f.ValExpr, f.CondExpr} {
 				if x != nil {
 					scope = append(scope, x.Range())
 				}
 			}
-			binds = append(binds, binding{name: f.ValVar, ty: liveElement(f.CollExpr), scope: scope})
+			binds = append(binds, binding{name: f.ValVar, ty: elementOf(f.CollExpr), scope: scope})
 			if f.KeyVar != "" {
 				binds = append(binds, binding{name: f.KeyVar, ty: cty.NilType, scope: scope})
 			}
@@ -396,7 +414,7 @@ func attrsUsedIn(e hclsyntax.Expression, used map[string]bool) bool {
 			ok = ok && (colls[t] && isType(liveElement(t), userType) || isType(liveElement(t), inviteType))
 			return nil
 		}
-		if !isType(innermost(binds, t.Traversal.RootName(), t.SrcRange), userType) {
+		if !isType(innermost(binds, t.Traversal.RootName(), t.SrcRange), userType) || passed[t] {
 			return nil
 		}
 		name := ""

@@ -84,6 +84,8 @@ func TestEvalChecksReadsWhatTheyUse(t *testing.T) {
 		"by name":       `join(",", [for u in live.users : u.nickname if u.admin]) == "b"`,
 		"by index":      `join(",", [for u in live.users : u["nickname"] if u["admin"]]) == "b"`,
 		"nested":        `join(",", [for u in [for a in live.users : a if a.admin] : u.nickname if !u.mfa]) == "b"`,
+		"nested whole":  `length(regexall("\"email\":null", jsonencode([for u in [for a in live.users : a if !a.admin] : u]))) == 1`,
+		"filter alone":  `length([for a in live.users : a if a.admin]) == 1`,
 		"whole":         `length([for u in live.users : u if u.admin]) == 1 && jsonencode([for u in live.users : u.tags]) == "[[],[]]"`,
 		"indexed list":  `live.users[1].nickname == "b" && live.users[1].admin`,
 		"splat":         `join(",", live.users[*].nickname) == "a,b"`,

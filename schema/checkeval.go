@@ -1,9 +1,12 @@
 package schema
 
 import (
+	"errors"
 	"fmt"
-	"sort"
+	"runtime"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -11,6 +14,7 @@ import (
 	"github.com/zclconf/go-cty/cty/convert"
 
 	"github.com/roster-project/roster/internal/account"
+	"github.com/roster-project/roster/internal/panics"
 )
 
 // LiveUser is a local account roster manages, as a check sees it: an
@@ -52,11 +56,9 @@ type LiveInvite struct {
 // account and one invite at a time: accounts sorted by nickname, invites
 // in the order added (by id, then those a plan creates).
 type Live struct {
-	cfg            *Config
-	users, invites []cty.Value
-	// nicknames are the users', in the same order, to sort them by.
-	nicknames        []string
-	sensitive        bool
+	cfg              *Config
+	users            []LiveUser
+	invites          []cty.Value
 	usersSet, invSet bool
 }
 
@@ -88,29 +90,63 @@ func (c *Config) ChecksRead() (users, invites bool) {
 	return users, invites
 }
 
-// AddUser adds an account to live.users. An attribute whose value the
-// account's user block takes from a sensitive variable is marked
-// sensitive: a check that shows it, or decides on it, is refused. When the
-// checks read only some attributes by name, the objects hold only those.
+// AddUser adds an account to live.users.
 func (l *Live) AddUser(u *LiveUser) {
 	l.usersSet = true
+	l.users = append(l.users, *u)
+}
+
+// userObjects are live.users' objects, sorted by nickname, built on every
+// core, and whether one holds a value of a sensitive variable. An
+// attribute whose value the account's user block takes from a sensitive
+// variable is marked sensitive: a check that shows it, or decides on it,
+// is refused. When the checks read only some attributes by name, the
+// objects hold only those.
+func (l *Live) userObjects() ([]cty.Value, bool) {
+	sortUsers(l.users)
+	out := make([]cty.Value, len(l.users))
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(l.users)/1000))
+	sensitive := make([]bool, workers)
+	failed := make([]error, workers) // a panic, as an error
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			failed[w] = panics.Catch(func() error {
+				for i := w; i < len(l.users); i += workers {
+					var s bool
+					out[i], s = l.userObject(&l.users[i])
+					sensitive[w] = sensitive[w] || s
+				}
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(failed...); err != nil {
+		panic(err) // on the caller's goroutine, where cli.Main recovers it
+	}
+	return out, slices.Contains(sensitive, true)
+}
+
+// userObject is u as an element of live.users, and whether it holds a
+// value of a sensitive variable.
+func (l *Live) userObject(u *LiveUser) (cty.Value, bool) {
 	var secret map[string]bool
 	if d := l.cfg.User(u.Nickname); d != nil {
 		secret = d.Sensitive
 	}
-	attrs := make(map[string]cty.Value, len(userType.AttributeTypes()))
+	sensitive := false
+	attrs := make(map[string]cty.Value, len(userValues))
 	for name, value := range userValues {
 		if l.cfg.userAttrs == nil || l.cfg.userAttrs[name] {
 			v := value(u)
 			if secret[name] {
-				v = v.Mark(sensitiveMark)
-				l.sensitive = true
+				v, sensitive = v.Mark(sensitiveMark), true
 			}
 			attrs[name] = v
 		}
 	}
-	l.users = append(l.users, cty.ObjectVal(attrs))
-	l.nicknames = append(l.nicknames, u.Nickname)
+	return cty.ObjectVal(attrs), sensitive
 }
 
 // userValues are the attributes of live.users' elements, and how each is
@@ -145,25 +181,30 @@ var userValues = map[string]func(u *LiveUser) cty.Value{
 	},
 }
 
-// sortUsers orders live.users by nickname, case-insensitively as the
+// sortUsers orders accounts by nickname, case-insensitively as the
 // server's citext compares them (then exactly), whatever order the rows
 // were read in: a message that lists accounts is the same in a plan and
 // in the apply that writes it.
-func (l *Live) sortUsers() {
-	order := make([]int, len(l.users))
-	lower := make([]string, len(l.users))
-	for i, n := range l.nicknames {
-		order[i], lower[i] = i, strings.ToLower(n)
+func sortUsers(users []LiveUser) {
+	type key struct {
+		lower, exact string
+		i            int
 	}
-	sort.SliceStable(order, func(a, b int) bool {
-		i, j := order[a], order[b]
-		return lower[i] < lower[j] || lower[i] == lower[j] && l.nicknames[i] < l.nicknames[j]
+	keys := make([]key, len(users))
+	for i := range users {
+		keys[i] = key{strings.ToLower(users[i].Nickname), users[i].Nickname, i}
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		if c := strings.Compare(a.lower, b.lower); c != 0 {
+			return c
+		}
+		return strings.Compare(a.exact, b.exact)
 	})
-	users, nicknames := make([]cty.Value, len(order)), make([]string, len(order))
-	for k, i := range order {
-		users[k], nicknames[k] = l.users[i], l.nicknames[i]
+	sorted := make([]LiveUser, len(users))
+	for k, key := range keys {
+		sorted[k] = users[key.i]
 	}
-	l.users, l.nicknames = users, nicknames
+	copy(users, sorted)
 }
 
 // AddInvite adds an invite to live.invites.
@@ -195,9 +236,11 @@ func optString(p *string) cty.Value {
 	return cty.StringVal(*p)
 }
 
-// value is live as an object; a list that was not read is unknown, which
-// no check refers to (ChecksRead).
-func (l *Live) value() cty.Value {
+// value is live as an object, and whether it holds a value of a
+// sensitive variable; a list that was not read is unknown, which no check
+// refers to (ChecksRead).
+func (l *Live) value() (cty.Value, bool) {
+	users, sensitive := l.userObjects()
 	list := func(set bool, vs []cty.Value, ty cty.Type) cty.Value {
 		switch {
 		case len(vs) > 0:
@@ -216,9 +259,9 @@ func (l *Live) value() cty.Value {
 		ty = cty.Object(attrs)
 	}
 	return cty.ObjectVal(map[string]cty.Value{
-		"users":   list(l.usersSet, l.users, ty),
+		"users":   list(l.usersSet, users, ty),
 		"invites": list(l.invSet, l.invites, inviteType),
-	})
+	}), sensitive
 }
 
 // Status is the outcome of a check, in Terraform's words.
@@ -256,13 +299,13 @@ func (c *Config) EvalChecks(l *Live) []CheckResult {
 	if len(c.Checks) == 0 {
 		return nil
 	}
-	l.sortUsers()
-	ctx := c.eval.checkContext(l.value())
+	live, sensitive := l.value()
+	ctx := c.eval.checkContext(live)
 	out := make([]CheckResult, len(c.Checks))
 	for i, ch := range c.Checks {
 		out[i] = CheckResult{Check: ch, Status: Pass}
 		for _, a := range ch.Asserts {
-			evalAssert(ctx, a, &out[i], l.sensitive)
+			evalAssert(ctx, a, &out[i], sensitive)
 		}
 	}
 	return out
