@@ -105,10 +105,12 @@ func BenchmarkChecks(b *testing.B) {
 	r.notes = append(r.notes,
 		fmt.Sprintf("floor = the same plan without the checks; the README's three guardrails over %d local accounts, all holding; medians of %d interleaved rounds through cli.Main",
 			localUsers, planRounds),
-		fmt.Sprintf("the checks add %s", dur(r.took-r.floor)))
+		fmt.Sprintf("the checks add %s; CPU time %s with them, %s without (medians)", dur(r.took-r.floor),
+			dur(median(holding.cpuWith)), dur(median(holding.cpuWithout))))
 	f := &result{scenario: "plan, 1000 declared, 3 failing checks", took: median(failing.with), floor: median(failing.without), target: "reported"}
 	f.notes = append(f.notes, "the same, the seeded admins without MFA: the checks fail, and their messages are evaluated too",
-		fmt.Sprintf("the checks add %s", dur(f.took-f.floor)))
+		fmt.Sprintf("the checks add %s; CPU time %s with them, %s without (medians)", dur(f.took-f.floor),
+			dur(median(failing.cpuWith)), dur(median(failing.cpuWithout))))
 	r.report(b)
 	f.report(b)
 	fmt.Fprintf(os.Stdout, "\nroster checks benchmark, GOMAXPROCS=%d: three checks over %d local accounts add %s to a plan of %s (%.2fx); %s when they fail.\n\n",
@@ -116,8 +118,10 @@ func BenchmarkChecks(b *testing.B) {
 	printTable(os.Stdout, []*result{r, f})
 }
 
-// timings are the durations of plans with and without checks.
-type timings struct{ with, without []time.Duration }
+// timings are the durations of plans with and without checks, and the
+// CPU time each took (this process's, which runs them in-process): on a
+// shared machine, a steadier figure than the time.
+type timings struct{ with, without, cpuWith, cpuWithout []time.Duration }
 
 // measureChecks runs the plans of withoutArgs and withArgs in interleaved
 // rounds.
@@ -125,16 +129,18 @@ func measureChecks(b *testing.B, withoutArgs, withArgs []string) timings {
 	var t timings
 	for range planRounds {
 		runtime.GC()
+		cpu := cpuTime()
 		d, code, stderr := runCLI(b.Context(), withoutArgs, nil, io.Discard)
 		if code != 0 {
 			b.Fatalf("roster plan: exit %d\n%s", code, stderr)
 		}
-		t.without = append(t.without, d)
+		t.without, t.cpuWithout = append(t.without, d), append(t.cpuWithout, cpuTime()-cpu)
 		runtime.GC()
+		cpu = cpuTime()
 		if d, code, stderr = runCLI(b.Context(), withArgs, nil, io.Discard); code != 0 {
 			b.Fatalf("roster plan with checks: exit %d\n%s", code, stderr)
 		}
-		t.with = append(t.with, d)
+		t.with, t.cpuWith = append(t.with, d), append(t.cpuWith, cpuTime()-cpu)
 	}
 	return t
 }
