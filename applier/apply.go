@@ -69,6 +69,10 @@ type Result struct {
 	// Logged counts the entries written to the server's moderation log,
 	// as the plan's AuditActor.
 	Logged int
+	// Warnings are those of the checks that do not hold on what the apply
+	// wrote without being enforced; Plan.Checks holds every check's
+	// outcome there.
+	Warnings hcl.Diagnostics
 }
 
 // Apply makes the database match cfg in one transaction, writing exactly
@@ -77,7 +81,9 @@ type Result struct {
 // Apply plans again from cfg and the live rows and proceeds only when the
 // new plan equals want in everything it would write
 // (plans.Differences, with the accounts that moved named: Differences);
-// then it writes the new plan. Otherwise it returns
+// then it writes the new plan, evaluates the configuration's checks on
+// what it wrote, and commits unless a check with enforce = true does not
+// hold (a *CheckError). Otherwise it returns
 // a *StaleError listing the differences, or a *PlanError when the new plan
 // fails, and writes nothing. On any error nothing is written, but for a
 // *CommitUnknownError: the connection failed while COMMIT was in flight,
@@ -151,12 +157,17 @@ func Apply(ctx context.Context, db live.Beginner, want *plans.Plan, cfg *schema.
 	if err != nil {
 		return Result{}, err
 	}
+	outcomes, warnings, err := checkWritten(ctx, tx, cfg)
+	if err != nil {
+		return Result{}, err
+	}
 	if err := commit(ctx, tx, applyCheck(len(urls))); err != nil {
 		return Result{}, err
 	}
 	committed = true
+	p.Checks = outcomes
 	add, change, destroy := p.Counts()
-	return Result{Added: add, Changed: change, Destroyed: destroy, Plan: p, InviteURLs: urls, Logged: logged}, nil
+	return Result{Added: add, Changed: change, Destroyed: destroy, Plan: p, InviteURLs: urls, Logged: logged, Warnings: warnings}, nil
 }
 
 // lockMore locks the accounts p changes that locked, the rows locked

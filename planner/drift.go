@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/roster-project/roster/internal/addrs"
+	"github.com/roster-project/roster/internal/checks"
 	"github.com/roster-project/roster/internal/diag"
 	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/plans"
@@ -48,6 +49,11 @@ func Drift(ctx context.Context, db live.Beginner, cfg *schema.Config, opts Drift
 	r := &Report{tx: tx, cfg: cfg, rules: opts.Ignore}
 	p, diags := MakeIn(ctx, tx, cfg, Options{AllowMassPrune: true})
 	if diags.HasErrors() {
+		r.Close(ctx)
+		return nil, diags
+	}
+	// A check that does not hold on the live state is drift (check.go).
+	if p, diags = withChecks(ctx, tx, cfg, p, checks.Adjust{}, checks.OnLive, diags); p == nil {
 		r.Close(ctx)
 		return nil, diags
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/roster-project/roster/internal/account"
 	"github.com/roster-project/roster/internal/accountset"
 	"github.com/roster-project/roster/internal/addrs"
+	"github.com/roster-project/roster/internal/checks"
 	"github.com/roster-project/roster/internal/diag"
 	"github.com/roster-project/roster/internal/live"
 	"github.com/roster-project/roster/internal/panics"
@@ -60,7 +61,13 @@ func Make(ctx context.Context, db live.Beginner, cfg *schema.Config, opts Option
 		return nil, diag.List(err, "Cannot read the database")
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	return MakeIn(ctx, tx, cfg, opts)
+	p, diags := MakeIn(ctx, tx, cfg, opts)
+	if p == nil {
+		return nil, diags
+	}
+	// The checks, on the state the plan would leave (check.go); apply
+	// evaluates them again on what it writes, so MakeIn does not.
+	return withChecks(ctx, tx, cfg, p, predict(cfg, p), checks.OnPlan, diags)
 }
 
 // MakeIn is Make in a transaction the caller opened: the applier plans

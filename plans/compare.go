@@ -24,7 +24,8 @@ import (
 // What only describes a change is not compared: the accounts read, notes,
 // reasons, sources, unchanged counts, and the number of sessions apply ends
 // (those older than sessions_valid_after, or all of them for an account
-// deactivated or demoted, however many there are when apply runs). A
+// deactivated or demoted, however many there are when apply runs), and
+// the checks' outcomes (apply evaluates them again on what it writes). A
 // sensitive attribute carries no value in either plan; its secret is
 // compared by the saved plan's digests.
 //

@@ -31,5 +31,8 @@ type Drift struct {
 	Ignored int
 }
 
-// Drifted reports whether anything differs.
-func (d *Drift) Drifted() bool { return len(d.Plan.Changes)+d.Unmanaged > 0 }
+// Drifted reports whether anything differs, or a check does not hold on
+// the live state.
+func (d *Drift) Drifted() bool {
+	return len(d.Plan.Changes)+d.Unmanaged+len(d.Plan.FailedChecks()) > 0
+}

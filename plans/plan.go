@@ -50,6 +50,8 @@ type Plan struct {
 	// (server.audit_actor); "" when the configuration names none, and
 	// apply writes none.
 	AuditActor string `json:"audit_actor,omitempty"`
+	// Checks are the outcomes of the check blocks (check.go).
+	Checks []Check `json:"checks,omitempty"`
 }
 
 // Server describes the database the plan was made against.

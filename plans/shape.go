@@ -97,6 +97,11 @@ func (p *Plan) Validate() error {
 			return fmt.Errorf("change %d: %w", i+1, err)
 		}
 	}
+	for i := range p.Checks {
+		if err := p.Checks[i].validate(); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

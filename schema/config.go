@@ -30,6 +30,17 @@ type Config struct {
 	RemoteInstances []*RemoteInstance
 	// LocalUsers is the local_users block, or nil.
 	LocalUsers *LocalUsers
+	// Checks are the check blocks, in source order (check.go).
+	Checks []*Check
+	// Now is the instant this run began: plantimestamp(), and the time of
+	// what a plan would create, for checks.
+	Now time.Time `json:"-"`
+	// eval evaluates the checks, with the variables, locals and functions
+	// of the configuration.
+	eval *evaluator
+	// userAttrs are the attributes of live.users' elements the checks
+	// read, or nil for all (userAttrsUsed).
+	userAttrs map[string]bool
 
 	// byNick indexes Users by lower-cased nickname (built by Load).
 	byNick map[string]*User

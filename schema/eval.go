@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
@@ -29,6 +30,8 @@ type evaluator struct {
 	// frozen is the evaluation context once variables and locals are all
 	// known.
 	frozen *hcl.EvalContext
+	// now is the instant the run began, plantimestamp().
+	now time.Time
 }
 
 type variable struct {

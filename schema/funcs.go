@@ -46,6 +46,7 @@ func (ev *evaluator) makeFunctions() map[string]function.Function {
 		"toset": stdlib.MakeToFunc(cty.Set(cty.DynamicPseudoType)), "tostring": stdlib.MakeToFunc(cty.String),
 		"file": ev.fileFunc(),
 	}
+	maps.Copy(base, ev.timeFunctions())
 	boundedFunctions(base)
 	fs := make(map[string]function.Function, len(base)+4)
 	for n, f := range base {

@@ -33,6 +33,9 @@ type Inputs struct {
 	// reporting them, as validate does: attributes that depend on them are
 	// then not checked.
 	Partial bool
+	// Now is the instant the run began, plantimestamp(); zero for the
+	// moment Load is called.
+	Now time.Time
 }
 
 // EnvPrefix introduces a variable value in the environment.
@@ -51,6 +54,7 @@ var rootSchema = &hcl.BodySchema{
 		{Type: "prune"},
 		{Type: "remote_instance", LabelNames: []string{"domain"}},
 		{Type: "local_users"},
+		{Type: "check", LabelNames: []string{"name"}},
 	},
 }
 
@@ -98,7 +102,12 @@ func load(dir string, in Inputs, budget int) (*Config, hcl.Diagnostics) {
 		Roles: map[string]*Group{}, Tags: map[string]*Group{},
 		Prune: Prune{Users: "none", Invites: "none", Max: 10, Ranges: map[string]hcl.Range{}}}
 	ev := newEvaluator(src)
-	var blocks struct{ server, variables, locals, users, roles, tags, invites, prune, remotes, localUsers hcl.Blocks }
+	ev.now = in.Now
+	if ev.now.IsZero() {
+		ev.now = time.Now()
+	}
+	cfg.Now, cfg.eval = ev.now, ev
+	var blocks struct{ server, variables, locals, users, roles, tags, invites, prune, remotes, localUsers, checks hcl.Blocks }
 	for _, c := range bodies {
 		for _, b := range c.Blocks {
 			if d := nulLabel(b); d != nil {
@@ -126,6 +135,8 @@ func load(dir string, in Inputs, budget int) (*Config, hcl.Diagnostics) {
 				blocks.remotes = append(blocks.remotes, b)
 			case "local_users":
 				blocks.localUsers = append(blocks.localUsers, b)
+			case "check":
+				blocks.checks = append(blocks.checks, b)
 			}
 		}
 	}
@@ -140,6 +151,7 @@ func load(dir string, in Inputs, budget int) (*Config, hcl.Diagnostics) {
 	diags = append(diags, decodePrune(ev, blocks.prune, cfg)...)
 	diags = append(diags, decodeRemoteInstances(ev, blocks.remotes, cfg)...)
 	diags = append(diags, decodeLocalUsers(ev, blocks.localUsers, cfg)...)
+	diags = append(diags, decodeChecks(ev, blocks.checks, cfg)...)
 	diags = append(diags, validate(cfg)...)
 	explainDuplicateKeys(diags, files)
 	diags = ev.hideSensitive(diags, files, getenv(in.Environ, ShowSensitiveErrorsEnv) != "")

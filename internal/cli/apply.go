@@ -77,6 +77,7 @@ func (c *applyCmd) Run(ctx context.Context, a *app, g *Globals) error {
 
 // applied reports a committed apply, and runs after_apply.
 func (c *applyCmd) applied(ctx context.Context, a *app, g *Globals, cfg *schema.Config, p *plans.Plan, res applier.Result) error {
+	a.diags(g, cfg, res.Warnings) // checks that do not hold, not enforced
 	view.ApplyComplete(a.Out, p, view.Applied{InviteURLs: res.InviteURLs, ShowURLs: a.OutTerm || c.ShowInviteURLs,
 		CacheNote: len(cfg.Server.AfterApply) == 0 && !a.inAutomation(), ListInvites: listInvites(g), Logged: res.Logged}, a.style(g, a.OutTerm))
 	if len(cfg.Server.AfterApply) > 0 {
@@ -138,6 +139,10 @@ func (a *app) ask(ctx context.Context, g *Globals, noTerm, cancelled string) err
 // configuration of the object that failed.
 func applyDiags(err error, cfg *schema.Config, cancelled bool) hcl.Diagnostics {
 	const fix = "Run roster plan again and review the new plan."
+	var refused *applier.CheckError
+	if errors.As(err, &refused) && !cancelled {
+		return refused.Diags // each says that nothing was written
+	}
 	var failed *applier.PlanError
 	if errors.As(err, &failed) && !cancelled {
 		return append(failed.Diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "The database changed since the plan was made",

@@ -62,6 +62,7 @@ func ApplyComplete(w io.Writer, p *plans.Plan, a Applied, s Style) {
 	} else {
 		inviteURLsWithheld(w, len(a.InviteURLs), a.ListInvites)
 	}
+	checksText(w, p.Checks, onApplied, true, s)
 	if a.CacheNote && users[1]+users[2] > 0 {
 		fmt.Fprintf(w, "\nNote: a running %s server caches accounts, and may keep showing and acting on\n"+
 			"the old state of an account it has cached (roles and activation included)\n"+

@@ -37,20 +37,27 @@ type UnmanagedAccounts func(visit func(*plans.Unmanaged) error) error
 func DriftText(w io.Writer, d *plans.Drift, accounts UnmanagedAccounts, ignoreFile string, hints bool, s Style) error {
 	p, unmanaged := d.Plan, d.Unmanaged
 	n := len(p.Changes)
+	var parts []string
 	switch {
-	case n == 0 && unmanaged == 0:
+	case n == 1:
+		parts = append(parts, "1 object differs from the configuration")
+	case n > 1:
+		parts = append(parts, plural(n, "object", "objects")+" differ from the configuration")
+	}
+	switch {
+	case unmanaged > 0 && n > 0:
+		parts = append(parts, plural(unmanaged, "local account", "local accounts")+" not declared in it")
+	case unmanaged > 0:
+		parts = append(parts, plural(unmanaged, "local account", "local accounts")+" not declared in the configuration")
+	}
+	failed := len(p.FailedChecks())
+	if failed > 0 {
+		parts = append(parts, plural(failed, "check", "checks")+" "+doNotHold(failed)+" on the server")
+	}
+	if len(parts) == 0 {
 		fmt.Fprintln(w, s.Green(s.Bold("No drift."))+s.Bold(" The server matches the configuration."))
-	case n == 0:
-		fmt.Fprintf(w, "%s %s.\n", s.Yellow(s.Bold("Drift detected:")), plural(unmanaged, "local account", "local accounts")+" not declared in the configuration")
-	default:
-		what := plural(n, "object", "objects") + " differ from the configuration"
-		if n == 1 {
-			what = "1 object differs from the configuration"
-		}
-		if unmanaged > 0 {
-			what += ", and " + plural(unmanaged, "local account", "local accounts") + " not declared in it"
-		}
-		fmt.Fprintf(w, "%s %s.\n", s.Yellow(s.Bold("Drift detected:")), what)
+	} else {
+		fmt.Fprintf(w, "%s %s.\n", s.Yellow(s.Bold("Drift detected:")), strings.Join(parts, ", and "))
 	}
 	if d.Ignored > 0 {
 		fmt.Fprintf(w, "Ignored %s listed in %s.\n", plural(d.Ignored, "difference", "differences"), ignoreFile)
@@ -60,17 +67,18 @@ func DriftText(w io.Writer, d *plans.Drift, accounts UnmanagedAccounts, ignoreFi
 	if n > 0 {
 		fmt.Fprintln(w, "The server drifted from the configuration; this plan would bring it back:")
 		fmt.Fprintln(w)
-		Plan(w, p, s)
+		planText(w, p, s, true)
 		if hints {
 			fmt.Fprintln(w)
 			fmt.Fprintln(w, "To undo the drift, run roster apply. To keep it, change the configuration, or")
 			fmt.Fprintln(w, "list it in an ignore file (--ignore-file).")
 		}
 	}
+	checksText(w, p.Checks, onServer, n > 0, s)
 	if unmanaged == 0 {
 		return nil
 	}
-	if n > 0 {
+	if n > 0 || failed > 0 {
 		fmt.Fprintln(w)
 	}
 	return unmanagedText(w, d.Widest, accounts)
@@ -179,7 +187,7 @@ var errEnoughRows = errors.New("enough rows")
 // only the first unmanagedRows of them.
 func DriftMarkdown(w io.Writer, d *plans.Drift, accounts UnmanagedAccounts, rosterVersion string) error {
 	if d.Unmanaged == 0 {
-		return Markdown(w, d.Plan, rosterVersion)
+		return markdownWithin(w, d.Plan, rosterVersion, commentLimit, onServer)
 	}
 	var sec strings.Builder
 	fmt.Fprintf(&sec, "\n#### Local accounts not in the configuration: %d\n\n| Account | Roles and state |\n| --- | --- |\n", d.Unmanaged)
@@ -198,7 +206,7 @@ func DriftMarkdown(w io.Writer, d *plans.Drift, accounts UnmanagedAccounts, rost
 	if d.Unmanaged > unmanagedRows {
 		fmt.Fprintf(&sec, "\n… and %d more: `roster drift --unmanaged` lists them all.\n", d.Unmanaged-unmanagedRows)
 	}
-	if err := markdownWithin(w, d.Plan, rosterVersion, commentLimit-sec.Len()); err != nil {
+	if err := markdownWithin(w, d.Plan, rosterVersion, commentLimit-sec.Len(), onServer); err != nil {
 		return err
 	}
 	_, err = fmt.Fprint(w, sec.String())

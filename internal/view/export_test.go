@@ -1,5 +1,11 @@
 package view
 
+import (
+	"io"
+
+	"github.com/roster-project/roster/plans"
+)
+
 // The external tests reach these through their exported names.
 
 const (
@@ -11,7 +17,9 @@ const (
 type Column = column
 
 var (
-	MarkdownWithin     = markdownWithin
+	MarkdownWithin = func(w io.Writer, p *plans.Plan, rosterVersion string, limit int) error {
+		return markdownWithin(w, p, rosterVersion, limit, onPlan)
+	}
 	NewTable           = newTable
 	InviteURLs         = inviteURLs
 	InviteURLsWithheld = inviteURLsWithheld

@@ -34,6 +34,9 @@ type jsonPlan struct {
 	// AuditActor is the local admin as whom apply writes the server's
 	// moderation log entries; null when the configuration names none.
 	AuditActor *string `json:"audit_actor"`
+	// Checks are the check blocks' outcomes, in Terraform's shape
+	// (checks.go); left out when the configuration has none.
+	Checks []jsonCheck `json:"checks,omitempty"`
 }
 
 type jsonSummary struct {
@@ -113,7 +116,7 @@ func Fingerprint(p *plans.Plan, rosterVersion string) string {
 
 func jsonOf(p *plans.Plan, rosterVersion string) jsonPlan {
 	out := jsonPlan{FormatVersion: jsonFormatVersion, RosterVersion: rosterVersion, Server: p.Server, ResourceChanges: []jsonChange{},
-		Applyable: !p.Empty(), Complete: !p.Targeted}
+		Applyable: !p.Empty(), Complete: !p.Targeted, Checks: jsonChecks(p.Checks)}
 	out.Summary.Add, out.Summary.Change, out.Summary.Destroy = p.Counts()
 	if p.AuditActor != "" {
 		out.AuditActor = &p.AuditActor

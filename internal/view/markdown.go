@@ -29,16 +29,17 @@ const cautionItems = 20
 // for more than one registration, a table of the changes,
 // the whole text plan folded in a diff block, and the plan's fingerprint.
 func Markdown(w io.Writer, p *plans.Plan, rosterVersion string) error {
-	return markdownWithin(w, p, rosterVersion, commentLimit)
+	return markdownWithin(w, p, rosterVersion, commentLimit, onPlan)
 }
 
-// markdownWithin is Markdown for a limit of limit bytes (a byte is never
+// markdownWithin is Markdown for a limit of limit bytes, the checks
+// evaluated where (onPlan, onServer) (a byte is never
 // less than a character, in UTF-8 or UTF-16). What does not fit is left
 // out, detail first: the folded text plan, then the last rows of the table,
 // which are replaced by a line that counts them. The status line, the
 // summary, the callout and the fingerprint are always written.
-func markdownWithin(w io.Writer, p *plans.Plan, rosterVersion string, limit int) error {
-	_, err := io.WriteString(w, markdown(p, rosterVersion, limit))
+func markdownWithin(w io.Writer, p *plans.Plan, rosterVersion string, limit int, where string) error {
+	_, err := io.WriteString(w, markdown(p, rosterVersion, limit, where))
 	return err
 }
 
@@ -196,7 +197,7 @@ func multiUse(c *plans.Change) (what string, widened bool) {
 	return fmt.Sprintf("up to %d registrations", after), false
 }
 
-func markdown(p *plans.Plan, rosterVersion string, limit int) string {
+func markdown(p *plans.Plan, rosterVersion string, limit int, where string) string {
 	var head strings.Builder
 	head.WriteString(markdownMarker + "\n")
 	flags := make([]flag, len(p.Changes))
@@ -207,11 +208,14 @@ func markdown(p *plans.Plan, rosterVersion string, limit int) string {
 			flagged++
 		}
 	}
+	failed := len(p.FailedChecks())
 	switch {
+	case p.Empty() && failed > 0:
+		fmt.Fprintf(&head, "### :warning: roster plan: no changes, %s\n\n", failingChecks(failed))
 	case p.Empty():
 		head.WriteString("### :white_check_mark: roster plan: no changes\n\n")
-	case flagged > 0:
-		fmt.Fprintf(&head, "### :warning: roster plan: %s, %d to review with care\n\n", plural(len(p.Changes), "change", "changes"), flagged)
+	case flagged > 0 || failed > 0:
+		fmt.Fprintf(&head, "### :warning: roster plan: %s%s\n\n", plural(len(p.Changes), "change", "changes"), withCare(flagged, failed))
 	default:
 		fmt.Fprintf(&head, "### :memo: roster plan: %s\n\n", plural(len(p.Changes), "change", "changes"))
 	}
@@ -238,6 +242,7 @@ func markdown(p *plans.Plan, rosterVersion string, limit int) string {
 	if flagged > 0 {
 		caution(&head, p, flags)
 	}
+	checksCallout(&head, p.Checks, where, flagged > 0)
 
 	foot := fmt.Sprintf("Plan fingerprint: `%s` (roster v%s; the SHA-256 of this plan's `--format json` output).\n",
 		Fingerprint(p, rosterVersion), rosterVersion)
@@ -279,6 +284,22 @@ func markdown(p *plans.Plan, rosterVersion string, limit int) string {
 		body = tableHead + kept.String() + "\n"
 	}
 	return head.String() + body + more(len(rows)-n) + dropped + foot
+}
+
+// failingChecks is "1 failing check" or "N failing checks".
+func failingChecks(n int) string { return plural(n, "failing check", "failing checks") }
+
+// withCare ends the status line of a plan with changes that need care or
+// checks that do not hold: ", 2 to review with care, 1 failing check".
+func withCare(flagged, failed int) string {
+	s := ""
+	if flagged > 0 {
+		s += fmt.Sprintf(", %d to review with care", flagged)
+	}
+	if failed > 0 {
+		s += ", " + failingChecks(failed)
+	}
+	return s
 }
 
 // cautionCounts says what the plan does that needs care, counted: e.g.
@@ -354,7 +375,9 @@ func caution(b *strings.Builder, p *plans.Plan, flags []flag) {
 	if total > shown {
 		fmt.Fprintf(b, "> - … and %d more, in the table below\n", total-shown)
 	}
-	b.WriteString("\n")
+	if len(p.FailedChecks()) == 0 { // else the checks follow in the callout
+		b.WriteString("\n")
+	}
 }
 
 // tableRows are the table's rows: the changes that need care first, then

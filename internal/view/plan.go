@@ -13,15 +13,19 @@ import (
 // Plan renders p in Terraform's human plan grammar: a legend of the symbols
 // used, one block per object in plan order, and the summary line; then,
 // when the configuration names no moderation log actor, a line that says
-// apply writes no moderation log entry.
-func Plan(w io.Writer, p *plans.Plan, s Style) { planText(w, p, s, true) }
+// apply writes no moderation log entry; then the checks that do not hold
+// on the state it would leave.
+func Plan(w io.Writer, p *plans.Plan, s Style) {
+	planText(w, p, s, true)
+	checksText(w, p.Checks, onPlan, true, s)
+}
 
 // noAuditLine says, under a plan, that apply writes nothing to the
 // server's moderation log.
 const noAuditLine = "Moderation log: apply writes no entry (server.audit_actor is not set)."
 
-// planText is Plan, with the line on the moderation log only when audit is
-// set.
+// planText is Plan without the checks, with the line on the moderation
+// log only when audit is set.
 func planText(w io.Writer, p *plans.Plan, s Style, audit bool) {
 	if p.Empty() {
 		noChanges(w, s)

@@ -105,6 +105,11 @@ func samplePlan() *plans.Plan {
 			{Address: "local_users", Type: "local_users", Action: plans.Update,
 				Attrs:    []plans.Attr{{Name: "unconfirmed_accounts", Before: int64(3), After: int64(0)}},
 				Accounts: []accountset.Bucket{{Bucket: 7, Count: 2, Digest: "0123456789abcdef0123456789abcdef"}, {Bucket: 200, Count: 1, Digest: "fedcba9876543210fedcba9876543210"}}},
+		},
+		Checks: []plans.Check{
+			{Address: "check.few_admins", Name: "few_admins", Status: plans.CheckFail, Enforce: true,
+				Problems: []string{"At most three admins:\nroot, alice, bob, carol."}, Source: plans.Source{Filename: "checks.hcl", Line: 1}},
+			{Address: "check.mfa", Name: "mfa", Status: plans.CheckPass, Source: plans.Source{Filename: "checks.hcl", Line: 9}},
 		}}
 }
 
@@ -403,27 +408,34 @@ func TestParseRefusesMalformed(t *testing.T) {
 		return b
 	}
 	changes := func(doc map[string]any) []any { return doc["plan"].(map[string]any)["changes"].([]any) }
+	check := func(doc map[string]any, i int) map[string]any {
+		return doc["plan"].(map[string]any)["checks"].([]any)[i].(map[string]any)
+	}
 	attr := func(doc map[string]any, c, a int) map[string]any {
 		return changes(doc)[c].(map[string]any)["attributes"].([]any)[a].(map[string]any)
 	}
 	for name, b := range map[string][]byte{
-		"a string where a bool goes": edit(func(d map[string]any) { attr(d, 0, 0)["after"] = "yes" }),
-		"a number where a bool goes": edit(func(d map[string]any) { attr(d, 0, 0)["after"] = 1 }),
-		"an object as a value":       edit(func(d map[string]any) { attr(d, 0, 0)["before"] = map[string]any{} }),
-		"a fraction":                 edit(func(d map[string]any) { attr(d, 2, 0)["after"] = 5.5 }),
-		"a value on a secret":        edit(func(d map[string]any) { attr(d, 0, 1)["after"] = "hunter2" }),
-		"an unknown attribute":       edit(func(d map[string]any) { attr(d, 0, 0)["name"] = "is_superuser" }),
-		"an unknown field":           edit(func(d map[string]any) { changes(d)[0].(map[string]any)["sql"] = "DROP TABLE users" }),
-		"an unknown top-level field": edit(func(d map[string]any) { d["apply_first"] = true }),
-		"an unknown action":          edit(func(d map[string]any) { changes(d)[0].(map[string]any)["action"] = "truncate" }),
-		"an invite deleted":          edit(func(d map[string]any) { changes(d)[2].(map[string]any)["action"] = "delete" }),
-		"an unknown type":            edit(func(d map[string]any) { changes(d)[0].(map[string]any)["type"] = "database" }),
-		"an escape in an address":    edit(func(d map[string]any) { changes(d)[0].(map[string]any)["address"] = "user.root\x1b[2J" }),
-		"no address":                 edit(func(d map[string]any) { changes(d)[0].(map[string]any)["address"] = "" }),
-		"another object's address":   edit(func(d map[string]any) { changes(d)[0].(map[string]any)["address"] = "user.hatter" }),
-		"another type's address":     edit(func(d map[string]any) { changes(d)[2].(map[string]any)["address"] = "user.spring" }),
-		"an address respelled":       edit(func(d map[string]any) { changes(d)[0].(map[string]any)["address"] = `user["root"]` }),
-		"no plan":                    edit(func(d map[string]any) { delete(d, "plan") }),
+		"a string where a bool goes":  edit(func(d map[string]any) { attr(d, 0, 0)["after"] = "yes" }),
+		"a number where a bool goes":  edit(func(d map[string]any) { attr(d, 0, 0)["after"] = 1 }),
+		"an object as a value":        edit(func(d map[string]any) { attr(d, 0, 0)["before"] = map[string]any{} }),
+		"a fraction":                  edit(func(d map[string]any) { attr(d, 2, 0)["after"] = 5.5 }),
+		"a value on a secret":         edit(func(d map[string]any) { attr(d, 0, 1)["after"] = "hunter2" }),
+		"an unknown attribute":        edit(func(d map[string]any) { attr(d, 0, 0)["name"] = "is_superuser" }),
+		"an unknown field":            edit(func(d map[string]any) { changes(d)[0].(map[string]any)["sql"] = "DROP TABLE users" }),
+		"an unknown top-level field":  edit(func(d map[string]any) { d["apply_first"] = true }),
+		"an unknown action":           edit(func(d map[string]any) { changes(d)[0].(map[string]any)["action"] = "truncate" }),
+		"an invite deleted":           edit(func(d map[string]any) { changes(d)[2].(map[string]any)["action"] = "delete" }),
+		"an unknown type":             edit(func(d map[string]any) { changes(d)[0].(map[string]any)["type"] = "database" }),
+		"an escape in an address":     edit(func(d map[string]any) { changes(d)[0].(map[string]any)["address"] = "user.root\x1b[2J" }),
+		"no address":                  edit(func(d map[string]any) { changes(d)[0].(map[string]any)["address"] = "" }),
+		"another object's address":    edit(func(d map[string]any) { changes(d)[0].(map[string]any)["address"] = "user.hatter" }),
+		"another type's address":      edit(func(d map[string]any) { changes(d)[2].(map[string]any)["address"] = "user.spring" }),
+		"an address respelled":        edit(func(d map[string]any) { changes(d)[0].(map[string]any)["address"] = `user["root"]` }),
+		"no plan":                     edit(func(d map[string]any) { delete(d, "plan") }),
+		"a check's address respelled": edit(func(d map[string]any) { check(d, 0)["address"] = "check.other" }),
+		"a check named by no label":   edit(func(d map[string]any) { check(d, 0)["name"], check(d, 0)["address"] = "1st", "check.1st" }),
+		"a check's unknown status":    edit(func(d map[string]any) { check(d, 1)["status"] = "skipped" }),
+		"an escape in a check's file": edit(func(d map[string]any) { check(d, 1)["source"].(map[string]any)["filename"] = "x\x1b[2J" }),
 		"the old spelling": edit(func(d map[string]any) {
 			changes(d)[2].(map[string]any)["nickname"] = "#7"
 			changes(d)[2].(map[string]any)["address"] = "invite.#7"

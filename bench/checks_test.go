@@ -1,0 +1,146 @@
+package bench
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/roster-project/roster/internal/pgtest"
+)
+
+// guardrails are the README's three checks, over every account.
+const guardrails = `check "admins_have_mfa" {
+  assert {
+    condition     = alltrue([for u in live.users : u.mfa if u.admin])
+    error_message = "Admins without two-factor authentication: ${join(", ", [for u in [for a in live.users : a if a.admin] : u.nickname if !u.mfa])}."
+  }
+}
+
+check "at_most_three_admins" {
+  assert {
+    condition     = length([for u in live.users : u.nickname if u.admin]) <= 3
+    error_message = "At most three admins; there would be ${length([for u in live.users : u.nickname if u.admin])}."
+  }
+}
+
+locals {
+  idle_since = timeadd(plantimestamp(), "-2160h")
+}
+
+check "no_idle_admins" {
+  assert {
+    condition     = alltrue([for u in live.users : timecmp(coalesce(u.last_active_at, u.inserted_at), local.idle_since) >= 0 if u.admin])
+    error_message = "Admins inactive for 90 days: ${join(", ", [for u in [for a in live.users : a if a.admin] : u.nickname if timecmp(coalesce(u.last_active_at, u.inserted_at), local.idle_since) < 0])}."
+  }
+}
+`
+
+// BenchmarkChecks measures what three checks over 100,000 local accounts
+// add to a plan: the plan of 1,000 declared users (plan-1k's) with the
+// README's three guardrails, against the same plan without them, in
+// interleaved rounds through cli.Main, medians compared: when they hold,
+// and when they fail (their messages are evaluated too). Reported, no
+// target yet: see the README's Guardrails for the figures.
+func BenchmarkChecks(b *testing.B) {
+	url := pgtest.New(b, pgtest.Pleroma)
+	st, err := seed(b.Context(), url)
+	if err != nil {
+		b.Fatalf("seeding the Pleroma database: %v", err)
+	}
+	b.Logf("seeded Pleroma: %d users by COPY, then VACUUM, in %s", st.rows, dur(st.copy))
+	ctx := b.Context()
+	plain, checked := b.TempDir(), b.TempDir()
+	blocks, add, change := planConfig(1_000)
+	for _, dir := range []string{plain, checked} {
+		if err := writeConfig(dir, blocks); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(checked, "checks.hcl"), []byte(guardrails), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	args := func(dir string) []string {
+		return []string{"plan", "--no-color", "--chdir", dir, "--database-url", url}
+	}
+
+	// A first run of each, checked: the same plan, and the checks
+	// evaluated over every account (the seeded admins have no MFA).
+	var out, outChecked bytes.Buffer
+	if _, code, stderr := runCLI(ctx, args(plain), nil, &out); code != 0 {
+		b.Fatalf("roster plan: exit %d\n%s%s", code, out.String(), stderr)
+	}
+	checkPlan(b, out.String(), add, change)
+	_, code, stderr := runCLI(ctx, args(checked), nil, &outChecked)
+	if code != 0 || !strings.Contains(stderr, "check.admins_have_mfa") {
+		b.Fatalf("roster plan with checks: exit %d\n%s%s", code, tail(outChecked.String(), 10), tail(stderr, 20))
+	}
+	checkPlan(b, outChecked.String(), add, change)
+
+	failing := measureChecks(b, args(plain), args(checked))
+	// The steady state: three admins (none of them declared), each with
+	// MFA and active lately, and the checks hold.
+	conn := pgtest.Connect(b, url)
+	for _, sql := range []string{
+		`UPDATE users SET is_admin = false WHERE is_admin AND id NOT IN (SELECT id FROM users WHERE is_admin AND local ORDER BY id LIMIT 3)`,
+		`UPDATE users SET multi_factor_authentication_settings = '{"enabled": true}', last_active_at = (now() AT TIME ZONE 'UTC') - interval '1 day' WHERE is_admin`,
+	} {
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			b.Fatal(err)
+		}
+	}
+	outChecked.Reset()
+	if _, code, stderr := runCLI(ctx, args(checked), nil, &outChecked); code != 0 || strings.Contains(stderr, "check.") {
+		b.Fatalf("roster plan with checks that hold: exit %d\n%s", code, tail(stderr, 20))
+	}
+	holding := measureChecks(b, args(plain), args(checked))
+
+	r := &result{scenario: "plan, 1000 declared, 3 checks", took: median(holding.with), floor: median(holding.without),
+		target: "reported"}
+	r.notes = append(r.notes,
+		fmt.Sprintf("floor = the same plan without the checks; the README's three guardrails over %d local accounts, all holding; medians of %d interleaved rounds through cli.Main",
+			localUsers, planRounds),
+		fmt.Sprintf("the checks add %s; CPU time %s with them, %s without (medians)", dur(r.took-r.floor),
+			dur(median(holding.cpuWith)), dur(median(holding.cpuWithout))))
+	f := &result{scenario: "plan, 1000 declared, 3 failing checks", took: median(failing.with), floor: median(failing.without), target: "reported"}
+	f.notes = append(f.notes, "the same, the seeded admins without MFA: the checks fail, and their messages are evaluated too",
+		fmt.Sprintf("the checks add %s; CPU time %s with them, %s without (medians)", dur(f.took-f.floor),
+			dur(median(failing.cpuWith)), dur(median(failing.cpuWithout))))
+	r.report(b)
+	f.report(b)
+	fmt.Fprintf(os.Stdout, "\nroster checks benchmark, GOMAXPROCS=%d: three checks over %d local accounts add %s to a plan of %s (%.2fx); %s when they fail.\n\n",
+		runtime.GOMAXPROCS(0), localUsers, dur(r.took-r.floor), dur(r.floor), r.ratio(), dur(f.took-f.floor))
+	printTable(os.Stdout, []*result{r, f})
+}
+
+// timings are the durations of plans with and without checks, and the
+// CPU time each took (this process's, which runs them in-process): on a
+// shared machine, a steadier figure than the time.
+type timings struct{ with, without, cpuWith, cpuWithout []time.Duration }
+
+// measureChecks runs the plans of withoutArgs and withArgs in interleaved
+// rounds.
+func measureChecks(b *testing.B, withoutArgs, withArgs []string) timings {
+	var t timings
+	for range planRounds {
+		runtime.GC()
+		cpu := cpuTime()
+		d, code, stderr := runCLI(b.Context(), withoutArgs, nil, io.Discard)
+		if code != 0 {
+			b.Fatalf("roster plan: exit %d\n%s", code, stderr)
+		}
+		t.without, t.cpuWithout = append(t.without, d), append(t.cpuWithout, cpuTime()-cpu)
+		runtime.GC()
+		cpu = cpuTime()
+		if d, code, stderr = runCLI(b.Context(), withArgs, nil, io.Discard); code != 0 {
+			b.Fatalf("roster plan with checks: exit %d\n%s", code, stderr)
+		}
+		t.with, t.cpuWith = append(t.with, d), append(t.cpuWith, cpuTime()-cpu)
+	}
+	return t
+}

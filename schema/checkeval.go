@@ -1,0 +1,377 @@
+package schema
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/roster-project/roster/internal/account"
+	"github.com/roster-project/roster/internal/panics"
+)
+
+// LiveUser is a local account roster manages, as a check sees it: an
+// element of live.users. It holds no secret (no password hash, token or
+// key).
+type LiveUser struct {
+	Nickname                                                   string
+	Email, Name                                                *string
+	Admin, Moderator, Active, Confirmed, Approved, Locked, MFA bool
+	// Tags are as stored, each once, in stored order.
+	Tags []string
+	// InsertedAt is when the account was created; LastActiveAt when the
+	// server last saw it active, nil when never.
+	InsertedAt   time.Time
+	LastActiveAt *time.Time
+}
+
+// LiveInvite is a registration invite, as a check sees it: an element of
+// live.invites, without its token.
+type LiveInvite struct {
+	// ID is the row's id; 0 for an invite a plan creates.
+	ID int64
+	// Name is the invite block whose token the invite holds, or "".
+	Name       string
+	InviteType string
+	// ExpiresAt is the last day it works (YYYY-MM-DD, UTC), or nil.
+	ExpiresAt *string
+	Uses      int64
+	MaxUse    *int64
+	Used      bool
+	// State is what a registration with it would meet, as roster invites
+	// lists it (usable, used_up, used, revoked, expired, duplicate,
+	// invalid).
+	State      string
+	InsertedAt time.Time
+}
+
+// Live is the value of live that checks are evaluated against, built one
+// account and one invite at a time: accounts sorted by nickname, invites
+// in the order added (by id, then those a plan creates).
+type Live struct {
+	cfg              *Config
+	users            []LiveUser
+	invites          []cty.Value
+	usersSet, invSet bool
+}
+
+// NewLive starts the live value of cfg's checks.
+func (c *Config) NewLive() *Live { return &Live{cfg: c} }
+
+// ChecksRead says which of live's lists the checks refer to: the others
+// need not be read.
+func (c *Config) ChecksRead() (users, invites bool) {
+	for _, ch := range c.Checks {
+		for _, a := range ch.Asserts {
+			for _, e := range []hcl.Expression{a.condition, a.errorMessage} {
+				for _, t := range e.Variables() {
+					if t.RootName() != "live" {
+						continue
+					}
+					name := ""
+					if len(t) >= 2 {
+						if s, ok := t[1].(hcl.TraverseAttr); ok {
+							name = s.Name
+						}
+					}
+					users = users || name != "invites"
+					invites = invites || name != "users"
+				}
+			}
+		}
+	}
+	return users, invites
+}
+
+// AddUser adds an account to live.users.
+func (l *Live) AddUser(u *LiveUser) {
+	l.usersSet = true
+	l.users = append(l.users, *u)
+}
+
+// userObjects are live.users' objects, sorted by nickname, built on every
+// core, and whether one holds a value of a sensitive variable. An
+// attribute whose value the account's user block takes from a sensitive
+// variable is marked sensitive: a check that shows it, or decides on it,
+// is refused. When the checks read only some attributes by name, the
+// objects hold only those.
+func (l *Live) userObjects() ([]cty.Value, bool) {
+	sortUsers(l.users)
+	out := make([]cty.Value, len(l.users))
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(l.users)/1000))
+	sensitive := make([]bool, workers)
+	failed := make([]error, workers) // a panic, as an error
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			failed[w] = panics.Catch(func() error {
+				for i := w; i < len(l.users); i += workers {
+					var s bool
+					out[i], s = l.userObject(&l.users[i])
+					sensitive[w] = sensitive[w] || s
+				}
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(failed...); err != nil {
+		panic(err) // on the caller's goroutine, where cli.Main recovers it
+	}
+	return out, slices.Contains(sensitive, true)
+}
+
+// userObject is u as an element of live.users, and whether it holds a
+// value of a sensitive variable.
+func (l *Live) userObject(u *LiveUser) (cty.Value, bool) {
+	var secret map[string]bool
+	if d := l.cfg.User(u.Nickname); d != nil {
+		secret = d.Sensitive
+	}
+	sensitive := false
+	attrs := make(map[string]cty.Value, len(userValues))
+	for name, value := range userValues {
+		if l.cfg.userAttrs == nil || l.cfg.userAttrs[name] {
+			v := value(u)
+			if secret[name] {
+				v, sensitive = v.Mark(sensitiveMark), true
+			}
+			attrs[name] = v
+		}
+	}
+	return cty.ObjectVal(attrs), sensitive
+}
+
+// userValues are the attributes of live.users' elements, and how each is
+// read from a LiveUser.
+var userValues = map[string]func(u *LiveUser) cty.Value{
+	"nickname":        func(u *LiveUser) cty.Value { return cty.StringVal(u.Nickname) },
+	account.Email:     func(u *LiveUser) cty.Value { return optString(u.Email) },
+	account.Name:      func(u *LiveUser) cty.Value { return optString(u.Name) },
+	account.Admin:     func(u *LiveUser) cty.Value { return cty.BoolVal(u.Admin) },
+	account.Moderator: func(u *LiveUser) cty.Value { return cty.BoolVal(u.Moderator) },
+	account.Active:    func(u *LiveUser) cty.Value { return cty.BoolVal(u.Active) },
+	account.Confirmed: func(u *LiveUser) cty.Value { return cty.BoolVal(u.Confirmed) },
+	account.Approved:  func(u *LiveUser) cty.Value { return cty.BoolVal(u.Approved) },
+	account.Locked:    func(u *LiveUser) cty.Value { return cty.BoolVal(u.Locked) },
+	account.MFA:       func(u *LiveUser) cty.Value { return cty.BoolVal(u.MFA) },
+	account.Tags: func(u *LiveUser) cty.Value {
+		if len(u.Tags) == 0 {
+			return cty.ListValEmpty(cty.String)
+		}
+		tags := make([]cty.Value, len(u.Tags))
+		for i, t := range u.Tags {
+			tags[i] = cty.StringVal(t)
+		}
+		return cty.ListVal(tags)
+	},
+	"inserted_at": func(u *LiveUser) cty.Value { return cty.StringVal(Timestamp(u.InsertedAt)) },
+	"last_active_at": func(u *LiveUser) cty.Value {
+		if u.LastActiveAt == nil {
+			return cty.NullVal(cty.String)
+		}
+		return cty.StringVal(Timestamp(*u.LastActiveAt))
+	},
+}
+
+// sortUsers orders accounts by nickname, case-insensitively as the
+// server's citext compares them (then exactly), whatever order the rows
+// were read in: a message that lists accounts is the same in a plan and
+// in the apply that writes it.
+func sortUsers(users []LiveUser) {
+	type key struct {
+		lower, exact string
+		i            int
+	}
+	keys := make([]key, len(users))
+	for i := range users {
+		keys[i] = key{strings.ToLower(users[i].Nickname), users[i].Nickname, i}
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		if c := strings.Compare(a.lower, b.lower); c != 0 {
+			return c
+		}
+		return strings.Compare(a.exact, b.exact)
+	})
+	sorted := make([]LiveUser, len(users))
+	for k, key := range keys {
+		sorted[k] = users[key.i]
+	}
+	copy(users, sorted)
+}
+
+// AddInvite adds an invite to live.invites.
+func (l *Live) AddInvite(i *LiveInvite) {
+	l.invSet = true
+	id := cty.NullVal(cty.Number)
+	if i.ID != 0 {
+		id = cty.NumberIntVal(i.ID)
+	}
+	name := cty.NullVal(cty.String)
+	if i.Name != "" {
+		name = cty.StringVal(i.Name)
+	}
+	maxUse := cty.NullVal(cty.Number)
+	if i.MaxUse != nil {
+		maxUse = cty.NumberIntVal(*i.MaxUse)
+	}
+	l.invites = append(l.invites, cty.ObjectVal(map[string]cty.Value{
+		"id": id, "name": name, "invite_type": cty.StringVal(i.InviteType), "expires_at": optString(i.ExpiresAt),
+		"uses": cty.NumberIntVal(i.Uses), "max_use": maxUse, "used": cty.BoolVal(i.Used),
+		"state": cty.StringVal(i.State), "inserted_at": cty.StringVal(Timestamp(i.InsertedAt)),
+	}))
+}
+
+func optString(p *string) cty.Value {
+	if p == nil {
+		return cty.NullVal(cty.String)
+	}
+	return cty.StringVal(*p)
+}
+
+// value is live as an object, and whether it holds a value of a
+// sensitive variable; a list that was not read is unknown, which no check
+// refers to (ChecksRead).
+func (l *Live) value() (cty.Value, bool) {
+	users, sensitive := l.userObjects()
+	list := func(set bool, vs []cty.Value, ty cty.Type) cty.Value {
+		switch {
+		case len(vs) > 0:
+			return cty.ListVal(vs)
+		case set:
+			return cty.ListValEmpty(ty)
+		}
+		return cty.UnknownVal(cty.List(ty))
+	}
+	ty := userType
+	if l.cfg.userAttrs != nil {
+		attrs := map[string]cty.Type{}
+		for name := range l.cfg.userAttrs {
+			attrs[name] = userType.AttributeType(name)
+		}
+		ty = cty.Object(attrs)
+	}
+	return cty.ObjectVal(map[string]cty.Value{
+		"users":   list(l.usersSet, users, ty),
+		"invites": list(l.invSet, l.invites, inviteType),
+	}), sensitive
+}
+
+// Status is the outcome of a check, in Terraform's words.
+type Status string
+
+// The outcomes of a check.
+const (
+	// Pass: every assertion holds.
+	Pass Status = "pass"
+	// Fail: an assertion does not hold.
+	Fail Status = "fail"
+	// Error: an assertion could not be evaluated (its diagnostics say
+	// why): the check cannot be said to hold.
+	Error Status = "error"
+)
+
+// CheckResult is how one check came out.
+type CheckResult struct {
+	Check  *Check
+	Status Status
+	// Failures are the assertions that do not hold, with their messages.
+	Failures []Failure
+	// Diags are the errors of the assertions that could not be evaluated.
+	Diags hcl.Diagnostics
+}
+
+// Failure is an assertion that does not hold, and its error message.
+type Failure struct {
+	Assert  *Assert
+	Message string
+}
+
+// EvalChecks evaluates every check of c against l, in source order.
+func (c *Config) EvalChecks(l *Live) []CheckResult {
+	if len(c.Checks) == 0 {
+		return nil
+	}
+	live, sensitive := l.value()
+	ctx := c.eval.checkContext(live)
+	out := make([]CheckResult, len(c.Checks))
+	for i, ch := range c.Checks {
+		out[i] = CheckResult{Check: ch, Status: Pass}
+		for _, a := range ch.Asserts {
+			evalAssert(ctx, a, &out[i], sensitive)
+		}
+	}
+	return out
+}
+
+// evalAssert evaluates one assertion into r.
+func evalAssert(ctx *hcl.EvalContext, a *Assert, r *CheckResult, sensitive bool) {
+	fail := func(d *hcl.Diagnostic) {
+		if sensitive && (d.Expression != nil || d.EvalContext != nil) {
+			// HCL's own messages may quote a value, and live holds values
+			// of sensitive variables.
+			d.Detail = "The details are not shown: live.users holds values of sensitive variables, which they may quote."
+		}
+		d.Expression, d.EvalContext = nil, nil
+		r.Diags = append(r.Diags, d)
+		r.Status = Error
+	}
+	val, diags := a.condition.Value(ctx)
+	if diags.HasErrors() {
+		for _, d := range diags {
+			if d.Severity == hcl.DiagError {
+				fail(d)
+			}
+		}
+		return
+	}
+	if d := conditionType(a.condition, val); d != nil {
+		fail(d)
+		return
+	}
+	switch {
+	case isSensitive(val):
+		fail(&hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Condition decided by a sensitive value",
+			Detail:  "The condition's value derives from an attribute of live.users whose configured value comes from a sensitive variable: whether the check passes would tell something of the secret. Leave that attribute out of the condition.",
+			Subject: a.condition.Range().Ptr()})
+		return
+	case val.IsNull():
+		fail(&hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid condition result",
+			Detail: "The condition's value is null: it must be true or false.", Subject: a.condition.Range().Ptr()})
+		return
+	case !val.IsKnown():
+		fail(&hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid condition result",
+			Detail: "The condition's value is not known: it depends on a variable without a value.", Subject: a.condition.Range().Ptr()})
+		return
+	case val.True():
+		return
+	}
+	if r.Status == Pass {
+		r.Status = Fail
+	}
+	r.Failures = append(r.Failures, Failure{Assert: a, Message: errorMessage(ctx, a)})
+}
+
+// errorMessage is the message of a failing assertion; one that cannot be
+// shown says why instead.
+func errorMessage(ctx *hcl.EvalContext, a *Assert) string {
+	val, diags := a.errorMessage.Value(ctx)
+	if diags.HasErrors() {
+		return fmt.Sprintf("(the error message is invalid: %s)", diags[0].Summary)
+	}
+	if isSensitive(val) {
+		return "(the error message is not shown: it derives from a value of a sensitive variable)"
+	}
+	s, err := convert.Convert(val, cty.String)
+	if err != nil || s.IsNull() || !s.IsKnown() {
+		return "(the error message is not a string)"
+	}
+	return s.AsString()
+}
