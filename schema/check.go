@@ -226,24 +226,7 @@ func liveReferences(e hcl.Expression) hcl.Diagnostics {
 	if !ok {
 		return nil
 	}
-	var binds []binding
-	hclsyntax.VisitAll(syn, func(n hclsyntax.Node) hcl.Diagnostics {
-		f, ok := n.(*hclsyntax.ForExpr)
-		if !ok {
-			return nil
-		}
-		var scope []hcl.Range
-		for _, x := range []hclsyntax.Expression{f.KeyExpr, f.ValExpr, f.CondExpr} {
-			if x != nil {
-				scope = append(scope, x.Range())
-			}
-		}
-		binds = append(binds, binding{name: f.ValVar, ty: liveElement(f.CollExpr), scope: scope})
-		if f.KeyVar != "" {
-			binds = append(binds, binding{name: f.KeyVar, ty: cty.NilType, scope: scope})
-		}
-		return nil
-	})
+	binds := forBindings(syn, liveElement)
 	var diags hcl.Diagnostics
 	hclsyntax.VisitAll(syn, func(n hclsyntax.Node) hcl.Diagnostics {
 		t, ok := n.(*hclsyntax.ScopeTraversalExpr)
@@ -386,22 +369,7 @@ func attrsUsedIn(e hclsyntax.Expression, used map[string]bool) bool {
 		}
 		return liveElement(coll)
 	}
-	var binds []binding
-	hclsyntax.VisitAll(e, func(n hclsyntax.Node) hcl.Diagnostics {
-		if f, ok := n.(*hclsyntax.ForExpr); ok {
-			var scope []hcl.Range
-			for _, x := range []hclsyntax.Expression{f.KeyExpr, f.ValExpr, f.CondExpr} {
-				if x != nil {
-					scope = append(scope, x.Range())
-				}
-			}
-			binds = append(binds, binding{name: f.ValVar, ty: elementOf(f.CollExpr), scope: scope})
-			if f.KeyVar != "" {
-				binds = append(binds, binding{name: f.KeyVar, ty: cty.NilType, scope: scope})
-			}
-		}
-		return nil
-	})
+	binds := forBindings(e, elementOf)
 	ok := true
 	hclsyntax.VisitAll(e, func(n hclsyntax.Node) hcl.Diagnostics {
 		t, isTraversal := n.(*hclsyntax.ScopeTraversalExpr)
@@ -439,3 +407,28 @@ func attrsUsedIn(e hclsyntax.Expression, used map[string]bool) bool {
 
 // isType reports whether ty is want; cty.NilType is no type.
 func isType(ty, want cty.Type) bool { return ty != cty.NilType && ty.Equals(want) }
+
+// forBindings returns the variables each for expression in e binds, with
+// where they are in scope: its value variable, of the type elementOf gives
+// its collection's elements, and its key variable, of no known type.
+func forBindings(e hclsyntax.Expression, elementOf func(hclsyntax.Expression) cty.Type) []binding {
+	var binds []binding
+	hclsyntax.VisitAll(e, func(n hclsyntax.Node) hcl.Diagnostics {
+		f, ok := n.(*hclsyntax.ForExpr)
+		if !ok {
+			return nil
+		}
+		var scope []hcl.Range
+		for _, x := range []hclsyntax.Expression{f.KeyExpr, f.ValExpr, f.CondExpr} {
+			if x != nil {
+				scope = append(scope, x.Range())
+			}
+		}
+		binds = append(binds, binding{name: f.ValVar, ty: elementOf(f.CollExpr), scope: scope})
+		if f.KeyVar != "" {
+			binds = append(binds, binding{name: f.KeyVar, ty: cty.NilType, scope: scope})
+		}
+		return nil
+	})
+	return binds
+}
