@@ -29,6 +29,18 @@ func CheckNesting(src []byte, filename string) hcl.Diagnostics {
 // tokens, the rest of the configuration's budget; it returns how many it
 // counted.
 func checkSource(src []byte, filename string, limit int) (int, hcl.Diagnostics) {
+	n, diags := checkSize(src, filename, limit)
+	if diags.HasErrors() {
+		return n, diags
+	}
+	return n, checkDepth(src, filename)
+}
+
+// checkSize is the part of checkSource that needs no lexer: UTF-8, and at
+// most limit tokens. Its count comes in the order of the files, against
+// the configuration's budget; checkDepth, which lexes, may then run on each
+// file apart.
+func checkSize(src []byte, filename string, limit int) (int, hcl.Diagnostics) {
 	at := &hcl.Range{Filename: filename, Start: hcl.InitialPos, End: hcl.InitialPos}
 	if !utf8.Valid(src) {
 		return 0, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid UTF-8",
@@ -41,15 +53,21 @@ func checkSource(src []byte, filename string, limit int) (int, hcl.Diagnostics) 
 				"100,000 users written as user blocks take about 3.5 million. Keep a roster that large as data (csvdecode or jsondecode of a file()).", commas(MaxTokens)),
 			Subject: at}}
 	}
+	return n, nil
+}
+
+// checkDepth is the part of checkSource that lexes: a nesting at most
+// MaxNesting deep.
+func checkDepth(src []byte, filename string) hcl.Diagnostics {
 	toks, _ := hclsyntax.LexConfig(src, filename, hcl.InitialPos)
 	if t, deep := tooDeep(toks); deep {
-		return n, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Nesting too deep",
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Nesting too deep",
 			Detail: fmt.Sprintf("The file nests more than %d levels deep here. Brackets, braces, parentheses, quoted strings and heredocs, "+
 				"template interpolations and directives, and each operator of a chain count as one level. roster reads no further: no real "+
 				"configuration nests so deeply. Name the inner parts with locals.", MaxNesting),
 			Subject: t.Range.Ptr()}}
 	}
-	return n, nil
+	return nil
 }
 
 // commas formats n as 5,000,000.
