@@ -57,8 +57,12 @@ func checkSize(src []byte, filename string, limit int) (int, hcl.Diagnostics) {
 }
 
 // checkDepth is the part of checkSource that lexes: a nesting at most
-// MaxNesting deep.
+// MaxNesting deep. A source that shallow clears is not lexed: lexing takes
+// as long as parsing, which lexes again.
 func checkDepth(src []byte, filename string) hcl.Diagnostics {
+	if shallow(src, MaxNesting) {
+		return nil
+	}
 	toks, _ := hclsyntax.LexConfig(src, filename, hcl.InitialPos)
 	if t, deep := tooDeep(toks); deep {
 		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Nesting too deep",
@@ -68,6 +72,101 @@ func checkDepth(src []byte, filename string) hcl.Diagnostics {
 			Subject: t.Range.Ptr()}}
 	}
 	return nil
+}
+
+// shallow reports whether src certainly nests at most limit levels deep as
+// tooDeep counts them, from its bytes alone, in one pass and no
+// allocation but the brackets it keeps. It bounds the depth from above: at
+// the top level, tooDeep's depth starts from nothing at a newline that does
+// not follow an operator, and every token that makes it one level deeper
+// (a bracket, brace, parenthesis or quote that opens, an operator) has a
+// byte of its own among the ones counted here since then; counting every
+// byte that may be part of an operator (a = too) only counts more. It
+// answers false, leaving the answer to the lexer, past limit and at
+// whatever it does not follow as the lexer does: heredocs, template
+// sequences, block comments, a closer that does not match, a string cut
+// by a newline or an escape it does not know.
+func shallow(src []byte, limit int) bool {
+	var open []byte   // the brackets, braces and parentheses open
+	count := 0        // what may make it deeper, since the top level was last reset
+	prev := byte(' ') // the last byte of the last token, comments aside
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\r':
+			continue
+		case c == '\n':
+			if len(open) == 0 && !isOperatorByte(prev) {
+				count = 0
+			}
+			continue
+		case c == '#' || (c == '/' && i+1 < len(src) && src[i+1] == '/'):
+			for i+1 < len(src) && src[i+1] != '\n' {
+				i++
+			}
+			continue // its newline resets as any other
+		case c == '/' && i+1 < len(src) && src[i+1] == '*', c == '<' && i+1 < len(src) && src[i+1] == '<':
+			return false // a block comment or a heredoc
+		case c == '"':
+			end := quotedEnd(src, i+1)
+			if end < 0 {
+				return false
+			}
+			i, count = end, count+1
+		case c == '{' || c == '[' || c == '(':
+			open = append(open, c)
+			count++
+		case c == '}' || c == ']' || c == ')':
+			if len(open) == 0 || open[len(open)-1] != map[byte]byte{'}': '{', ']': '[', ')': '('}[c] {
+				return false
+			}
+			open = open[:len(open)-1]
+		case isOperatorByte(c):
+			count++
+		}
+		if count > limit {
+			return false
+		}
+		prev = c
+	}
+	return true
+}
+
+// isOperatorByte reports whether c may be part of an operator token.
+func isOperatorByte(c byte) bool {
+	switch c {
+	case '*', '/', '+', '-', '%', '=', '!', '<', '>', '&', '|', '?':
+		return true
+	}
+	return false
+}
+
+// quotedEnd returns the index of the quote that ends the quoted string
+// whose text starts at src[i], or -1 at what shallow leaves to the lexer:
+// an interpolation or directive, a newline, the end of src, or an escape
+// other than a backslash and one ASCII character.
+func quotedEnd(src []byte, i int) int {
+	for ; i < len(src); i++ {
+		switch c := src[i]; {
+		case c == '"':
+			return i
+		case c == '\n':
+			return -1
+		case c == '\\':
+			if i+1 >= len(src) || src[i+1] == '\n' || src[i+1] == '\r' || src[i+1] >= utf8.RuneSelf {
+				return -1
+			}
+			i++
+		case c == '$' || c == '%':
+			switch {
+			case i+2 < len(src) && src[i+1] == c && src[i+2] == '{':
+				i += 2 // $${ and %%{ are literal
+			case i+1 < len(src) && src[i+1] == '{':
+				return -1
+			}
+		}
+	}
+	return -1
 }
 
 // commas formats n as 5,000,000.
@@ -122,7 +221,10 @@ type nestLevel struct {
 // hclsyntax's parser and of evaluation: every opening token is a level, and
 // so is every operator, since a chain such as a+b+c, !!x, a?b:c?d:e or
 // x[i][j] makes a tree as deep as the chain is long.
-func tooDeep(toks hclsyntax.Tokens) (hclsyntax.Token, bool) {
+func tooDeep(toks hclsyntax.Tokens) (hclsyntax.Token, bool) { return tooDeepAt(toks, MaxNesting) }
+
+// tooDeepAt is tooDeep with limit levels for MaxNesting.
+func tooDeepAt(toks hclsyntax.Tokens, limit int) (hclsyntax.Token, bool) {
 	stack := []nestLevel{{newlines: true}}
 	prev := hclsyntax.TokenNil // the last token but newlines and comments
 	for i, t := range toks {
@@ -170,7 +272,7 @@ func tooDeep(toks hclsyntax.Tokens) (hclsyntax.Token, bool) {
 		if t.Type != hclsyntax.TokenNewline && t.Type != hclsyntax.TokenComment {
 			prev = t.Type
 		}
-		if stack[len(stack)-1].cur > MaxNesting {
+		if stack[len(stack)-1].cur > limit {
 			return t, true
 		}
 	}
