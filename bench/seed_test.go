@@ -296,7 +296,7 @@ type seedStats struct {
 	// copy is how long the seeding took in all: the COPYs, building the
 	// indexes (index) and the VACUUM (vacuum).
 	copy, index, vacuum time.Duration
-	rows int
+	rows                int
 }
 
 // seed fills the database at url, a fresh clone of the flavor's empty
