@@ -32,6 +32,9 @@ const (
 	planFileTarget = 16e6
 	driftRSSTarget = 300e6
 	createUsers    = 200
+	// planRounds is how many times each plan figure is measured at
+	// 100,000 accounts; the median counts.
+	planRounds = 5
 )
 
 // env is what the scenarios of one BenchmarkRoster run share: a database
@@ -205,7 +208,7 @@ func (c planCase) rounds() (rounds, runs int) {
 	if c.pop.locals >= 1_000_000 {
 		return 3, 2
 	}
-	return 5, 3
+	return planRounds, 3
 }
 
 // target is the scenario's ratio target.

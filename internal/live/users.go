@@ -23,7 +23,8 @@ const Columns = account.Columns
 // only until visit returns, and the next row reuses them. A caller keeps a
 // row with Clone. Reading allocates nothing for a row no caller keeps.
 func ReadLocalUsers(ctx context.Context, q Querier, visit func(*User)) (int, error) {
-	n, err := readUsers(ctx, q, visit, `SELECT `+Columns+` FROM users WHERE local AND nickname IS NOT NULL`)
+	n, _, err := readUsers(ctx, q, func(u *User) error { visit(u); return nil },
+		`SELECT `+Columns+` FROM users WHERE local AND nickname IS NOT NULL`)
 	if err != nil {
 		return n, fmt.Errorf("reading local users: %w", err)
 	}
@@ -36,34 +37,36 @@ func ScanLocalUsers(ctx context.Context, q Querier, visit func(*User)) (int, err
 }
 
 // readUsers runs sql, which selects Columns, and hands each row, borrowed,
-// to visit.
-func readUsers(ctx context.Context, q Querier, visit func(*User), sql string, args ...any) (int, error) {
+// to visit, until visit returns an error: stopped, as visit returned it.
+// err is an error of the read.
+func readUsers(ctx context.Context, q Querier, visit func(*User) error, sql string, args ...any) (n int, stopped, err error) {
 	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	defer rows.Close()
 	var d *decoder
-	n := 0
 	for rows.Next() {
 		if d == nil {
 			if d, err = newDecoder(rows); err != nil {
-				return n, err
+				return n, nil, err
 			}
 		}
 		if err := d.decode(rows.RawValues()); err != nil {
-			return n, err
+			return n, nil, err
 		}
-		visit(&d.row)
+		if err := visit(&d.row); err != nil {
+			return n, err, nil
+		}
 		n++
 	}
-	return n, rows.Err()
+	return n, nil, rows.Err()
 }
 
 // LockUsers reads the rows of the given ids and locks them for update.
 func LockUsers(ctx context.Context, q Querier, ids []string) (map[string]*User, error) {
 	out := map[string]*User{}
-	if _, err := readUsers(ctx, q, func(u *User) { c := u.Clone(); out[c.ID] = c },
+	if _, _, err := readUsers(ctx, q, func(u *User) error { c := u.Clone(); out[c.ID] = c; return nil },
 		`SELECT `+Columns+` FROM users WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, ids); err != nil {
 		return nil, fmt.Errorf("re-reading users: %w", err)
 	}
