@@ -24,7 +24,7 @@ demo:
 demo-down:
 	@scripts/demo.sh down
 
-# About 7 minutes on 2 idle cores, the database of a million accounts
+# About 6 minutes on 2 idle cores, the database of a million accounts
 # included (bench/doc.go); the timeout leaves room for a busy machine.
 bench:
 	@scripts/ensure-postgres.sh >/dev/null

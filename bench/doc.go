@@ -49,7 +49,7 @@
 // through a small wrapper process (see runBinary).
 //
 // A table of every figure is printed at the end; a missed target fails the
-// benchmark. The whole run takes about 7 minutes on 2 idle cores (27 while
+// benchmark. The whole run takes about 6 minutes on 2 idle cores (27 while
 // other builds kept the machine at a load of 10 to 18): the scenarios at a
 // million accounts are part of it, not a separate switch.
 //
