@@ -87,48 +87,92 @@ func checkDepth(src []byte, filename string) hcl.Diagnostics {
 // sequences, block comments, a closer that does not match, a string cut
 // by a newline or an escape it does not know.
 func shallow(src []byte, limit int) bool {
-	var open []byte   // the brackets, braces and parentheses open
-	count := 0        // what may make it deeper, since the top level was last reset
-	prev := byte(' ') // the last byte of the last token, comments aside
+	d := depthBound{prev: ' '}
 	for i := 0; i < len(src); i++ {
-		c := src[i]
-		switch {
-		case c == ' ' || c == '\t' || c == '\r':
-			continue
-		case c == '\n':
-			if len(open) == 0 && !isOperatorByte(prev) {
-				count = 0
-			}
-			continue
-		case c == '#' || (c == '/' && i+1 < len(src) && src[i+1] == '/'):
-			for i+1 < len(src) && src[i+1] != '\n' {
-				i++
-			}
-			continue // its newline resets as any other
-		case c == '/' && i+1 < len(src) && src[i+1] == '*', c == '<' && i+1 < len(src) && src[i+1] == '<':
-			return false // a block comment or a heredoc
-		case c == '"':
-			end := quotedEnd(src, i+1)
-			if end < 0 {
-				return false
-			}
-			i, count = end, count+1
-		case c == '{' || c == '[' || c == '(':
-			open = append(open, c)
-			count++
-		case c == '}' || c == ']' || c == ')':
-			if len(open) == 0 || open[len(open)-1] != map[byte]byte{'}': '{', ']': '[', ')': '('}[c] {
-				return false
-			}
-			open = open[:len(open)-1]
-		case isOperatorByte(c):
-			count++
-		}
-		if count > limit {
+		if i = d.step(src, i); i < 0 || d.count > limit {
 			return false
 		}
-		prev = c
 	}
+	return true
+}
+
+// depthBound is what shallow keeps as it reads.
+type depthBound struct {
+	open  []byte // the brackets, braces and parentheses open
+	count int    // what may make it deeper, since the top level was last reset
+	prev  byte   // the last byte of the last token, comments aside
+}
+
+// step reads the byte at src[i], with the comment or quoted string it
+// starts, and returns the index of the last byte it read; -1 where shallow
+// leaves the answer to the lexer.
+func (d *depthBound) step(src []byte, i int) int {
+	if j, done := d.blank(src, i); done {
+		return j
+	}
+	switch c := src[i]; {
+	case c == '"':
+		if i = quotedEnd(src, i+1); i < 0 {
+			return -1
+		}
+		d.count++
+	case c == '{' || c == '[' || c == '(':
+		d.open = append(d.open, c)
+		d.count++
+	case c == '}' || c == ']' || c == ')':
+		if !d.close(c) {
+			return -1
+		}
+	case isOperatorByte(c):
+		d.count++
+	}
+	d.prev = src[i]
+	return i
+}
+
+// blank reads what is no token of tooDeep's at src[i]: a blank, a newline
+// (which resets the count at the top level after anything but an
+// operator) or a line comment, and returns the index of the last byte it
+// read and true; -1 and true at a block comment or a heredoc, which
+// shallow leaves to the lexer; false at anything else.
+func (d *depthBound) blank(src []byte, i int) (int, bool) {
+	c, next := src[i], byte(0)
+	if i+1 < len(src) {
+		next = src[i+1]
+	}
+	switch {
+	case c == ' ' || c == '\t' || c == '\r':
+		return i, true
+	case c == '\n':
+		if len(d.open) == 0 && !isOperatorByte(d.prev) {
+			d.count = 0
+		}
+		return i, true
+	case c == '#' || (c == '/' && next == '/'):
+		for i+1 < len(src) && src[i+1] != '\n' {
+			i++
+		}
+		return i, true // its newline resets as any other
+	case (c == '/' && next == '*') || (c == '<' && next == '<'):
+		return -1, true
+	}
+	return i, false
+}
+
+// close ends the innermost bracket, brace or parenthesis with closer c,
+// unless it is not the one c closes.
+func (d *depthBound) close(c byte) bool {
+	opener := byte('(')
+	switch c {
+	case '}':
+		opener = '{'
+	case ']':
+		opener = '['
+	}
+	if len(d.open) == 0 || d.open[len(d.open)-1] != opener {
+		return false
+	}
+	d.open = d.open[:len(d.open)-1]
 	return true
 }
 
