@@ -21,72 +21,108 @@ import (
 	"github.com/roster-project/roster/internal/server/password"
 )
 
-// Targets, from the issue.
+// Targets, from the issues.
 const (
-	planTarget  = 2.0   // plan within 2x of (psql COPY + HCL parsing)
-	rssTarget   = 300e6 // peak memory of a plan at 100,000 users, bytes
+	planTarget  = 1.3   // plan within 1.3x of (psql COPY + HCL parsing)
+	groupTarget = 1.5   // under a role block or a prune policy, at 1,000,000
+	rssTarget   = 300e6 // peak memory of a plan, bytes
 	applyTarget = 1.3   // apply within 1.3x of the parallel key and hash work
-	planRounds  = 5     // measurements of each plan figure; the median counts
-	createUsers = 200
+	// Reported, not enforced here: the saved plan's size under a role block
+	// and drift --unmanaged's memory, at 1,000,000 accounts.
+	planFileTarget = 16e6
+	driftRSSTarget = 300e6
+	createUsers    = 200
+	// planRounds is how many times each plan figure is measured at
+	// 100,000 accounts; the median counts.
+	planRounds = 5
 )
 
 // env is what the scenarios of one BenchmarkRoster run share: a database
-// per flavor, seeded on first use, the built binary, and the results.
+// per flavor and population, seeded on first use, the built binary, and
+// the results.
 type env struct {
 	dir     string
-	urls    map[server.Flavor]string
-	seeded  map[server.Flavor]*seedStats
+	dbs     map[dbKey]*database
+	seeded  []dbKey // in the order seeded
 	bin     string
 	psql    string
 	applies int
 	results []*result
 }
 
-// BenchmarkRoster runs every scenario against databases of 100,000 local
-// users and prints a table of the figures at the end. Run it with
-// -benchtime 1x (as make bench does): each scenario measures itself,
-// several times where a run is short.
+type dbKey struct {
+	flavor server.Flavor
+	pop    population
+}
+
+// database is a seeded database.
+type database struct {
+	url    string
+	seeded *seedStats
+}
+
+// BenchmarkRoster runs every scenario against databases of 100,000 and
+// 1,000,000 local accounts and prints a table of the figures at the end.
+// Run it with -benchtime 1x (as make bench does): each scenario measures
+// itself, several times where a run is short.
 func BenchmarkRoster(b *testing.B) {
-	e := &env{dir: b.TempDir(), urls: map[server.Flavor]string{}, seeded: map[server.Flavor]*seedStats{}}
-	e.urls[server.Pleroma] = pgtest.New(b, pgtest.Pleroma)
-	e.urls[server.Akkoma] = pgtest.New(b, pgtest.Akkoma)
-	b.Run("plan-1k", func(b *testing.B) { e.plan(b, 1_000) })
-	b.Run("plan-10k", func(b *testing.B) { e.plan(b, 10_000) })
-	b.Run("plan-1k-out", func(b *testing.B) { e.plan(b, 1_000, savedPlan) })
+	e := &env{dir: b.TempDir(), dbs: map[dbKey]*database{}}
+	// The databases are made here, empty, so that they live as long as
+	// the whole run; each is seeded when a scenario first needs it.
+	for _, k := range []dbKey{{server.Pleroma, servedPop}, {server.Akkoma, servedPop}, {server.Pleroma, largePop}} {
+		fx := map[server.Flavor]pgtest.Fixture{server.Pleroma: pgtest.Pleroma, server.Akkoma: pgtest.Akkoma}[k.flavor]
+		e.dbs[k] = &database{url: pgtest.New(b, fx)}
+	}
+	b.Run("plan-100k-1k", func(b *testing.B) { e.plan(b, planCase{pop: servedPop, n: 1_000}) })
+	b.Run("plan-100k-10k", func(b *testing.B) { e.plan(b, planCase{pop: servedPop, n: 10_000}) })
+	b.Run("plan-100k-1k-out", func(b *testing.B) { e.plan(b, planCase{pop: servedPop, n: 1_000, saved: true}) })
 	b.Run("verify-pleroma", func(b *testing.B) { e.verify(b, server.Pleroma) })
 	b.Run("verify-akkoma", func(b *testing.B) { e.verify(b, server.Akkoma) })
 	b.Run("apply-pleroma", func(b *testing.B) { e.apply(b, server.Pleroma) })
 	b.Run("apply-akkoma", func(b *testing.B) { e.apply(b, server.Akkoma) })
+	b.Run("plan-1m-1k", func(b *testing.B) { e.plan(b, planCase{pop: largePop, n: 1_000}) })
+	b.Run("plan-1m-10k", func(b *testing.B) { e.plan(b, planCase{pop: largePop, n: 10_000}) })
+	b.Run("plan-1m-role", func(b *testing.B) { e.plan(b, planCase{pop: largePop, n: 10_000, group: roleBlock}) })
+	b.Run("plan-1m-prune", func(b *testing.B) { e.plan(b, planCase{pop: largePop, n: 10_000, group: pruneBlock}) })
+	b.Run("drift-1m", func(b *testing.B) { e.drift(b, largePop, 10_000) })
 	if len(e.results) == 0 {
 		return
 	}
-	fmt.Fprintf(os.Stdout, "\nroster benchmarks, GOMAXPROCS=%d, %s/%s. Each database: %d local users, the relay and\n"+
+	fmt.Fprintf(os.Stdout, "\nroster benchmarks, GOMAXPROCS=%d, %s/%s. Each database: its local users, the relay and\n"+
 		"internal.fetch actors, %d remote users; a well-formed hash of random bytes as every password\n"+
-		"(hashing 100,000 real ones would take hours), real ones for the %d users of the verify scenarios.\n",
-		runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, localUsers, remoteUsers, verifyUsers)
-	for _, f := range []server.Flavor{server.Pleroma, server.Akkoma} {
-		if st := e.seeded[f]; st != nil {
-			fmt.Fprintf(os.Stdout, "Seeded %s: %d rows by COPY, then VACUUM (FREEZE, ANALYZE), in %s.\n", f.Title(), st.rows, dur(st.copy))
+		"(hashing them for real would take hours), real ones for the %d users of the verify scenarios.\n",
+		runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, remoteUsers, verifyUsers)
+	for _, k := range e.seeded {
+		if st := e.dbs[k].seeded; st != nil {
+			fmt.Fprintf(os.Stdout, "Seeded %s with %s: %d rows by COPY, the indexes built (%s), VACUUM (FREEZE, ANALYZE) (%s), in %s.\n",
+				k.flavor.Title(), k.pop, st.rows, dur(st.index), dur(st.vacuum), dur(st.copy))
 		}
 	}
 	fmt.Fprintln(os.Stdout)
 	printTable(os.Stdout, e.results)
 }
 
-// db returns the flavor's database, seeding it on first use.
-func (e *env) db(b *testing.B, f server.Flavor) (string, *seedStats) {
+// db returns the flavor's database of the population, seeding it on first
+// use.
+func (e *env) db(b *testing.B, f server.Flavor, pop population) string {
 	b.Helper()
-	url := e.urls[f]
-	if st := e.seeded[f]; st != nil {
-		return url, st
+	k := dbKey{f, pop}
+	d := e.dbs[k]
+	if d == nil {
+		b.Fatalf("no %s database of %s", f.Title(), pop)
 	}
-	st, err := seed(b.Context(), url)
+	if d.seeded != nil {
+		return d.url
+	}
+	st, err := seed(b.Context(), d.url, pop)
 	if err != nil {
 		b.Fatalf("seeding the %s database: %v", f.Title(), err)
 	}
-	e.seeded[f] = &st
-	b.Logf("seeded %s: %d users by COPY, then VACUUM, in %s", f.Title(), st.rows, dur(st.copy))
-	return url, &st
+	d.seeded = &st
+	e.seeded = append(e.seeded, k)
+	b.Logf("seeded %s with %s: %d rows by COPY, the indexes built (%s), VACUUM (%s), in %s", f.Title(), pop, st.rows,
+		dur(st.index), dur(st.vacuum), dur(st.copy))
+	return d.url
 }
 
 // binary returns the roster binary, building it on first use.
@@ -121,46 +157,116 @@ func hashName(f server.Flavor) string {
 	return "pbkdf2-sha512 (160,000 iterations)"
 }
 
-// savedPlan makes a plan scenario save its plan with --out: the plan file
-// adds the configuration's hash and the secrets' digests (PBKDF2).
-const savedPlan = true
+// The group blocks a plan scenario may add to its user blocks.
+const (
+	roleBlock  = "role"
+	pruneBlock = "prune"
+)
 
-// plan times `roster plan` with n declared users against psql reading the
-// same columns plus parsing the same configuration.
-func (e *env) plan(b *testing.B, n int, saved ...bool) {
-	url, _ := e.db(b, server.Pleroma)
+// planCase is one plan scenario: n declared users of the population's
+// server, with a role block or a prune block when group says so; saved
+// also saves the plan with --out (the plan file adds the configuration's
+// hash and the secrets' digests, PBKDF2).
+type planCase struct {
+	pop   population
+	n     int
+	group string
+	saved bool
+}
+
+// config writes the scenario's configuration into dir and returns the
+// plan's expected counts.
+func (c planCase) config(dir string) (add, change int, err error) {
+	var blocks []userBlock
+	var extra string
+	switch c.group {
+	case roleBlock:
+		blocks, extra, add, change = roleConfig(c.pop, c.n)
+	case pruneBlock:
+		blocks, extra, add, change = pruneConfig(c.pop, c.n)
+	default:
+		blocks, add, change = planConfig(c.pop, c.n)
+	}
+	return add, change, writeConfig(dir, blocks, extra)
+}
+
+func (c planCase) String() string {
+	s := fmt.Sprintf("plan, %s, %s declared", count(c.pop.locals), count(c.n))
+	if c.saved {
+		s = "plan --out" + strings.TrimPrefix(s, "plan")
+	}
+	if c.group != "" {
+		s += ", " + c.group + " block"
+	}
+	return s
+}
+
+// rounds is how many times each figure of the scenario is measured (the
+// median counts), and runs how many times the binary runs for its peak
+// memory: fewer at a million accounts, where one run takes seconds.
+func (c planCase) rounds() (rounds, runs int) {
+	if c.pop.locals >= 1_000_000 {
+		return 3, 2
+	}
+	return planRounds, 3
+}
+
+// target is the scenario's ratio target.
+func (c planCase) target() float64 {
+	if c.group != "" {
+		return groupTarget
+	}
+	return planTarget
+}
+
+// count is n in the figures' short form: 1k, 10k, 100k, 1M.
+func count(n int) string {
+	switch {
+	case n >= 1_000_000 && n%1_000_000 == 0:
+		return fmt.Sprintf("%dM", n/1_000_000)
+	case n >= 1_000 && n%1_000 == 0:
+		return fmt.Sprintf("%dk", n/1_000)
+	}
+	return fmt.Sprint(n)
+}
+
+// plan times `roster plan` against psql reading the same columns plus HCL
+// parsing and evaluating the same configuration.
+func (e *env) plan(b *testing.B, c planCase) {
+	url := e.db(b, server.Pleroma, c.pop)
 	bin, psql := e.binary(b), e.psqlPath(b)
 	ctx := b.Context()
 	dir := b.TempDir()
-	blocks, add, change := planConfig(n)
-	if err := writeConfig(dir, blocks); err != nil {
+	add, change, err := c.config(dir)
+	if err != nil {
 		b.Fatal(err)
 	}
 	args := []string{"plan", "--no-color", "--chdir", dir, "--database-url", url}
-	saving := len(saved) > 0 && saved[0]
-	if saving {
-		args = append(args, "--out", filepath.Join(dir, "saved.plan"))
+	saved := filepath.Join(dir, "saved.plan")
+	if c.saved {
+		args = append(args, "--out", saved)
 	}
 
 	// A first run of each, checked: the plan is the one intended, and
 	// psql reads every local account.
 	var out bytes.Buffer
 	if _, code, stderr := runCLI(ctx, args, nil, &out); code != 0 {
-		b.Fatalf("roster plan: exit %d\n%s%s", code, out.String(), stderr)
+		b.Fatalf("roster plan: exit %d\n%s%s", code, tail(out.String(), 20), stderr)
 	}
-	checkPlan(b, out.String(), add, change)
+	checkPlan(b, out.String(), c.pop, add, change)
 	var lines countLines
 	if _, err := psqlCopy(ctx, psql, url, &lines); err != nil {
 		b.Fatal(err)
 	}
-	if lines.n != localUsers+2 {
-		b.Fatalf("psql read %d rows, want %d", lines.n, localUsers+2)
+	if lines.n != c.pop.locals+2 {
+		b.Fatalf("psql read %d rows, want %d", lines.n, c.pop.locals+2)
 	}
 
 	// Rounds of floor, parsing and plan, interleaved so that a change in
 	// the machine's speed affects all three alike.
-	var plans, floors, parses []time.Duration
-	for range planRounds {
+	rounds, runs := c.rounds()
+	var plans, floors, parses, loads []time.Duration
+	for range rounds {
 		runtime.GC()
 		d, err := psqlCopy(ctx, psql, url, nil)
 		if err != nil {
@@ -168,10 +274,15 @@ func (e *env) plan(b *testing.B, n int, saved ...bool) {
 		}
 		floors = append(floors, d)
 		runtime.GC()
-		if d, err = parseConfig(dir, nil); err != nil {
+		if d, err = hclFloor(dir); err != nil {
 			b.Fatal(err)
 		}
 		parses = append(parses, d)
+		runtime.GC()
+		if d, err = parseConfig(dir, nil); err != nil {
+			b.Fatal(err)
+		}
+		loads = append(loads, d)
 		runtime.GC()
 		d, code, stderr := runCLI(ctx, args, nil, io.Discard)
 		if code != 0 {
@@ -180,11 +291,10 @@ func (e *env) plan(b *testing.B, n int, saved ...bool) {
 		plans = append(plans, d)
 	}
 
-	// The binary, for its peak memory: the same plan, from the same
-	// 100,002 rows.
+	// The binary, for its peak memory: the same plan, from the same rows.
 	var subs []time.Duration
 	var maxRSS int64
-	for range 3 {
+	for range runs {
 		sub, err := runBinary(ctx, bin, args, nil)
 		if err != nil {
 			b.Fatal(err)
@@ -196,29 +306,89 @@ func (e *env) plan(b *testing.B, n int, saved ...bool) {
 		maxRSS = max(maxRSS, sub.maxRSS)
 	}
 
-	scenario, savedNote := fmt.Sprintf("plan, %d declared", n), ""
-	if saving {
-		fi, err := os.Stat(filepath.Join(dir, "saved.plan"))
+	r := &result{scenario: c.String(), took: median(plans), floor: median(floors) + median(parses),
+		target: fmt.Sprintf("≤ %.1fx, < %s", c.target(), mb(rssTarget)), limit: c.target(), maxRSS: maxRSS, rssLimit: rssTarget}
+	r.notes = append(r.notes,
+		fmt.Sprintf("floor = psql COPY of the planner's columns %s + HCL parsing and evaluating the files %s (schema.Load: %s); plan through cli.Main; medians of %d interleaved rounds",
+			dur(median(floors)), dur(median(parses)), dur(median(loads)), rounds),
+		fmt.Sprintf("the binary: %s (median of %d; %.2fx the floor), peak RSS the highest of the %d", dur(median(subs)), runs,
+			float64(median(subs))/float64(r.floor), runs),
+		fmt.Sprintf("%d to add, %d to change", add, change))
+	if c.saved {
+		fi, err := os.Stat(saved)
 		if err != nil {
 			b.Fatal(err)
 		}
-		scenario = fmt.Sprintf("plan --out, %d declared", n)
-		savedNote = fmt.Sprintf("the saved plan file: %s", mb(fi.Size()))
-	}
-	r := &result{scenario: scenario, took: median(plans),
-		floor: median(floors) + median(parses), target: fmt.Sprintf("≤ %.1fx, < %s", planTarget, mb(rssTarget)),
-		limit: planTarget, maxRSS: maxRSS, rssLimit: rssTarget}
-	r.notes = append(r.notes,
-		fmt.Sprintf("floor = psql COPY of the planner's columns %s + schema.Load %s; plan through cli.Main; medians of %d interleaved rounds",
-			dur(median(floors)), dur(median(parses)), planRounds),
-		fmt.Sprintf("the binary: %s (median of 3; %.2fx the floor), peak RSS the highest of the 3", dur(median(subs)),
-			float64(median(subs))/float64(r.floor)),
-		fmt.Sprintf("%d to add, %d to change, %d unchanged", add, change, n-change))
-	if savedNote != "" {
-		r.notes = append(r.notes, savedNote)
+		r.file = fi.Size()
 	}
 	e.results = append(e.results, r)
 	r.report(b)
+	if c.group == roleBlock && !c.saved {
+		e.savedUnder(b, c, r.floor)
+	}
+}
+
+// savedUnder reports the size of the plan file that `plan --out` writes
+// under the scenario's group block, and the binary's peak memory doing it,
+// against the scenario's floor.
+func (e *env) savedUnder(b *testing.B, c planCase, floor time.Duration) {
+	c.saved = true
+	url, dir := e.db(b, server.Pleroma, c.pop), b.TempDir()
+	if _, _, err := c.config(dir); err != nil {
+		b.Fatal(err)
+	}
+	saved := filepath.Join(dir, "saved.plan")
+	r, err := runBinary(b.Context(), e.binary(b), []string{"plan", "--no-color", "--chdir", dir, "--database-url", url, "--out", saved}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	fi, err := os.Stat(saved)
+	if err != nil {
+		b.Fatal(err)
+	}
+	res := &result{scenario: c.String(), took: r.took, floor: floor, maxRSS: r.maxRSS, file: fi.Size(),
+		target: fmt.Sprintf("file < %s", mb(planFileTarget)), fileLimit: planFileTarget, reported: true}
+	res.notes = append(res.notes, "the binary, once; its floor is the scenario's without --out; the file's target is reported, not enforced here")
+	e.results = append(e.results, res)
+	res.report(b)
+}
+
+// drift runs `drift --unmanaged --json` over the population with n
+// declared users: every other account roster manages is unmanaged drift,
+// reported. Its peak memory is reported against its target, not enforced
+// here; its time against psql reading the same rows.
+func (e *env) drift(b *testing.B, pop population, n int) {
+	url, dir := e.db(b, server.Pleroma, pop), b.TempDir()
+	blocks, _, _ := planConfig(pop, n)
+	if err := writeConfig(dir, blocks); err != nil {
+		b.Fatal(err)
+	}
+	ctx := b.Context()
+	var floors []time.Duration
+	var r run
+	for k := range 2 {
+		d, err := psqlCopy(ctx, e.psqlPath(b), url, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		floors = append(floors, d)
+		if k == 0 {
+			var out countLines
+			if r, err = runBinaryTo(ctx, e.binary(b), []string{"drift", "--unmanaged", "--json", "--no-color", "--chdir", dir, "--database-url", url}, nil, &out, 2); err != nil {
+				b.Fatal(err)
+			}
+			if r.code != 2 || out.bytes == 0 {
+				b.Fatalf("drift --unmanaged --json: exit %d, %d bytes; want drift (exit 2) reported", r.code, out.bytes)
+			}
+			r.out = fmt.Sprintf("%d bytes of JSON", out.bytes)
+		}
+	}
+	floor := (floors[0] + floors[1]) / 2
+	res := &result{scenario: fmt.Sprintf("drift --unmanaged --json, %s, %s declared", count(pop.locals), count(n)), took: r.took, floor: floor,
+		maxRSS: r.maxRSS, target: fmt.Sprintf("< %s", mb(driftRSSTarget)), rssLimit: driftRSSTarget, reported: true}
+	res.notes = append(res.notes, fmt.Sprintf("the binary, once, writing %s; floor = psql COPY of the planner's columns before and after; the target is reported, not enforced here", r.out))
+	e.results = append(e.results, res)
+	res.report(b)
 }
 
 // bracket is a floor measured on all cores before the measured run, in
@@ -274,7 +444,7 @@ func cpuTime() time.Duration {
 // The floor is hashing the same password as often on all cores; those
 // hashes are then stored for the 200 users.
 func (e *env) verify(b *testing.B, f server.Flavor) {
-	url, _ := e.db(b, f)
+	url := e.db(b, f, servedPop)
 	bin := e.binary(b)
 	ctx := b.Context()
 	with, without := b.TempDir(), b.TempDir()
@@ -290,7 +460,7 @@ func (e *env) verify(b *testing.B, f server.Flavor) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		checkPlan(b, r.out, 0, 0) // with passwords: every stored hash verifies
+		checkPlan(b, r.out, servedPop, 0, 0) // with passwords: every stored hash verifies
 		return r.took
 	}
 	hashes := make([]string, verifyUsers)
@@ -310,7 +480,7 @@ func (e *env) verify(b *testing.B, f server.Flavor) {
 		var err error
 		withRun, err = runBinary(ctx, bin, []string{"plan", "--no-color", "--chdir", with, "--database-url", url}, env)
 		if err == nil {
-			checkPlan(b, withRun.out, 0, 0)
+			checkPlan(b, withRun.out, servedPop, 0, 0)
 		}
 		return err
 	})
@@ -339,7 +509,7 @@ func (e *env) verify(b *testing.B, f server.Flavor) {
 // apply times `roster apply` creating createUsers users against generating
 // as many RSA keys and native password hashes on all cores.
 func (e *env) apply(b *testing.B, f server.Flavor) {
-	url, _ := e.db(b, f)
+	url := e.db(b, f, servedPop)
 	bin := e.binary(b)
 	ctx := b.Context()
 	e.applies++

@@ -49,14 +49,14 @@ check "no_idle_admins" {
 // target yet: see the README's Guardrails for the figures.
 func BenchmarkChecks(b *testing.B) {
 	url := pgtest.New(b, pgtest.Pleroma)
-	st, err := seed(b.Context(), url)
+	st, err := seed(b.Context(), url, servedPop)
 	if err != nil {
 		b.Fatalf("seeding the Pleroma database: %v", err)
 	}
 	b.Logf("seeded Pleroma: %d users by COPY, then VACUUM, in %s", st.rows, dur(st.copy))
 	ctx := b.Context()
 	plain, checked := b.TempDir(), b.TempDir()
-	blocks, add, change := planConfig(1_000)
+	blocks, add, change := planConfig(servedPop, 1_000)
 	for _, dir := range []string{plain, checked} {
 		if err := writeConfig(dir, blocks); err != nil {
 			b.Fatal(err)
@@ -75,12 +75,12 @@ func BenchmarkChecks(b *testing.B) {
 	if _, code, stderr := runCLI(ctx, args(plain), nil, &out); code != 0 {
 		b.Fatalf("roster plan: exit %d\n%s%s", code, out.String(), stderr)
 	}
-	checkPlan(b, out.String(), add, change)
+	checkPlan(b, out.String(), servedPop, add, change)
 	_, code, stderr := runCLI(ctx, args(checked), nil, &outChecked)
 	if code != 0 || !strings.Contains(stderr, "check.admins_have_mfa") {
 		b.Fatalf("roster plan with checks: exit %d\n%s%s", code, tail(outChecked.String(), 10), tail(stderr, 20))
 	}
-	checkPlan(b, outChecked.String(), add, change)
+	checkPlan(b, outChecked.String(), servedPop, add, change)
 
 	failing := measureChecks(b, args(plain), args(checked))
 	// The steady state: three admins (none of them declared), each with
@@ -104,7 +104,7 @@ func BenchmarkChecks(b *testing.B) {
 		target: "reported"}
 	r.notes = append(r.notes,
 		fmt.Sprintf("floor = the same plan without the checks; the README's three guardrails over %d local accounts, all holding; medians of %d interleaved rounds through cli.Main",
-			localUsers, planRounds),
+			servedPop.locals, planRounds),
 		fmt.Sprintf("the checks add %s; CPU time %s with them, %s without (medians)", dur(r.took-r.floor),
 			dur(median(holding.cpuWith)), dur(median(holding.cpuWithout))))
 	f := &result{scenario: "plan, 1000 declared, 3 failing checks", took: median(failing.with), floor: median(failing.without), target: "reported"}
@@ -114,7 +114,7 @@ func BenchmarkChecks(b *testing.B) {
 	r.report(b)
 	f.report(b)
 	fmt.Fprintf(os.Stdout, "\nroster checks benchmark, GOMAXPROCS=%d: three checks over %d local accounts add %s to a plan of %s (%.2fx); %s when they fail.\n\n",
-		runtime.GOMAXPROCS(0), localUsers, dur(r.took-r.floor), dur(r.floor), r.ratio(), dur(f.took-f.floor))
+		runtime.GOMAXPROCS(0), servedPop.locals, dur(r.took-r.floor), dur(r.floor), r.ratio(), dur(f.took-f.floor))
 	printTable(os.Stdout, []*result{r, f})
 }
 

@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/roster-project/roster/internal/server"
 )
 
 // passwordVar is the sensitive variable enforced passwords come from, given
@@ -43,20 +46,21 @@ func newcomer(nick string, k int) userBlock {
 		bio: ptr("Just arrived.\nSay hi!"), tags: []string{"beta-tester"}, managedTags: true}
 }
 
-// planConfig declares n of the seeded users, spread over the table, most
-// unchanged: every 100th gets a new name and every 250th a new tag; and five
-// new users. It returns the blocks and the plan's expected counts.
-func planConfig(n int) (blocks []userBlock, add, change int) {
-	stride := localUsers / n
+// planConfig declares n of the population's accounts, spread over the
+// table, most unchanged: every 100th gets a new name and every 250th a new
+// tag; and five new users. It returns the blocks and the plan's expected
+// counts.
+func planConfig(pop population, n int) (blocks []userBlock, add, change int) {
+	stride := pop.stride(n)
 	for k := range n {
-		b := declare(genUser(k*stride+stride/2), k%3 == 2)
+		b := declare(pop.user(k*stride+stride/2), k%3 == 2)
 		changed := false
 		if k%100 == 50 {
-			b.name = ptr(*b.name + " (moved)")
+			b.name = ptr(*b.name + movedName)
 			changed = true
 		}
 		if k%250 == 125 {
-			b.tags = append(b.tags, "bench-new")
+			b.tags = append(b.tags, newTag)
 			changed = true
 		}
 		if changed {
@@ -70,12 +74,61 @@ func planConfig(n int) (blocks []userBlock, add, change int) {
 	return blocks, 5, change
 }
 
+// roleConfig is planConfig(pop, n) with a role "admin" block: its members
+// are the population's admins but the first two, who lose the role, and
+// two declared users without an admin attribute, who gain it. A role block
+// owns the role of every account roster manages, declared or not. It
+// returns the blocks, the role block, and the plan's expected counts.
+func roleConfig(pop population, n int) (blocks []userBlock, role string, add, change int) {
+	blocks, add, change = planConfig(pop, n)
+	var members []string
+	demoted := 0
+	for i := range pop.locals {
+		if u := pop.user(i); u.admin {
+			if demoted < 2 {
+				demoted++
+				continue
+			}
+			members = append(members, quote(u.nick))
+		}
+	}
+	promoted := 0
+	for k := range n {
+		if b := &blocks[k]; b.admin == nil && !b.changed() && promoted < 2 {
+			members = append(members, quote(b.nick))
+			promoted++
+		}
+	}
+	role = fmt.Sprintf("\nrole \"admin\" {\n  members = [\n    %s,\n  ]\n}\n", strings.Join(members, ",\n    "))
+	return blocks, role, add, change + demoted + promoted
+}
+
+// pruneConfig is planConfig(pop, n) with a prune block that deactivates
+// every account the configuration does not declare. In a pruned population
+// that leaves the accounts prunedActive keeps active. It returns the
+// blocks, the prune block, and the plan's expected counts.
+func pruneConfig(pop population, n int) (blocks []userBlock, prune string, add, change int) {
+	blocks, add, change = planConfig(pop, n)
+	lim := server.DefaultLimits()
+	pruned := 0
+	for i := range pop.locals {
+		if pop.declared(i, n) {
+			continue
+		}
+		if u := pop.user(i); u.active && lim.Managed(u.nick, u.actorType, false) {
+			pruned++
+		}
+	}
+	prune = fmt.Sprintf("\nprune {\n  users = \"deactivate\"\n  max   = %d\n}\n", pruned)
+	return blocks, prune, add, change + pruned
+}
+
 // verifyConfig declares the verifyUsers accounts whose stored hashes are
 // real, unchanged, with or without their enforced password.
 func verifyConfig(withPassword bool) []userBlock {
 	var blocks []userBlock
 	for i := range verifyUsers {
-		b := declare(genUser(i), false)
+		b := declare(servedPop.user(i), false)
 		b.password = withPassword
 		blocks = append(blocks, b)
 	}
@@ -91,15 +144,29 @@ func applyConfig(prefix string, n int) []userBlock {
 	return blocks
 }
 
+// What planConfig changes of a declared user.
+const (
+	movedName = " (moved)"
+	newTag    = "bench-new"
+)
+
+// changed reports whether planConfig changed the block.
+func (b *userBlock) changed() bool {
+	return strings.HasSuffix(*b.name, movedName) || slices.Contains(b.tags, newTag)
+}
+
 // usersPerFile is how many user blocks go into each generated file.
 const usersPerFile = 1000
 
 // writeConfig writes a configuration directory: main.hcl with the server
-// block (and the password variable when a user needs it), and the users in
-// files of usersPerFile blocks.
-func writeConfig(dir string, blocks []userBlock) error {
+// block (and the password variable when a user needs it) and the extra
+// blocks, and the users in files of usersPerFile blocks.
+func writeConfig(dir string, blocks []userBlock, extra ...string) error {
 	var main strings.Builder
 	fmt.Fprintf(&main, "server {\n  url    = %s\n  flavor = \"auto\"\n}\n", quote(baseURL))
+	for _, x := range extra {
+		main.WriteString(x)
+	}
 	for _, b := range blocks {
 		if b.password {
 			fmt.Fprintf(&main, "\nvariable %s {\n  sensitive = true\n}\n", quote(passwordVar))

@@ -30,10 +30,10 @@ func TestMain(m *testing.M) {
 // unique e-mail address, a name and bio within the limits.
 func TestSeedUsersAreValid(t *testing.T) {
 	lim := server.DefaultLimits()
-	nicks := make(map[string]bool, localUsers)
-	emails := make(map[string]bool, localUsers)
-	for i := range localUsers {
-		u := genUser(i)
+	nicks := make(map[string]bool, servedPop.locals)
+	emails := make(map[string]bool, servedPop.locals)
+	for i := range servedPop.locals {
+		u := servedPop.user(i)
 		switch {
 		case !lim.ValidNickname(u.nick) || lim.Restricted(u.nick, server.Auto):
 			t.Fatalf("user %d: nickname %q is not valid", i, u.nick)
@@ -59,7 +59,7 @@ func TestSeedUsersAreValid(t *testing.T) {
 // TestGeneratedConfigLoads checks that a generated configuration is valid
 // and declares what it was given, values included.
 func TestGeneratedConfigLoads(t *testing.T) {
-	blocks, add, change := planConfig(1000)
+	blocks, add, change := planConfig(servedPop, 1000)
 	if len(blocks) != 1005 || add != 5 || change != 14 {
 		t.Fatalf("planConfig(1000): %d blocks, %d to add, %d to change; want 1005, 5, 14", len(blocks), add, change)
 	}
@@ -89,6 +89,51 @@ func TestGeneratedConfigLoads(t *testing.T) {
 		}
 		if wantMode := map[bool]schema.PasswordMode{true: schema.PasswordEnforced}[b.password]; u.PasswordMode != wantMode {
 			t.Fatalf("block %d (%q): password mode %v, want %v", k, b.nick, u.PasswordMode, wantMode)
+		}
+	}
+}
+
+// TestScaleConfigsLoad checks the configurations of the scenarios at a
+// million accounts on a smaller pruned population, fast: planConfig
+// declares the accounts population.declared names; a pruned population
+// keeps active only those and the ones prunedActive names; the role and
+// prune configurations load and count their changes.
+func TestScaleConfigsLoad(t *testing.T) {
+	pop := population{locals: 20_000, pruned: true}
+	const n = 200
+	blocks, _, change := planConfig(pop, n)
+	for k, b := range blocks[:n] {
+		i := k*pop.stride(n) + pop.stride(n)/2
+		if !pop.declared(i, n) || b.nick != pop.user(i).nick {
+			t.Fatalf("block %d declares %q, not account %d", k, b.nick, i)
+		}
+	}
+	active := 0
+	for i := range pop.locals {
+		if u := pop.user(i); u.active {
+			active++
+			if !pop.declared(i, 10_000) && !prunedActive(i) {
+				t.Fatalf("account %d of a pruned population is active", i)
+			}
+		}
+	}
+	if active == 0 {
+		t.Fatal("no account of the pruned population is active")
+	}
+	for name, cfg := range map[string]func() ([]userBlock, string, int, int){
+		"role":  func() ([]userBlock, string, int, int) { return roleConfig(pop, n) },
+		"prune": func() ([]userBlock, string, int, int) { return pruneConfig(pop, n) },
+	} {
+		blocks, extra, _, more := cfg()
+		if more <= change {
+			t.Errorf("%s: %d changes, no more than the %d of the users alone", name, more, change)
+		}
+		dir := t.TempDir()
+		if err := writeConfig(dir, blocks, extra); err != nil {
+			t.Fatal(err)
+		}
+		if _, diags := schema.Load(dir, schema.Inputs{}); diags.HasErrors() {
+			t.Fatalf("%s: %s", name, diags.Error())
 		}
 	}
 }

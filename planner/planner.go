@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/jackc/pgx/v5"
@@ -73,11 +74,17 @@ func Make(ctx context.Context, db live.Beginner, cfg *schema.Config, opts Option
 // MakeIn is Make in a transaction the caller opened: the applier plans
 // again under its lock, in its own transaction, before it writes.
 func MakeIn(ctx context.Context, q live.Querier, cfg *schema.Config, opts Options) (*plans.Plan, hcl.Diagnostics) {
+	return makeIn(ctx, q, cfg, opts, scanUsers)
+}
+
+// makeIn is MakeIn reading the local accounts with scan.
+func makeIn(ctx context.Context, q live.Querier, cfg *schema.Config, opts Options,
+	scan func(context.Context, live.Querier, *schema.Config) (state, error)) (*plans.Plan, hcl.Diagnostics) {
 	info, err := server.Detect(ctx, q)
 	if err != nil {
 		return nil, diag.List(err, "Cannot read the database")
 	}
-	in, err := readState(ctx, q, cfg)
+	in, err := readState(ctx, q, cfg, scan)
 	if err != nil {
 		return nil, diag.List(err, "Cannot read the database")
 	}
@@ -98,11 +105,12 @@ func MakeIn(ctx context.Context, q live.Querier, cfg *schema.Config, opts Option
 	return p, diags
 }
 
-// readState reads what cfg compares: the local accounts, the nicknames and
-// e-mails its new accounts would take, the invites, the sessions and the
-// remote instances' accounts.
-func readState(ctx context.Context, q live.Querier, cfg *schema.Config) (state, error) {
-	in, err := scanUsers(ctx, q, cfg)
+// readState reads what cfg compares: the local accounts (with scan), the
+// nicknames and e-mails its new accounts would take, the invites, the
+// sessions and the remote instances' accounts.
+func readState(ctx context.Context, q live.Querier, cfg *schema.Config,
+	scan func(context.Context, live.Querier, *schema.Config) (state, error)) (state, error) {
+	in, err := scan(ctx, q, cfg)
 	if err != nil {
 		return in, err
 	}
@@ -140,25 +148,26 @@ func readState(ctx context.Context, q live.Querier, cfg *schema.Config) (state, 
 
 // scanUsers reads the local accounts once. It keeps only the rows the
 // configuration declares or may change, and the oldest local person's
-// ap_id for the base URL: memory stays flat at 100,000 users.
+// ap_id for the base URL: memory stays flat at a million accounts, and a
+// row it does not keep costs no allocation (live.ReadLocalUsers lends it).
 func scanUsers(ctx context.Context, q live.Querier, cfg *schema.Config) (state, error) {
 	var in state
 	keep := keeper(cfg)
-	var oldest *live.User
-	read, err := live.ScanLocalUsers(ctx, q, func(u *live.User) {
+	var oldestID, oldestAPID, oldestNick string
+	read, err := live.ReadLocalUsers(ctx, q, func(u *live.User) {
 		if keep(u) {
-			in.kept = append(in.kept, u)
+			in.kept = append(in.kept, u.Clone())
 		} else if l := cfg.LocalUsers; l != nil && l.Confirmed != nil && LocalUsersCovers(cfg, u) && u.Confirmed != *l.Confirmed {
 			in.unconfirmed.Add(u.ID)
 		}
-		if u.ActorType == "Person" && cfg.Server.Limits.ValidNickname(u.Nickname) &&
-			server.BaseURLFromAPID(u.APID, u.Nickname) != "" && (oldest == nil || u.ID < oldest.ID) {
-			oldest = u
+		if u.ActorType == "Person" && (oldestID == "" || u.ID < oldestID) && cfg.Server.Limits.ValidNickname(u.Nickname) &&
+			server.BaseURLFromAPID(u.APID, u.Nickname) != "" {
+			oldestID, oldestAPID, oldestNick = strings.Clone(u.ID), strings.Clone(u.APID), strings.Clone(u.Nickname)
 		}
 	})
 	in.read = read
-	if oldest != nil {
-		in.derived = server.BaseURLFromAPID(oldest.APID, oldest.Nickname)
+	if oldestID != "" {
+		in.derived = server.BaseURLFromAPID(oldestAPID, oldestNick)
 	}
 	return in, err
 }
@@ -204,8 +213,10 @@ func keeper(cfg *schema.Config) func(*live.User) bool {
 			roles = append(roles, a)
 		}
 	}
+	var key []byte
 	return func(u *live.User) bool {
-		if declared[strings.ToLower(u.Nickname)] {
+		key = appendLower(key[:0], u.Nickname)
+		if declared[string(key)] {
 			return true
 		}
 		if !cfg.Server.Limits.Managed(u.Nickname, u.ActorType, u.Invisible) || u.Tombstone() {
@@ -223,6 +234,22 @@ func keeper(cfg *schema.Config) func(*live.User) bool {
 		}
 		return cfg.Prune.Users == "delete" || (cfg.Prune.Users == "deactivate" && u.Active)
 	}
+}
+
+// appendLower appends s lower-cased, as strings.ToLower, to b: without an
+// allocation when s is ASCII.
+func appendLower(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return append(b[:len(b)-i], strings.ToLower(s)...)
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return b
 }
 
 type planning struct {

@@ -1,19 +1,24 @@
 package schema
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/roster-project/roster/internal/account"
 	"github.com/roster-project/roster/internal/confine"
+	"github.com/roster-project/roster/internal/panics"
 	"github.com/roster-project/roster/internal/server"
 )
 
@@ -87,8 +92,9 @@ func load(dir string, in Inputs, budget int) (*Config, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	var bodies []*hcl.BodyContent
 	files := map[string]*hcl.File{}
-	for _, name := range names {
-		f, moreDiags := parseConfigFile(p, src, name)
+	parsed, parseDiags := parseConfigFiles(p, src, names)
+	for i, name := range names {
+		f, moreDiags := parsed[i], parseDiags[i]
 		diags = append(diags, moreDiags...)
 		if f == nil {
 			continue
@@ -195,10 +201,59 @@ func HasFiles(dir string) (bool, error) {
 	return len(names) > 0, err
 }
 
-// parseConfigFile reads and parses the configuration file name. A file that
-// is not a regular file inside the directory, is too large, or nests too
-// deeply is never parsed, and its diagnostic names it without quoting it.
-func parseConfigFile(p *hclparse.Parser, src *sources, name string) (*hcl.File, hcl.Diagnostics) {
+// parseConfigFiles reads and parses the named files, each file's
+// diagnostics at its index. A file that is not a regular file inside the
+// directory, is too large, or nests too deeply is never parsed, and its
+// diagnostic names it without quoting it. Reading them and counting their tokens against
+// the budget go in order; lexing and parsing, the bulk of the work, go on
+// every core, a file to each (hclsyntax keeps no state between files).
+// The files are then registered with p, in order.
+func parseConfigFiles(p *hclparse.Parser, src *sources, names []string) ([]*hcl.File, []hcl.Diagnostics) {
+	files := make([]*hcl.File, len(names))
+	diags := make([]hcl.Diagnostics, len(names))
+	texts := make([][]byte, len(names))
+	for i, name := range names {
+		texts[i], diags[i] = readConfigFile(src, name)
+	}
+	failed := make([]error, len(names)) // a panic, as an error
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(names)) {
+		wg.Go(func() {
+			for i := range work {
+				failed[i] = panics.Catch(func() error {
+					if d := checkDepth(texts[i], names[i]); d.HasErrors() {
+						diags[i] = append(diags[i], d...)
+						return nil
+					}
+					f, d := hclsyntax.ParseConfig(texts[i], names[i], hcl.InitialPos)
+					files[i], diags[i] = f, append(diags[i], d...)
+					return nil
+				})
+			}
+		})
+	}
+	for i := range names {
+		if texts[i] != nil {
+			work <- i
+		}
+	}
+	close(work)
+	wg.Wait()
+	if err := cmp.Or(failed...); err != nil {
+		panic(err) // as if it had happened here: cli.Main reports it
+	}
+	for i, f := range files {
+		if f != nil {
+			p.AddFile(names[i], f)
+		}
+	}
+	return files, diags
+}
+
+// readConfigFile reads a configuration file and counts its tokens against
+// the budget; nil when it cannot be parsed.
+func readConfigFile(src *sources, name string) ([]byte, hcl.Diagnostics) {
 	b, err := src.read(name)
 	if err != nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Configuration file not read",
@@ -206,12 +261,12 @@ func parseConfigFile(p *hclparse.Parser, src *sources, name string) (*hcl.File, 
 				"Remove the file or the link, or rename it so that its name does not end in .hcl.", err, confine.Size(MaxFileSize), confine.Size(MaxConfigSize)),
 			Subject: &hcl.Range{Filename: name, Start: hcl.InitialPos, End: hcl.InitialPos}}}
 	}
-	n, diags := checkSource(b, name, src.budget-src.tokens)
+	n, diags := checkSize(b, name, src.budget-src.tokens)
 	src.tokens += n
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	return p.ParseHCL(b, name)
+	return b, nil
 }
 
 func configFiles(dir string) ([]string, error) {

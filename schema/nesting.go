@@ -29,6 +29,18 @@ func CheckNesting(src []byte, filename string) hcl.Diagnostics {
 // tokens, the rest of the configuration's budget; it returns how many it
 // counted.
 func checkSource(src []byte, filename string, limit int) (int, hcl.Diagnostics) {
+	n, diags := checkSize(src, filename, limit)
+	if diags.HasErrors() {
+		return n, diags
+	}
+	return n, checkDepth(src, filename)
+}
+
+// checkSize is the part of checkSource that needs no lexer: UTF-8, and at
+// most limit tokens. Its count comes in the order of the files, against
+// the configuration's budget; checkDepth, which lexes, may then run on each
+// file apart.
+func checkSize(src []byte, filename string, limit int) (int, hcl.Diagnostics) {
 	at := &hcl.Range{Filename: filename, Start: hcl.InitialPos, End: hcl.InitialPos}
 	if !utf8.Valid(src) {
 		return 0, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid UTF-8",
@@ -41,15 +53,164 @@ func checkSource(src []byte, filename string, limit int) (int, hcl.Diagnostics) 
 				"100,000 users written as user blocks take about 3.5 million. Keep a roster that large as data (csvdecode or jsondecode of a file()).", commas(MaxTokens)),
 			Subject: at}}
 	}
+	return n, nil
+}
+
+// checkDepth is the part of checkSource that lexes: a nesting at most
+// MaxNesting deep. A source that shallow clears is not lexed: lexing takes
+// as long as parsing, which lexes again.
+func checkDepth(src []byte, filename string) hcl.Diagnostics {
+	if shallow(src, MaxNesting) {
+		return nil
+	}
 	toks, _ := hclsyntax.LexConfig(src, filename, hcl.InitialPos)
 	if t, deep := tooDeep(toks); deep {
-		return n, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Nesting too deep",
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Nesting too deep",
 			Detail: fmt.Sprintf("The file nests more than %d levels deep here. Brackets, braces, parentheses, quoted strings and heredocs, "+
 				"template interpolations and directives, and each operator of a chain count as one level. roster reads no further: no real "+
 				"configuration nests so deeply. Name the inner parts with locals.", MaxNesting),
 			Subject: t.Range.Ptr()}}
 	}
-	return n, nil
+	return nil
+}
+
+// shallow reports whether src certainly nests at most limit levels deep as
+// tooDeep counts them, from its bytes alone, in one pass and no
+// allocation but the brackets it keeps. It bounds the depth from above: at
+// the top level, tooDeep's depth starts from nothing at a newline that does
+// not follow an operator, and every token that makes it one level deeper
+// (a bracket, brace, parenthesis or quote that opens, an operator) has a
+// byte of its own among the ones counted here since then; counting every
+// byte that may be part of an operator (a = too) only counts more. It
+// answers false, leaving the answer to the lexer, past limit and at
+// whatever it does not follow as the lexer does: heredocs, template
+// sequences, block comments, a closer that does not match, a string cut
+// by a newline or an escape it does not know.
+func shallow(src []byte, limit int) bool {
+	d := depthBound{prev: ' '}
+	for i := 0; i < len(src); i++ {
+		if i = d.step(src, i); i < 0 || d.count > limit {
+			return false
+		}
+	}
+	return true
+}
+
+// depthBound is what shallow keeps as it reads.
+type depthBound struct {
+	open  []byte // the brackets, braces and parentheses open
+	count int    // what may make it deeper, since the top level was last reset
+	prev  byte   // the last byte of the last token, comments aside
+}
+
+// step reads the byte at src[i], with the comment or quoted string it
+// starts, and returns the index of the last byte it read; -1 where shallow
+// leaves the answer to the lexer.
+func (d *depthBound) step(src []byte, i int) int {
+	if j, done := d.blank(src, i); done {
+		return j
+	}
+	switch c := src[i]; {
+	case c == '"':
+		if i = quotedEnd(src, i+1); i < 0 {
+			return -1
+		}
+		d.count++
+	case c == '{' || c == '[' || c == '(':
+		d.open = append(d.open, c)
+		d.count++
+	case c == '}' || c == ']' || c == ')':
+		if !d.close(c) {
+			return -1
+		}
+	case isOperatorByte(c):
+		d.count++
+	}
+	d.prev = src[i]
+	return i
+}
+
+// blank reads what is no token of tooDeep's at src[i]: a blank, a newline
+// (which resets the count at the top level after anything but an
+// operator) or a line comment, and returns the index of the last byte it
+// read and true; -1 and true at a block comment or a heredoc, which
+// shallow leaves to the lexer; false at anything else.
+func (d *depthBound) blank(src []byte, i int) (int, bool) {
+	c, next := src[i], byte(0)
+	if i+1 < len(src) {
+		next = src[i+1]
+	}
+	switch {
+	case c == ' ' || c == '\t' || c == '\r':
+		return i, true
+	case c == '\n':
+		if len(d.open) == 0 && !isOperatorByte(d.prev) {
+			d.count = 0
+		}
+		return i, true
+	case c == '#' || (c == '/' && next == '/'):
+		for i+1 < len(src) && src[i+1] != '\n' {
+			i++
+		}
+		return i, true // its newline resets as any other
+	case (c == '/' && next == '*') || (c == '<' && next == '<'):
+		return -1, true
+	}
+	return i, false
+}
+
+// close ends the innermost bracket, brace or parenthesis with closer c,
+// unless it is not the one c closes.
+func (d *depthBound) close(c byte) bool {
+	opener := byte('(')
+	switch c {
+	case '}':
+		opener = '{'
+	case ']':
+		opener = '['
+	}
+	if len(d.open) == 0 || d.open[len(d.open)-1] != opener {
+		return false
+	}
+	d.open = d.open[:len(d.open)-1]
+	return true
+}
+
+// isOperatorByte reports whether c may be part of an operator token.
+func isOperatorByte(c byte) bool {
+	switch c {
+	case '*', '/', '+', '-', '%', '=', '!', '<', '>', '&', '|', '?':
+		return true
+	}
+	return false
+}
+
+// quotedEnd returns the index of the quote that ends the quoted string
+// whose text starts at src[i], or -1 at what shallow leaves to the lexer:
+// an interpolation or directive, a newline, the end of src, or an escape
+// other than a backslash and one ASCII character.
+func quotedEnd(src []byte, i int) int {
+	for ; i < len(src); i++ {
+		switch c := src[i]; {
+		case c == '"':
+			return i
+		case c == '\n':
+			return -1
+		case c == '\\':
+			if i+1 >= len(src) || src[i+1] == '\n' || src[i+1] == '\r' || src[i+1] >= utf8.RuneSelf {
+				return -1
+			}
+			i++
+		case c == '$' || c == '%':
+			switch {
+			case i+2 < len(src) && src[i+1] == c && src[i+2] == '{':
+				i += 2 // $${ and %%{ are literal
+			case i+1 < len(src) && src[i+1] == '{':
+				return -1
+			}
+		}
+	}
+	return -1
 }
 
 // commas formats n as 5,000,000.
@@ -104,7 +265,10 @@ type nestLevel struct {
 // hclsyntax's parser and of evaluation: every opening token is a level, and
 // so is every operator, since a chain such as a+b+c, !!x, a?b:c?d:e or
 // x[i][j] makes a tree as deep as the chain is long.
-func tooDeep(toks hclsyntax.Tokens) (hclsyntax.Token, bool) {
+func tooDeep(toks hclsyntax.Tokens) (hclsyntax.Token, bool) { return tooDeepAt(toks, MaxNesting) }
+
+// tooDeepAt is tooDeep with limit levels for MaxNesting.
+func tooDeepAt(toks hclsyntax.Tokens, limit int) (hclsyntax.Token, bool) {
 	stack := []nestLevel{{newlines: true}}
 	prev := hclsyntax.TokenNil // the last token but newlines and comments
 	for i, t := range toks {
@@ -152,7 +316,7 @@ func tooDeep(toks hclsyntax.Tokens) (hclsyntax.Token, bool) {
 		if t.Type != hclsyntax.TokenNewline && t.Type != hclsyntax.TokenComment {
 			prev = t.Type
 		}
-		if stack[len(stack)-1].cur > MaxNesting {
+		if stack[len(stack)-1].cur > limit {
 			return t, true
 		}
 	}

@@ -191,6 +191,28 @@ type Row struct {
 	MFA bool
 }
 
+// Clone returns a copy of r that shares no memory with it: a row read
+// borrowed (live.ReadLocalUsers) is kept as its Clone.
+func (r *Row) Clone() *Row {
+	c := *r
+	for _, s := range []*string{&c.ID, &c.Nickname, &c.Bio, &c.APID, &c.ActorType} {
+		*s = strings.Clone(*s)
+	}
+	for _, p := range []**string{&c.Email, &c.Name, &c.RawBio, &c.PasswordHash} {
+		if *p != nil {
+			s := strings.Clone(**p)
+			*p = &s
+		}
+	}
+	if r.Tags != nil {
+		c.Tags = make([]string, len(r.Tags))
+		for i, t := range r.Tags {
+			c.Tags[i] = strings.Clone(t)
+		}
+	}
+	return &c
+}
+
 // BioSource is the bio's source text: raw_bio when set, else bio as stored
 // (accounts made by the server's CLI or sign-up page have raw_bio NULL).
 func (r *Row) BioSource() string {

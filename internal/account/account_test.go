@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // TestColumns checks that Columns, the constant the benchmarks read, is the
@@ -202,4 +203,58 @@ func selectList() string {
 		}
 	}
 	return strings.Join(cols, ", ")
+}
+
+// TestCloneSharesNothing fills every field of a row, through reflection so
+// that a field added later is covered, and requires a Clone equal to it
+// whose strings and lists share no memory with it: a row read borrowed is
+// kept as its Clone.
+func TestCloneSharesNothing(t *testing.T) {
+	var r Row
+	v := reflect.ValueOf(&r).Elem()
+	for i := range v.NumField() {
+		f := v.Field(i)
+		name := v.Type().Field(i).Name
+		switch f.Interface().(type) {
+		case string:
+			f.SetString(name + " value")
+		case *string:
+			s := name + " value"
+			f.Set(reflect.ValueOf(&s))
+		case bool:
+			f.SetBool(true)
+		case []string:
+			f.Set(reflect.ValueOf([]string{name + " one", name + " two"}))
+		default:
+			t.Fatalf("field %s of type %s: teach this test and Clone about it", name, f.Type())
+		}
+	}
+	c := r.Clone()
+	if !reflect.DeepEqual(*c, r) {
+		t.Fatalf("Clone = %+v, want %+v", *c, r)
+	}
+	cv := reflect.ValueOf(c).Elem()
+	shared := func(a, b string) bool { return len(a) > 0 && unsafe.StringData(a) == unsafe.StringData(b) }
+	for i := range v.NumField() {
+		name := v.Type().Field(i).Name
+		switch orig := v.Field(i).Interface().(type) {
+		case string:
+			if shared(orig, cv.Field(i).Interface().(string)) {
+				t.Errorf("the clone's %s shares its bytes", name)
+			}
+		case *string:
+			p := cv.Field(i).Interface().(*string)
+			if p == orig || shared(*orig, *p) {
+				t.Errorf("the clone's %s shares its string", name)
+			}
+		case []string:
+			l := cv.Field(i).Interface().([]string)
+			if &l[0] == &orig[0] || shared(orig[0], l[0]) {
+				t.Errorf("the clone's %s shares its list", name)
+			}
+		}
+	}
+	if (&Row{}).Clone().Tags != nil || (&Row{Tags: []string{}}).Clone().Tags == nil {
+		t.Error("Clone does not keep an empty list apart from none")
+	}
 }

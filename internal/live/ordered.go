@@ -20,22 +20,10 @@ const ByNickname = `lower(nickname::text COLLATE "C") COLLATE "C", id`
 // by returning an error, which is returned as it is. Each row gets its own
 // User, which visit may keep.
 func ScanLocalUsersByNickname(ctx context.Context, q Querier, visit func(*User) error) error {
-	rows, err := q.Query(ctx, `SELECT `+Columns+` FROM users WHERE local AND nickname IS NOT NULL ORDER BY `+ByNickname)
+	_, stopped, err := readUsers(ctx, q, func(u *User) error { return visit(u.Clone()) },
+		`SELECT `+Columns+` FROM users WHERE local AND nickname IS NOT NULL ORDER BY `+ByNickname)
 	if err != nil {
 		return fmt.Errorf("reading local users: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		u := &User{}
-		if err := scanUser(rows, u); err != nil {
-			return fmt.Errorf("reading local users: %w", err)
-		}
-		if err := visit(u); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("reading local users: %w", err)
-	}
-	return nil
+	return stopped
 }

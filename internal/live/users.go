@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/roster-project/roster/internal/account"
 )
 
@@ -14,68 +12,63 @@ import (
 type User = account.Row
 
 // Columns are the users columns the planner reads and compares, in the
-// order scanUser scans them; the benchmarks read the same ones for their
-// floor.
+// order account.Row.ScanTargets scans them; the benchmarks read the same
+// ones for their floor.
 const Columns = account.Columns
 
-func scanUser(rows pgx.Rows, u *User) error {
-	return rows.Scan(u.ScanTargets()...)
-}
-
-func scanUsers(rows pgx.Rows) ([]*User, error) {
-	defer rows.Close()
-	var out []*User
-	for rows.Next() {
-		u := &User{}
-		if err := scanUser(rows, u); err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
-}
-
-// ScanLocalUsers reads every local account with a nickname in one query,
+// ReadLocalUsers reads every local account with a nickname in one query,
 // handing each to visit as it arrives, so that a caller keeps only the rows
-// it needs, whatever the size of the server. It returns the number of rows.
-func ScanLocalUsers(ctx context.Context, q Querier, visit func(*User)) (int, error) {
-	return scanVisit(ctx, q, visit, `SELECT `+Columns+` FROM users WHERE local AND nickname IS NOT NULL`)
-}
-
-func scanVisit(ctx context.Context, q Querier, visit func(*User), sql string, args ...any) (int, error) {
-	rows, err := q.Query(ctx, sql, args...)
+// it needs, whatever the size of the server. It returns the number of
+// rows. The row visit is given is borrowed: it and its strings are valid
+// only until visit returns, and the next row reuses them. A caller keeps a
+// row with Clone. Reading allocates nothing for a row no caller keeps.
+func ReadLocalUsers(ctx context.Context, q Querier, visit func(*User)) (int, error) {
+	n, _, err := readUsers(ctx, q, func(u *User) error { visit(u); return nil },
+		`SELECT `+Columns+` FROM users WHERE local AND nickname IS NOT NULL`)
 	if err != nil {
-		return 0, fmt.Errorf("reading local users: %w", err)
-	}
-	defer rows.Close()
-	n := 0
-	for rows.Next() {
-		u := &User{}
-		if err := scanUser(rows, u); err != nil {
-			return n, fmt.Errorf("reading local users: %w", err)
-		}
-		visit(u)
-		n++
-	}
-	if err := rows.Err(); err != nil {
 		return n, fmt.Errorf("reading local users: %w", err)
 	}
 	return n, nil
 }
 
+// ScanLocalUsers is ReadLocalUsers handing visit rows of its own.
+func ScanLocalUsers(ctx context.Context, q Querier, visit func(*User)) (int, error) {
+	return ReadLocalUsers(ctx, q, func(u *User) { visit(u.Clone()) })
+}
+
+// readUsers runs sql, which selects Columns, and hands each row, borrowed,
+// to visit, until visit returns an error: stopped, as visit returned it.
+// err is an error of the read.
+func readUsers(ctx context.Context, q Querier, visit func(*User) error, sql string, args ...any) (n int, stopped, err error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer rows.Close()
+	var d *decoder
+	for rows.Next() {
+		if d == nil {
+			if d, err = newDecoder(rows); err != nil {
+				return n, nil, err
+			}
+		}
+		if err := d.decode(rows.RawValues()); err != nil {
+			return n, nil, err
+		}
+		if err := visit(&d.row); err != nil {
+			return n, err, nil
+		}
+		n++
+	}
+	return n, nil, rows.Err()
+}
+
 // LockUsers reads the rows of the given ids and locks them for update.
 func LockUsers(ctx context.Context, q Querier, ids []string) (map[string]*User, error) {
-	rows, err := q.Query(ctx, `SELECT `+Columns+` FROM users WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, ids)
-	if err != nil {
+	out := map[string]*User{}
+	if _, _, err := readUsers(ctx, q, func(u *User) error { c := u.Clone(); out[c.ID] = c; return nil },
+		`SELECT `+Columns+` FROM users WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, ids); err != nil {
 		return nil, fmt.Errorf("re-reading users: %w", err)
-	}
-	users, err := scanUsers(rows)
-	if err != nil {
-		return nil, fmt.Errorf("re-reading users: %w", err)
-	}
-	out := make(map[string]*User, len(users))
-	for _, u := range users {
-		out[u.ID] = u
 	}
 	return out, nil
 }
