@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
@@ -23,6 +24,9 @@ const maxPathLength = 4096
 // MaxConfigSize bytes together. What file() and templatefile() read is kept
 // by path, so that a template every user renders is read and parsed once.
 type sources struct {
+	// mu guards what follows: the accounts of a users block are decoded on
+	// every core, and their file() and templatefile() calls read here.
+	mu  sync.Mutex
 	dir *confine.Dir
 	// total counts the bytes read, each path once.
 	total int64
@@ -75,6 +79,13 @@ func (s *sources) read(path string) ([]byte, error) {
 // text returns the UTF-8 text of the file at path as a string value, for
 // file().
 func (s *sources) text(path string) (cty.Value, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.textLocked(path)
+}
+
+// textLocked is text, with s.mu held.
+func (s *sources) textLocked(path string) (cty.Value, error) {
 	key := filepath.Clean(path)
 	if r, ok := s.texts[key]; ok {
 		return r.val, r.err
@@ -96,6 +107,8 @@ func (s *sources) text(path string) (cty.Value, error) {
 // isText reports whether s is the text of the file at path as text returned
 // it.
 func (s *sources) isText(path, text string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	r, ok := s.texts[filepath.Clean(path)]
 	return ok && r.err == nil && r.val.AsString() == text
 }
@@ -104,12 +117,14 @@ func (s *sources) isText(path, text string) bool {
 // template that nests too deeply is refused before parsing; an error names
 // the path, line and kind of problem, never the template's text.
 func (s *sources) template(path string) (hclsyntax.Expression, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	key := filepath.Clean(path)
 	if r, ok := s.tmpls[key]; ok {
 		return r.expr, r.err
 	}
 	var r templateRead
-	text, err := s.text(path)
+	text, err := s.textLocked(path)
 	if err == nil {
 		src := []byte(text.AsString())
 		var n int

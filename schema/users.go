@@ -1,10 +1,13 @@
 package schema
 
 import (
+	"errors"
 	"fmt"
 	"iter"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -12,6 +15,7 @@ import (
 	"github.com/zclconf/go-cty/cty/convert"
 
 	"github.com/roster-project/roster/internal/addrs"
+	"github.com/roster-project/roster/internal/panics"
 )
 
 // A users block declares one account for each element of its for_each, a
@@ -160,19 +164,50 @@ func decodeUsers(ev *evaluator, b *hcl.Block, seen map[string]hcl.Range) ([]*Use
 		return nil, append(diags, errs.diags()...)
 	}
 	users := make([]*User, 0, len(pairs))
+	var eachs []cty.Value
 	for _, p := range pairs {
 		if strings.ContainsRune(p.key, 0) {
 			diags = append(diags, nulError(forEach, "A key of for_each"))
 			continue
 		}
-		u := &User{Nickname: p.key, DeclRange: b.DefRange, LabelRange: forEach.Expr.Range(),
-			Ranges: map[string]hcl.Range{}, Sensitive: map[string]bool{},
-			From: &Instance{Block: block, Data: rowPos(p.value), Values: map[string]DataPos{}}}
-		each := cty.ObjectVal(map[string]cty.Value{"key": cty.StringVal(p.key), "value": p.value})
-		errs.add(u, decodeUserContent(ev.with(each), u, attrs, content.Blocks, b.DefRange))
-		users = append(users, u)
+		users = append(users, &User{Nickname: p.key, DeclRange: b.DefRange, LabelRange: forEach.Expr.Range(),
+			Ranges: make(map[string]hcl.Range, len(attrs)), Sensitive: make(map[string]bool, len(attrs)),
+			From: &Instance{Block: block, Data: rowPos(p.value), Values: make(map[string]DataPos, len(attrs))}})
+		eachs = append(eachs, cty.ObjectVal(map[string]cty.Value{"key": cty.StringVal(p.key), "value": p.value}))
+	}
+	found := onEveryCore(len(users), func(i int) hcl.Diagnostics {
+		return decodeUserContent(ev.with(eachs[i]), users[i], attrs, content.Blocks, b.DefRange)
+	})
+	for i, u := range users {
+		errs.add(u, found[i])
 	}
 	return users, append(diags, errs.diags()...)
+}
+
+// onEveryCore returns decode(i) for each i below n, computed on every core
+// (a users block's accounts: each evaluates on its own, and the evaluator's
+// files are read under a lock), in order. A panic in decode panics here,
+// on the caller's goroutine.
+func onEveryCore(n int, decode func(i int) hcl.Diagnostics) []hcl.Diagnostics {
+	out := make([]hcl.Diagnostics, n)
+	workers := max(1, min(runtime.GOMAXPROCS(0), n/100))
+	failed := make([]error, workers) // a panic, as an error
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			failed[w] = panics.Catch(func() error {
+				for i := w; i < n; i += workers {
+					out[i] = decode(i)
+				}
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(failed...); err != nil {
+		panic(err) // on the caller's goroutine, where cli.Main recovers it
+	}
+	return out
 }
 
 // with is ev evaluating with each as well: the evaluator of one account of

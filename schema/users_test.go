@@ -457,3 +457,49 @@ users "probe" {
 		}
 	}
 }
+
+// TestUsersManyAccountsReadFiles: a users block of enough accounts to be
+// decoded on every core, each reading files with file() and
+// templatefile(), decodes as the same accounts one by one would, and its
+// errors come in the accounts' order (run it with -race).
+func TestUsersManyAccountsReadFiles(t *testing.T) {
+	const n = 1000
+	files := map[string]string{
+		"bio.tftpl": "Hello, ${nick}.",
+		"users.hcl": fmt.Sprintf(`
+users "many" {
+  for_each = toset([for i in range(%d) : format("u%%04d", i)])
+  bio      = templatefile("bio.tftpl", { nick = each.key })
+  name     = trimspace(file("names/${each.key}.txt"))
+  email    = tonumber(substr(each.key, 1, 4)) %% 250 == 0 ? "not-an-email" : "${each.key}@example.org"
+}
+`, n),
+	}
+	for i := range n {
+		files[fmt.Sprintf("names/u%04d.txt", i)] = fmt.Sprintf("Name %d\n", i)
+	}
+	cfg, diags := schema.Load(writeFiles(t, t.TempDir(), files), schema.Inputs{})
+	var bad []string
+	for _, d := range errorsOf(diags) {
+		bad = append(bad, d.Detail)
+	}
+	var format []string
+	for _, d := range bad {
+		if strings.Contains(d, "does not match the server's e-mail format") {
+			nick, _, _ := strings.Cut(d, " ")
+			format = append(format, nick)
+		}
+	}
+	if got, want := strings.Join(format, " "), "user.u0000 user.u0250 user.u0500 user.u0750"; got != want {
+		t.Errorf("e-mail format errors for %s, want %s, in that order", got, want)
+	}
+	if cfg == nil || len(cfg.Users) != n {
+		t.Fatalf("config %v", cfg)
+	}
+	for i, u := range cfg.Users {
+		nick := fmt.Sprintf("u%04d", i)
+		if u.Nickname != nick || u.Name == nil || *u.Name != fmt.Sprintf("Name %d", i) || u.Bio == nil || *u.Bio != "Hello, "+nick+"." {
+			t.Fatalf("account %d: %s name %v bio %v", i, u.Nickname, u.Name, u.Bio)
+		}
+	}
+}
