@@ -175,8 +175,9 @@ func decodeUsers(ev *evaluator, b *hcl.Block, seen map[string]hcl.Range) ([]*Use
 			From: &Instance{Block: block, Data: rowPos(p.value), Values: make(map[string]DataPos, len(attrs))}})
 		eachs = append(eachs, cty.ObjectVal(map[string]cty.Value{"key": cty.StringVal(p.key), "value": p.value}))
 	}
-	found := onEveryCore(len(users), func(i int) hcl.Diagnostics {
-		return decodeUserContent(ev.with(eachs[i]), users[i], attrs, content.Blocks, b.DefRange)
+	found := make([]hcl.Diagnostics, len(users))
+	onEveryCore(len(users), 100, func(i int) {
+		found[i] = decodeUserContent(ev.with(eachs[i]), users[i], attrs, content.Blocks, b.DefRange)
 	})
 	for i, u := range users {
 		errs.add(u, found[i])
@@ -184,20 +185,20 @@ func decodeUsers(ev *evaluator, b *hcl.Block, seen map[string]hcl.Range) ([]*Use
 	return users, append(diags, errs.diags()...)
 }
 
-// onEveryCore returns decode(i) for each i below n, computed on every core
-// (a users block's accounts: each evaluates on its own, and the evaluator's
-// files are read under a lock), in order. A panic in decode panics here,
+// onEveryCore calls do(i) for each i below n on every core, a worker for
+// each perWorker calls at least, and returns when all are done. The calls
+// must be independent of each other (a users block's accounts:
+// the evaluator's files are read under a lock). A panic in do panics here,
 // on the caller's goroutine.
-func onEveryCore(n int, decode func(i int) hcl.Diagnostics) []hcl.Diagnostics {
-	out := make([]hcl.Diagnostics, n)
-	workers := max(1, min(runtime.GOMAXPROCS(0), n/100))
+func onEveryCore(n, perWorker int, do func(i int)) {
+	workers := max(1, min(runtime.GOMAXPROCS(0), n/perWorker))
 	failed := make([]error, workers) // a panic, as an error
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
 			failed[w] = panics.Catch(func() error {
 				for i := w; i < n; i += workers {
-					out[i] = decode(i)
+					do(i)
 				}
 				return nil
 			})
@@ -207,7 +208,6 @@ func onEveryCore(n int, decode func(i int) hcl.Diagnostics) []hcl.Diagnostics {
 	if err := errors.Join(failed...); err != nil {
 		panic(err) // on the caller's goroutine, where cli.Main recovers it
 	}
-	return out
 }
 
 // with is ev evaluating with each as well: the evaluator of one account of
