@@ -187,9 +187,9 @@ func decodeUsers(ev *evaluator, b *hcl.Block, seen map[string]hcl.Range) ([]*Use
 
 // onEveryCore calls do(i) for each i below n on every core, a worker for
 // each perWorker calls at least, and returns when all are done. The calls
-// must be independent of each other (a users block's accounts:
-// the evaluator's files are read under a lock). A panic in do panics here,
-// on the caller's goroutine.
+// must be independent of each other, as a users block's accounts are (the
+// evaluator's files are read under a lock). A panic in do panics here, on
+// the caller's goroutine.
 func onEveryCore(n, perWorker int, do func(i int)) {
 	workers := max(1, min(runtime.GOMAXPROCS(0), n/perWorker))
 	failed := make([]error, workers) // a panic, as an error
