@@ -87,6 +87,15 @@ func decodeChecks(ev *evaluator, blocks hcl.Blocks, cfg *Config) hcl.Diagnostics
 		}
 	}
 	cfg.userAttrs = userAttrsUsed(exprs)
+	cfg.readsUsers, cfg.readsInvites = liveRead(exprs)
+	cfg.sensitiveAttrs = map[string]bool{}
+	for _, u := range cfg.Users {
+		for name, s := range u.Sensitive {
+			cfg.sensitiveAttrs[name] = cfg.sensitiveAttrs[name] || s
+		}
+	}
+	cfg.prefilters = prefilterChecks(ev, cfg, exprs)
+	cfg.usersWhole, _ = liveRead(exprs)
 	return diags
 }
 
@@ -142,7 +151,7 @@ func decodeAssert(ev *evaluator, b *hcl.Block) (*Assert, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	ctx := ev.checkContext(unknownLive)
+	ctx := ev.checkContext(map[string]cty.Value{"live": unknownLive})
 	val, moreDiags := cond.Expr.Value(ctx)
 	diags = append(diags, moreDiags...)
 	if !moreDiags.HasErrors() {
@@ -201,10 +210,10 @@ var (
 var liveCollections = map[string]cty.Type{"users": userType, "invites": inviteType}
 
 // checkContext is the evaluation context of check expressions: the
-// configuration's, with live.
-func (ev *evaluator) checkContext(live cty.Value) *hcl.EvalContext {
+// configuration's, with live (and the prefilters' lists).
+func (ev *evaluator) checkContext(vars map[string]cty.Value) *hcl.EvalContext {
 	ctx := ev.context().NewChild()
-	ctx.Variables = map[string]cty.Value{"live": live}
+	ctx.Variables = vars
 	return ctx
 }
 

@@ -56,8 +56,16 @@ type LiveInvite struct {
 // account and one invite at a time: accounts sorted by nickname, invites
 // in the order added (by id, then those a plan creates).
 type Live struct {
-	cfg              *Config
-	users            []LiveUser
+	cfg   *Config
+	users []LiveUser
+	// objs are the objects of users, once sorted, built when a list of
+	// live.users holds them (built says which).
+	objs      []cty.Value
+	built     []bool
+	sensitive bool // a built object holds a value of a sensitive variable
+	// unfiltered gives each prefilter every account: HCL alone decides, as
+	// without prefilters (tests compare the two).
+	unfiltered       bool
 	invites          []cty.Value
 	usersSet, invSet bool
 }
@@ -67,54 +75,101 @@ func (c *Config) NewLive() *Live { return &Live{cfg: c} }
 
 // ChecksRead says which of live's lists the checks refer to: the others
 // need not be read.
-func (c *Config) ChecksRead() (users, invites bool) {
-	for _, ch := range c.Checks {
-		for _, a := range ch.Asserts {
-			for _, e := range []hcl.Expression{a.condition, a.errorMessage} {
-				for _, t := range e.Variables() {
-					if t.RootName() != "live" {
-						continue
-					}
-					name := ""
-					if len(t) >= 2 {
-						if s, ok := t[1].(hcl.TraverseAttr); ok {
-							name = s.Name
-						}
-					}
-					users = users || name != "invites"
-					invites = invites || name != "users"
+func (c *Config) ChecksRead() (users, invites bool) { return c.readsUsers, c.readsInvites }
+
+// liveRead says which of live's lists exprs refer to.
+func liveRead(exprs []hcl.Expression) (users, invites bool) {
+	for _, e := range exprs {
+		for _, t := range e.Variables() {
+			if t.RootName() != "live" {
+				continue
+			}
+			name := ""
+			if len(t) >= 2 {
+				if s, ok := t[1].(hcl.TraverseAttr); ok {
+					name = s.Name
 				}
 			}
+			users = users || name != "invites"
+			invites = invites || name != "users"
 		}
 	}
 	return users, invites
 }
 
-// AddUser adds an account to live.users.
-func (l *Live) AddUser(u *LiveUser) {
-	l.usersSet = true
-	l.users = append(l.users, *u)
+// Wants reports whether a check may see u in live.users: false when every
+// check reads live.users through prefilters and none keeps u. A caller
+// reading many accounts adds only those it wants.
+func (l *Live) Wants(u *LiveUser) bool {
+	if l.cfg.usersWhole {
+		return true
+	}
+	for _, p := range l.cfg.prefilters {
+		if p.keep(u) {
+			return true
+		}
+	}
+	return false
 }
 
-// userObjects are live.users' objects, sorted by nickname, built on every
-// core, and whether one holds a value of a sensitive variable. An
-// attribute whose value the account's user block takes from a sensitive
-// variable is marked sensitive: a check that shows it, or decides on it,
-// is refused. When the checks read only some attributes by name, the
-// objects hold only those.
-func (l *Live) userObjects() ([]cty.Value, bool) {
-	sortUsers(l.users)
-	out := make([]cty.Value, len(l.users))
-	workers := max(1, min(runtime.GOMAXPROCS(0), len(l.users)/1000))
+// AddUser adds an account to live.users: a copy of u, which shares no
+// memory with it (u may be a row read borrowed).
+func (l *Live) AddUser(u *LiveUser) {
+	l.usersSet = true
+	l.users = append(l.users, u.Clone())
+}
+
+// Clone is a copy of u that shares no memory with it.
+func (u *LiveUser) Clone() LiveUser {
+	c := *u
+	c.Nickname = strings.Clone(u.Nickname)
+	for _, p := range []**string{&c.Email, &c.Name} {
+		if *p != nil {
+			s := strings.Clone(**p)
+			*p = &s
+		}
+	}
+	if u.Tags != nil {
+		c.Tags = make([]string, len(u.Tags))
+		for i, t := range u.Tags {
+			c.Tags[i] = strings.Clone(t)
+		}
+	}
+	if u.LastActiveAt != nil {
+		t := *u.LastActiveAt
+		c.LastActiveAt = &t
+	}
+	return c
+}
+
+// ReadUsers says that live.users was read, whether or not AddUser added
+// any: with none, it is an empty list.
+func (l *Live) ReadUsers() { l.usersSet = true }
+
+// userObjects are the objects of the accounts at idx in l.users, built on
+// every core when they are many, each once. An attribute whose value the
+// account's user block takes from a sensitive variable is marked
+// sensitive: a check that shows it, or decides on it, is refused. When the
+// checks read only some attributes by name, the objects hold only those.
+func (l *Live) userObjects(idx []int) []cty.Value {
+	var todo []int
+	for _, i := range idx {
+		if !l.built[i] {
+			todo = append(todo, i)
+			l.built[i] = true
+		}
+	}
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(todo)/1000))
 	sensitive := make([]bool, workers)
 	failed := make([]error, workers) // a panic, as an error
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
 			failed[w] = panics.Catch(func() error {
-				for i := w; i < len(l.users); i += workers {
+				for k := w; k < len(todo); k += workers {
+					i := todo[k]
 					var s bool
-					out[i], s = l.userObject(&l.users[i])
+					l.objs[i], s = l.userObject(&l.users[i])
 					sensitive[w] = sensitive[w] || s
 				}
 				return nil
@@ -125,7 +180,12 @@ func (l *Live) userObjects() ([]cty.Value, bool) {
 	if err := errors.Join(failed...); err != nil {
 		panic(err) // on the caller's goroutine, where cli.Main recovers it
 	}
-	return out, slices.Contains(sensitive, true)
+	l.sensitive = l.sensitive || slices.Contains(sensitive, true)
+	out := make([]cty.Value, len(idx))
+	for k, i := range idx {
+		out[k] = l.objs[i]
+	}
+	return out
 }
 
 // userObject is u as an element of live.users, and whether it holds a
@@ -236,11 +296,13 @@ func optString(p *string) cty.Value {
 	return cty.StringVal(*p)
 }
 
-// value is live as an object, and whether it holds a value of a
-// sensitive variable; a list that was not read is unknown, which no check
-// refers to (ChecksRead).
-func (l *Live) value() (cty.Value, bool) {
-	users, sensitive := l.userObjects()
+// variables are the variables of the checks: live as an object, and the
+// lists of the prefilters' accounts; and whether they hold a value of a
+// sensitive variable. A list that was not read is unknown, which no check
+// refers to (ChecksRead); so is live.users when only prefilters read it.
+func (l *Live) variables() (map[string]cty.Value, bool) {
+	sortUsers(l.users)
+	l.objs, l.built = make([]cty.Value, len(l.users)), make([]bool, len(l.users))
 	list := func(set bool, vs []cty.Value, ty cty.Type) cty.Value {
 		switch {
 		case len(vs) > 0:
@@ -258,10 +320,29 @@ func (l *Live) value() (cty.Value, bool) {
 		}
 		ty = cty.Object(attrs)
 	}
-	return cty.ObjectVal(map[string]cty.Value{
-		"users":   list(l.usersSet, users, ty),
+	vars := map[string]cty.Value{}
+	for _, p := range l.cfg.prefilters {
+		var idx []int
+		for i := range l.users {
+			if l.unfiltered || p.keep(&l.users[i]) {
+				idx = append(idx, i)
+			}
+		}
+		vars[p.name] = list(l.usersSet, l.userObjects(idx), ty)
+	}
+	users := list(false, nil, ty)
+	if l.cfg.usersWhole {
+		all := make([]int, len(l.users))
+		for i := range all {
+			all[i] = i
+		}
+		users = list(l.usersSet, l.userObjects(all), ty)
+	}
+	vars["live"] = cty.ObjectVal(map[string]cty.Value{
+		"users":   users,
 		"invites": list(l.invSet, l.invites, inviteType),
-	}), sensitive
+	})
+	return vars, l.sensitive
 }
 
 // Status is the outcome of a check, in Terraform's words.
@@ -299,8 +380,8 @@ func (c *Config) EvalChecks(l *Live) []CheckResult {
 	if len(c.Checks) == 0 {
 		return nil
 	}
-	live, sensitive := l.value()
-	ctx := c.eval.checkContext(live)
+	vars, sensitive := l.variables()
+	ctx := c.eval.checkContext(vars)
 	out := make([]CheckResult, len(c.Checks))
 	for i, ch := range c.Checks {
 		out[i] = CheckResult{Check: ch, Status: Pass}

@@ -41,6 +41,14 @@ type Config struct {
 	// userAttrs are the attributes of live.users' elements the checks
 	// read, or nil for all (userAttrsUsed).
 	userAttrs map[string]bool
+	// readsUsers and readsInvites say which of live's lists the checks
+	// read (ChecksRead); usersWhole, whether they read live.users other
+	// than through prefilters, which then read it alone (prefilter.go).
+	readsUsers, readsInvites, usersWhole bool
+	prefilters                           []prefilter
+	// sensitiveAttrs are the attributes of users that some user block
+	// takes from a sensitive variable.
+	sensitiveAttrs map[string]bool
 
 	// byNick indexes Users by lower-cased nickname (built by Load).
 	byNick map[string]*User

@@ -1,0 +1,194 @@
+package schema
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zclconf/go-cty/cty"
+)
+
+// prefilterConds are if clauses of for expressions over live.users, and
+// whether a prefilter decides them. Those it does not still evaluate, by
+// HCL alone.
+var prefilterConds = []struct {
+	cond     string
+	filtered bool
+}{
+	{`u.admin`, true},
+	{`!u.admin`, true},
+	{`u.admin && !u.mfa`, true},
+	{`u.admin || u.moderator`, true},
+	{`(u.locked)`, true},
+	{`u["confirmed"] && u.active`, true},
+	{`u.nickname == "K"`, true},
+	{`u.nickname != "ann"`, true},
+	{`u.email == null`, true},
+	{`u.email != null && u.confirmed`, true},
+	{`u.email == "ann@example.org"`, true},
+	{`u.name == u.nickname`, true},
+	{`contains(u.tags, "staff")`, true},
+	{`contains(u.tags, "K")`, true},
+	{`!contains(u.tags, "staff") && u.active`, true},
+	{`u.admin == true`, true},
+	{`u.admin == "true"`, true},
+	{`u.nickname == local.root`, true},
+	{`u.admin && u.nickname != var.root`, true},
+	{`u.admin == local.flag`, true},
+	{`u.last_active_at == null`, false},
+	{`u.nickname`, true},        // a string: HCL converts it, or refuses it
+	{`u.admin && u.name`, true}, // the same, inside &&
+	{`u.admin && timecmp(u.inserted_at, "2026-01-01T00:00:00Z") < 0`, false},
+	{`length(u.tags) > 0 && u.tags[0] == "staff"`, false},
+	{`u.admin && length(live.users) > 2`, false},
+}
+
+// prefilterConfig is a configuration with a check for each of
+// prefilterConds, its condition and its message each over live.users, and
+// a user block whose e-mail is a sensitive variable's.
+func prefilterConfig(t *testing.T) *Config {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString(`variable "root" {
+  default = "root"
+}
+variable "secret" {
+  default   = "ann@example.org"
+  sensitive = true
+}
+locals {
+  root = "K"
+  flag = false
+}
+user "ann" {
+  email = var.secret
+}
+`)
+	for i, c := range prefilterConds {
+		fmt.Fprintf(&b, `check "c%d" {
+  assert {
+    condition     = length([for u in live.users : u if %[2]s]) %% 3 != 1
+    error_message = "Kept: ${join(", ", [for u in live.users : u.nickname if %[2]s])}."
+  }
+}
+`, i, c.cond)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, diags := Load(dir, Inputs{Now: time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	return cfg
+}
+
+// randomUsers are n accounts of every shape a prefilter meets: nicknames
+// and tags that are ASCII or not (the Kelvin sign, which cty normalizes to
+// K), e-mails and names or none, tags repeated, and ann, whose e-mail is
+// sensitive.
+func randomUsers(r *rand.Rand, n int) []LiveUser {
+	pick := func(vs ...string) string { return vs[r.IntN(len(vs))] }
+	opt := func(vs ...string) *string {
+		if r.IntN(3) == 0 {
+			return nil
+		}
+		s := pick(vs...)
+		return &s
+	}
+	out := []LiveUser{{Nickname: "ann", Email: opt("ann@example.org", "x@example.org"), Admin: true, Active: true}}
+	for i := range n {
+		u := LiveUser{
+			Nickname: pick("K", "\u212a", "root", "bob", "zoë") + fmt.Sprint(i%3),
+			Email:    opt("ann@example.org", "b@example.org", "ÅNGSTRÖM@example.org"),
+			Name:     opt("K0", "\u212a0", "root1", "Bob"),
+			Admin:    r.IntN(2) == 0, Moderator: r.IntN(3) == 0, Active: r.IntN(4) != 0, Confirmed: r.IntN(2) == 0,
+			Approved: r.IntN(2) == 0, Locked: r.IntN(5) == 0, MFA: r.IntN(2) == 0,
+			InsertedAt: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(r.IntN(1000)) * time.Hour),
+		}
+		if r.IntN(3) == 0 {
+			u.Nickname = pick("K", "\u212a", "root")
+		}
+		for range r.IntN(4) {
+			u.Tags = append(u.Tags, pick("staff", "K", "\u212a", "Staff", "ü"))
+		}
+		if r.IntN(2) == 0 {
+			at := u.InsertedAt.Add(time.Hour)
+			u.LastActiveAt = &at
+		}
+		out = append(out, u)
+	}
+	return out
+}
+
+// TestPrefiltersDecideAsHCL: a prefilter leaves an account out only where
+// HCL finds the if clause false, known, unmarked and without error; and
+// every check comes out the same, message and diagnostics included, with
+// prefilters and with HCL alone deciding.
+func TestPrefiltersDecideAsHCL(t *testing.T) {
+	cfg := prefilterConfig(t)
+	filtered := map[string]bool{}
+	for _, p := range cfg.prefilters {
+		filtered[string(p.expr.CondExpr.Range().SliceBytes(cfg.Files["main.hcl"].Bytes))] = true
+	}
+	for _, c := range prefilterConds {
+		if filtered[c.cond] != c.filtered {
+			t.Errorf("%s: prefiltered %v, want %v", c.cond, filtered[c.cond], c.filtered)
+		}
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for round := range 20 {
+		users := randomUsers(r, 40)
+		with, without := cfg.NewLive(), cfg.NewLive()
+		without.unfiltered = true
+		for i := range users {
+			with.AddUser(&users[i])
+			without.AddUser(&users[i])
+		}
+		got, want := cfg.EvalChecks(with), cfg.EvalChecks(without)
+		for i := range got {
+			if g, w := outcome(got[i]), outcome(want[i]); !reflect.DeepEqual(g, w) {
+				t.Errorf("round %d, %s:\nwith prefilters: %s\nHCL alone:       %s", round, prefilterConds[i].cond, g, w)
+			}
+		}
+		left := 0
+		for _, p := range cfg.prefilters {
+			for i := range with.users {
+				u := &with.users[i]
+				if p.keep(u) {
+					continue
+				}
+				left++
+				obj, _ := with.userObject(u)
+				ctx := cfg.eval.checkContext(map[string]cty.Value{"live": unknownLive}).NewChild()
+				ctx.Variables = map[string]cty.Value{p.expr.ValVar: obj}
+				v, diags := p.expr.CondExpr.Value(ctx)
+				if diags.HasErrors() || !v.IsKnown() || v.IsMarked() || v.IsNull() || v.Type() != cty.Bool || v.True() {
+					t.Errorf("%s left %s out, but HCL finds %#v %v", p.expr.CondExpr.Range(), u.Nickname, v, diags)
+				}
+			}
+		}
+		if left == 0 {
+			t.Fatal("the prefilters left no account out: the test compares nothing")
+		}
+	}
+}
+
+// outcome is what a check's result shows.
+func outcome(r CheckResult) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s", r.Status)
+	for _, f := range r.Failures {
+		fmt.Fprintf(&b, " | %s", f.Message)
+	}
+	for _, d := range r.Diags {
+		fmt.Fprintf(&b, " | %s: %s", d.Summary, d.Detail)
+	}
+	return b.String()
+}
