@@ -35,7 +35,7 @@ func (e *CheckError) Error() string {
 // with a *CheckError. It returns the outcomes, and the warnings of the
 // checks that do not hold without being enforced.
 func checkWritten(ctx context.Context, tx pgx.Tx, cfg *schema.Config) ([]plans.Check, hcl.Diagnostics, error) {
-	rs, err := checks.Evaluate(ctx, tx, cfg, checks.Adjust{}, checks.OnApply)
+	rs, err := checks.Evaluate(ctx, tx, cfg, checks.Adjust{}, nil, checks.OnApply)
 	if err != nil {
 		return nil, nil, err
 	}

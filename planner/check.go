@@ -17,9 +17,10 @@ import (
 )
 
 // withChecks evaluates cfg's checks in q, adjusted by adj, into p.Checks,
-// and adds their diagnostics to diags.
-func withChecks(ctx context.Context, q live.Querier, cfg *schema.Config, p *plans.Plan, adj checks.Adjust, when checks.When, diags hcl.Diagnostics) (*plans.Plan, hcl.Diagnostics) {
-	rs, err := checks.Evaluate(ctx, q, cfg, adj, when)
+// and adds their diagnostics to diags; seen are the accounts the plan's
+// scan kept for them, or nil.
+func withChecks(ctx context.Context, q live.Querier, cfg *schema.Config, p *plans.Plan, adj checks.Adjust, seen *checks.Seen, when checks.When, diags hcl.Diagnostics) (*plans.Plan, hcl.Diagnostics) {
+	rs, err := checks.Evaluate(ctx, q, cfg, adj, seen, when)
 	if err != nil {
 		return nil, append(diags, diag.List(err, "Cannot read the database")...)
 	}

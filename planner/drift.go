@@ -47,13 +47,14 @@ func Drift(ctx context.Context, db live.Beginner, cfg *schema.Config, opts Drift
 		return nil, diag.List(err, "Cannot read the database")
 	}
 	r := &Report{tx: tx, cfg: cfg, rules: opts.Ignore}
-	p, diags := MakeIn(ctx, tx, cfg, Options{AllowMassPrune: true})
+	seen := checks.NewSeen(cfg)
+	p, diags := MakeIn(ctx, tx, cfg, Options{AllowMassPrune: true, seen: seen})
 	if diags.HasErrors() {
 		r.Close(ctx)
 		return nil, diags
 	}
 	// A check that does not hold on the live state is drift (check.go).
-	if p, diags = withChecks(ctx, tx, cfg, p, checks.Adjust{}, checks.OnLive, diags); p == nil {
+	if p, diags = withChecks(ctx, tx, cfg, p, checks.Adjust{}, seen, checks.OnLive, diags); p == nil {
 		r.Close(ctx)
 		return nil, diags
 	}

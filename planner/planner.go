@@ -51,6 +51,9 @@ type Options struct {
 	// total) when verifying begins, then once after each password. The
 	// calls come from the workers, one at a time, done increasing.
 	Progress func(done, total int)
+	// seen, when set, keeps from the scan of the local accounts those the
+	// checks may see (Make's and Drift's: checks.Seen).
+	seen *checks.Seen
 }
 
 // Make reads the live state in one read-only, repeatable-read transaction
@@ -62,13 +65,15 @@ func Make(ctx context.Context, db live.Beginner, cfg *schema.Config, opts Option
 		return nil, diag.List(err, "Cannot read the database")
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
+	opts.seen = checks.NewSeen(cfg)
 	p, diags := MakeIn(ctx, tx, cfg, opts)
 	if p == nil {
 		return nil, diags
 	}
-	// The checks, on the state the plan would leave (check.go); apply
-	// evaluates them again on what it writes, so MakeIn does not.
-	return withChecks(ctx, tx, cfg, p, predict(cfg, p), checks.OnPlan, diags)
+	// The checks, on the state the plan would leave (check.go), and on the
+	// accounts the plan's scan read; apply evaluates them again on what it
+	// writes, so MakeIn does not.
+	return withChecks(ctx, tx, cfg, p, predict(cfg, p), opts.seen, checks.OnPlan, diags)
 }
 
 // MakeIn is Make in a transaction the caller opened: the applier plans
@@ -79,12 +84,16 @@ func MakeIn(ctx context.Context, q live.Querier, cfg *schema.Config, opts Option
 
 // makeIn is MakeIn reading the local accounts with scan.
 func makeIn(ctx context.Context, q live.Querier, cfg *schema.Config, opts Options,
-	scan func(context.Context, live.Querier, *schema.Config) (state, error)) (*plans.Plan, hcl.Diagnostics) {
+	scan scanner) (*plans.Plan, hcl.Diagnostics) {
 	info, err := server.Detect(ctx, q)
 	if err != nil {
 		return nil, diag.List(err, "Cannot read the database")
 	}
-	in, err := readState(ctx, q, cfg, scan)
+	var seen func(*live.User, bool)
+	if opts.seen != nil {
+		seen = opts.seen.Visit
+	}
+	in, err := readState(ctx, q, cfg, scan, seen)
 	if err != nil {
 		return nil, diag.List(err, "Cannot read the database")
 	}
@@ -108,9 +117,8 @@ func makeIn(ctx context.Context, q live.Querier, cfg *schema.Config, opts Option
 // readState reads what cfg compares: the local accounts (with scan), the
 // nicknames and e-mails its new accounts would take, the invites, the
 // sessions and the remote instances' accounts.
-func readState(ctx context.Context, q live.Querier, cfg *schema.Config,
-	scan func(context.Context, live.Querier, *schema.Config) (state, error)) (state, error) {
-	in, err := scan(ctx, q, cfg)
+func readState(ctx context.Context, q live.Querier, cfg *schema.Config, scan scanner, seen func(*live.User, bool)) (state, error) {
+	in, err := scan(ctx, q, cfg, seen)
 	if err != nil {
 		return in, err
 	}
@@ -146,16 +154,25 @@ func readState(ctx context.Context, q live.Querier, cfg *schema.Config,
 	return in, err
 }
 
+// scanner reads the local accounts into a state, handing each to seen
+// when it is not nil, with whether the state keeps it.
+type scanner func(ctx context.Context, q live.Querier, cfg *schema.Config, seen func(u *live.User, kept bool)) (state, error)
+
 // scanUsers reads the local accounts once. It keeps only the rows the
 // configuration declares or may change, and the oldest local person's
 // ap_id for the base URL: memory stays flat at a million accounts, and a
 // row it does not keep costs no allocation (live.ReadLocalUsers lends it).
-func scanUsers(ctx context.Context, q live.Querier, cfg *schema.Config) (state, error) {
+// seen is given every row, for the checks.
+func scanUsers(ctx context.Context, q live.Querier, cfg *schema.Config, seen func(*live.User, bool)) (state, error) {
 	var in state
 	keep := keeper(cfg)
 	var oldestID, oldestAPID, oldestNick string
 	read, err := live.ReadLocalUsers(ctx, q, func(u *live.User) {
-		if keep(u) {
+		kept := keep(u)
+		if seen != nil {
+			seen(u, kept)
+		}
+		if kept {
 			in.kept = append(in.kept, u.Clone())
 		} else if l := cfg.LocalUsers; l != nil && l.Confirmed != nil && LocalUsersCovers(cfg, u) && u.Confirmed != *l.Confirmed {
 			in.unconfirmed.Add(u.ID)

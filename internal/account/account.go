@@ -4,6 +4,7 @@ import (
 	"iter"
 	"slices"
 	"strings"
+	"time"
 )
 
 // The names of the user attributes, as the configuration, the plan and
@@ -189,6 +190,10 @@ type Row struct {
 	// MFA is true when multi-factor authentication is on: enabled, or a
 	// confirmed TOTP method.
 	MFA bool
+	// InsertedAt is when the account was created (UTC); LastActiveAt when
+	// the server last saw it active, nil when never. Only checks read them.
+	InsertedAt   time.Time
+	LastActiveAt *time.Time
 }
 
 // Clone returns a copy of r that shares no memory with it: a row read
@@ -209,6 +214,10 @@ func (r *Row) Clone() *Row {
 		for i, t := range r.Tags {
 			c.Tags[i] = strings.Clone(t)
 		}
+	}
+	if r.LastActiveAt != nil {
+		t := *r.LastActiveAt
+		c.LastActiveAt = &t
 	}
 	return &c
 }

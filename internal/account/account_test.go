@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unsafe"
 )
 
@@ -225,6 +226,11 @@ func TestCloneSharesNothing(t *testing.T) {
 			f.SetBool(true)
 		case []string:
 			f.Set(reflect.ValueOf([]string{name + " one", name + " two"}))
+		case time.Time:
+			f.Set(reflect.ValueOf(time.Date(2026, 12, 7, 6, 0, i, 0, time.UTC)))
+		case *time.Time:
+			tm := time.Date(2026, 12, 7, 6, 0, i, 0, time.UTC)
+			f.Set(reflect.ValueOf(&tm))
 		default:
 			t.Fatalf("field %s of type %s: teach this test and Clone about it", name, f.Type())
 		}
@@ -251,6 +257,10 @@ func TestCloneSharesNothing(t *testing.T) {
 			l := cv.Field(i).Interface().([]string)
 			if &l[0] == &orig[0] || shared(orig[0], l[0]) {
 				t.Errorf("the clone's %s shares its list", name)
+			}
+		case *time.Time:
+			if cv.Field(i).Interface().(*time.Time) == orig {
+				t.Errorf("the clone's %s shares its time", name)
 			}
 		}
 	}

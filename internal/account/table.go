@@ -74,13 +74,15 @@ var own = []column{
 	{"ap_id", func(r *Row) any { return &r.APID }},
 	{"actor_type", func(r *Row) any { return &r.ActorType }},
 	{"invisible", func(r *Row) any { return &r.Invisible }},
+	{"inserted_at", func(r *Row) any { return &r.InsertedAt }},
+	{"last_active_at", func(r *Row) any { return &r.LastActiveAt }},
 }
 
 // Columns are the users columns the planner reads and compares, as
 // ScanTargets scans them; the benchmarks read the same ones for their floor.
 // It is the table's own SELECT list, written out as a constant for them: a
 // test checks that the two agree.
-const Columns = `id::text, nickname::text, password_hash, ap_id, actor_type, invisible,
+const Columns = `id::text, nickname::text, password_hash, ap_id, actor_type, invisible, inserted_at, last_active_at,
   email::text, name, bio, raw_bio, is_admin, is_moderator, is_confirmed, is_approved, is_locked, is_active,
   coalesce(tags, '{}'),
   coalesce((multi_factor_authentication_settings->>'enabled')::boolean, false)

@@ -9,6 +9,7 @@ package checks
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -59,15 +60,16 @@ type Result struct {
 
 // Evaluate reads what cfg's checks refer to in q's snapshot (live.users
 // only when a check refers to it, and once), adjusts it, and evaluates
-// every check. Without checks it reads nothing.
-func Evaluate(ctx context.Context, q live.Querier, cfg *schema.Config, adj Adjust, when When) ([]Result, error) {
+// every check. Without checks it reads nothing. seen, when not nil, holds
+// the accounts a scan of the same snapshot read: they are not read again.
+func Evaluate(ctx context.Context, q live.Querier, cfg *schema.Config, adj Adjust, seen *Seen, when When) ([]Result, error) {
 	if len(cfg.Checks) == 0 {
 		return nil, nil
 	}
 	l := cfg.NewLive()
 	users, invites := cfg.ChecksRead()
 	if users {
-		if err := readUsers(ctx, q, cfg, adj, l); err != nil {
+		if err := readUsers(ctx, q, cfg, adj, seen, l); err != nil {
 			return nil, err
 		}
 	}
@@ -83,21 +85,106 @@ func Evaluate(ctx context.Context, q live.Querier, cfg *schema.Config, adj Adjus
 	return out, nil
 }
 
-// readUsers adds the local accounts roster manages to l, adjusted.
-func readUsers(ctx context.Context, q live.Querier, cfg *schema.Config, adj Adjust, l *schema.Live) error {
-	_, err := live.ScanCheckedAccounts(ctx, q, func(a *live.CheckedAccount) {
-		if !cfg.Server.Limits.Managed(a.Nickname, a.ActorType, a.Invisible) || a.Tombstone() {
-			return
+// Seen are the local accounts a scan read that the checks may see: the
+// planner reads every local account once, and hands each to Visit, so
+// that Evaluate reads none again.
+type Seen struct {
+	cfg  *schema.Config
+	live *schema.Live // asks Wants
+	// confirm is whether a local_users block may confirm or unconfirm the
+	// accounts no block declares: the plan may change any account's
+	// confirmed.
+	confirm bool
+	users   []seenUser
+}
+
+type seenUser struct {
+	id string
+	u  schema.LiveUser
+}
+
+// NewSeen returns where a scan keeps the accounts cfg's checks may see; nil
+// when no check reads live.users.
+func NewSeen(cfg *schema.Config) *Seen {
+	if users, _ := cfg.ChecksRead(); !users {
+		return nil
+	}
+	l := cfg.LocalUsers
+	return &Seen{cfg: cfg, live: cfg.NewLive(), confirm: l != nil && l.Confirmed != nil}
+}
+
+// Visit is given each local account a scan reads, borrowed, and whether a
+// plan may change it (the planner keeps it); it keeps a copy of those the
+// checks may see, as read or as a plan may leave them.
+func (s *Seen) Visit(r *live.User, changeable bool) {
+	u, ok := liveUser(s.cfg, r)
+	if !ok {
+		return
+	}
+	wants := changeable || s.live.Wants(&u)
+	if !wants && s.confirm {
+		u.Confirmed = !u.Confirmed
+		wants = s.live.Wants(&u)
+		u.Confirmed = !u.Confirmed
+	}
+	if wants {
+		s.users = append(s.users, seenUser{id: strings.Clone(r.ID), u: u.Clone()})
+	}
+}
+
+// liveUser is r as an element of live.users, borrowing its strings; false
+// for an account roster does not manage (an internal actor, the relay) or
+// the tombstone of a deleted one.
+func liveUser(cfg *schema.Config, r *live.User) (schema.LiveUser, bool) {
+	if !cfg.Server.Limits.Managed(r.Nickname, r.ActorType, r.Invisible) || r.Tombstone() {
+		return schema.LiveUser{}, false
+	}
+	return schema.LiveUser{Nickname: r.Nickname, Email: r.Email, Name: r.Name, Admin: r.Admin, Moderator: r.Moderator,
+		Active: r.Active, Confirmed: r.Confirmed, Approved: r.Approved, Locked: r.Locked, MFA: r.MFA,
+		Tags: dedupe(r.Tags), InsertedAt: r.InsertedAt, LastActiveAt: r.LastActiveAt}, true
+}
+
+// dedupe keeps the first of each tag, in order: tags as they are when
+// each is there once.
+func dedupe(tags []string) []string {
+	for i, t := range tags {
+		if slices.Contains(tags[:i], t) {
+			var out []string
+			for _, t := range tags {
+				if !slices.Contains(out, t) {
+					out = append(out, t)
+				}
+			}
+			return out
 		}
-		u := &schema.LiveUser{Nickname: a.Nickname, Email: a.Email, Name: a.Name, Admin: a.Admin, Moderator: a.Moderator,
-			Active: a.Active, Confirmed: a.Confirmed, Approved: a.Approved, Locked: a.Locked, MFA: a.MFA,
-			Tags: a.Tags, InsertedAt: a.InsertedAt, LastActiveAt: a.LastActiveAt}
-		if adj.User == nil || adj.User(a.ID, u) {
+	}
+	return tags
+}
+
+// readUsers adds the local accounts roster manages to l, adjusted: those
+// the checks may see (Live.Wants), from seen or read borrowed, so that an
+// account no check sees costs no allocation.
+func readUsers(ctx context.Context, q live.Querier, cfg *schema.Config, adj Adjust, seen *Seen, l *schema.Live) error {
+	l.ReadUsers()
+	add := func(id string, u *schema.LiveUser) {
+		if (adj.User == nil || adj.User(id, u)) && l.Wants(u) {
 			l.AddUser(u)
 		}
-	})
-	if err != nil {
-		return err
+	}
+	if seen != nil {
+		for i := range seen.users {
+			u := seen.users[i].u // adj changes fields, not what they point to
+			add(seen.users[i].id, &u)
+		}
+	} else {
+		_, err := live.ReadLocalUsers(ctx, q, func(r *live.User) {
+			if u, ok := liveUser(cfg, r); ok {
+				add(r.ID, &u)
+			}
+		})
+		if err != nil {
+			return err
+		}
 	}
 	for _, u := range adj.NewUsers {
 		l.AddUser(u)

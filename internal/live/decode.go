@@ -4,21 +4,23 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
+	"time"
 	"unsafe"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-// decoder reads the users rows of a query into one row it reuses, without
-// allocating: the strings of its row point into the bytes pgx read, which
-// stay valid only until the next row is read (pgx.Rows.RawValues). A caller
-// that keeps a row keeps a Clone of it. A column whose type or format it
+// decoder reads the rows of a query into the targets of one row the caller
+// reuses, without allocating: the strings of the row point into the bytes
+// pgx read, which stay valid only until the next row is read
+// (pgx.Rows.RawValues). A caller that keeps a row keeps a copy of it. A column whose type or format it
 // does not know (a server queried through PostgreSQL's simple protocol
 // sends every value as text, arrays included) is scanned by pgx's type map,
 // allocating as pgx does.
 type decoder struct {
-	row  User
 	cols []column
 	m    *pgtype.Map
 }
@@ -26,15 +28,19 @@ type decoder struct {
 // column decodes one value of a row into its target.
 type column struct {
 	name   string
-	target any // where account.Row.ScanTargets puts it
+	target any // where the row holds it
 	oid    uint32
 	format int16
 	// decode reads a value; nil for one pgx's type map scans.
 	decode func(c *column, raw []byte) error
-	// str holds what an optional string points to; tags the list a string
-	// list is decoded into, kept from row to row.
+	// str holds what an optional string points to, and time an optional
+	// time; tags the list a string list is decoded into, kept from row to
+	// row.
 	str  string
+	time time.Time
 	tags []string
+	// m scans what decode does not read.
+	m *pgtype.Map
 }
 
 // The type OIDs the decoder reads itself.
@@ -44,47 +50,63 @@ const (
 	oidVarchar      = 1043
 	oidTextArray    = 1009
 	oidVarcharArray = 1015
+	oidTimestamp    = 1114
+	oidTimestamptz  = 1184
 )
 
-func newDecoder(rows pgx.Rows) (*decoder, error) {
+func newDecoder(rows pgx.Rows, targets []any) (*decoder, error) {
 	d := &decoder{m: pgtype.NewMap()}
 	if c := rows.Conn(); c != nil {
 		d.m = c.TypeMap()
 	}
 	fds := rows.FieldDescriptions()
-	targets := d.row.ScanTargets()
 	if len(fds) != len(targets) {
-		return nil, fmt.Errorf("the query returned %d columns, the account table scans %d", len(fds), len(targets))
+		return nil, fmt.Errorf("the query returned %d columns, the row scans %d", len(fds), len(targets))
 	}
 	d.cols = make([]column, len(fds))
 	for i, fd := range fds {
 		c := &d.cols[i]
-		*c = column{name: fd.Name, target: targets[i], oid: fd.DataTypeOID, format: fd.Format}
-		textual := fd.DataTypeOID == oidText || fd.DataTypeOID == oidVarchar
-		switch targets[i].(type) {
-		case *string:
-			if textual {
-				c.decode = decodeString
-			}
-		case **string:
-			if textual {
-				c.decode = decodeOptString
-			}
-		case *bool:
-			if fd.DataTypeOID == oidBool {
-				c.decode = decodeBool
-			}
-		case *[]string:
-			if (fd.DataTypeOID == oidTextArray || fd.DataTypeOID == oidVarcharArray) && fd.Format == pgx.BinaryFormatCode {
-				c.decode = decodeStrings
-				c.tags = make([]string, 0, 8)
-			}
+		*c = column{name: fd.Name, target: targets[i], oid: fd.DataTypeOID, format: fd.Format, m: d.m}
+		c.decode = decoderOf(fd, targets[i])
+		if _, list := targets[i].(*[]string); list && c.decode != nil {
+			c.tags = make([]string, 0, 8)
 		}
 	}
 	return d, nil
 }
 
-// decode reads the raw values of one row into d.row.
+// decoderOf is how a value of fd is decoded into target, or nil for pgx's
+// type map.
+func decoderOf(fd pgconn.FieldDescription, target any) func(c *column, raw []byte) error {
+	textual := fd.DataTypeOID == oidText || fd.DataTypeOID == oidVarchar
+	binary := fd.Format == pgx.BinaryFormatCode
+	timestamp := (fd.DataTypeOID == oidTimestamp || fd.DataTypeOID == oidTimestamptz) && binary
+	switch target.(type) {
+	case *string:
+		if textual {
+			return decodeString
+		}
+	case **string:
+		if textual {
+			return decodeOptString
+		}
+	case *bool:
+		if fd.DataTypeOID == oidBool {
+			return decodeBool
+		}
+	case *[]string:
+		if (fd.DataTypeOID == oidTextArray || fd.DataTypeOID == oidVarcharArray) && binary {
+			return decodeStrings
+		}
+	case *time.Time, **time.Time:
+		if timestamp {
+			return decodeTime
+		}
+	}
+	return nil
+}
+
+// decode reads the raw values of one row into its targets.
 func (d *decoder) decode(raw [][]byte) error {
 	if len(raw) != len(d.cols) {
 		return fmt.Errorf("a row of %d values, want %d", len(raw), len(d.cols))
@@ -93,7 +115,7 @@ func (d *decoder) decode(raw [][]byte) error {
 		c := &d.cols[i]
 		var err error
 		if c.decode == nil {
-			err = d.m.Scan(c.oid, c.format, raw[i], c.target)
+			err = c.m.Scan(c.oid, c.format, raw[i], c.target)
 		} else {
 			err = c.decode(c, raw[i])
 		}
@@ -103,6 +125,37 @@ func (d *decoder) decode(raw [][]byte) error {
 	}
 	return nil
 }
+
+// A timestamp, with or without time zone, is in binary the microseconds
+// since 2000-01-01 00:00:00 UTC; infinity, which time.Time cannot hold
+// either, is left to pgx's type map, which refuses it.
+func decodeTime(c *column, raw []byte) error {
+	if raw == nil {
+		if p, ok := c.target.(**time.Time); ok {
+			*p = nil
+			return nil
+		}
+		return errNull
+	}
+	if len(raw) != 8 {
+		return fmt.Errorf("a timestamp of %d bytes", len(raw))
+	}
+	us := int64(binary.BigEndian.Uint64(raw))
+	if us == math.MaxInt64 || us == math.MinInt64 {
+		return c.m.Scan(c.oid, c.format, raw, c.target)
+	}
+	t := time.UnixMicro(y2k + us).UTC()
+	if p, ok := c.target.(**time.Time); ok {
+		c.time = t
+		*p = &c.time
+		return nil
+	}
+	*c.target.(*time.Time) = t
+	return nil
+}
+
+// y2k is 2000-01-01 00:00:00 UTC in microseconds since the Unix epoch.
+const y2k = 946_684_800_000_000
 
 // borrow is the string of b's bytes, without a copy: valid as long as b is
 // left unchanged.

@@ -46,16 +46,17 @@ func readUsers(ctx context.Context, q Querier, visit func(*User) error, sql stri
 	}
 	defer rows.Close()
 	var d *decoder
+	var row User
 	for rows.Next() {
 		if d == nil {
-			if d, err = newDecoder(rows); err != nil {
+			if d, err = newDecoder(rows, row.ScanTargets()); err != nil {
 				return n, nil, err
 			}
 		}
 		if err := d.decode(rows.RawValues()); err != nil {
 			return n, nil, err
 		}
-		if err := visit(&d.row); err != nil {
+		if err := visit(&row); err != nil {
 			return n, err, nil
 		}
 		n++

@@ -17,10 +17,11 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 // manyUsers inserts n local accounts of every shape the users table holds
 // (NULL and empty values, tags with commas, quotes, braces, backslashes and
 // capitals, text that is not ASCII, tombstones, internal actors, the MFA
-// settings' forms) and a few remote ones.
+// settings' forms, times before 2000 and after, to the microsecond, and
+// none) and a few remote ones.
 const manyUsers = `INSERT INTO users (id, nickname, email, name, password_hash, bio, raw_bio, ap_id, local, tags,
     is_admin, is_moderator, is_confirmed, is_approved, is_locked, is_active, actor_type, invisible,
-    multi_factor_authentication_settings, inserted_at, updated_at)
+    multi_factor_authentication_settings, inserted_at, last_active_at, updated_at)
   SELECT ('00000190-0000-0000-0000-' || lpad(i::text, 12, '0'))::uuid,
     CASE i % 4 WHEN 0 THEN 'user' || i WHEN 1 THEN 'User_' || i WHEN 2 THEN 'ü' || i ELSE 'internal.x' || i END,
     CASE WHEN i % 7 = 0 THEN NULL ELSE 'u' || i || '@example.org' END,
@@ -36,7 +37,10 @@ const manyUsers = `INSERT INTO users (id, nickname, email, name, password_hash, 
     (ARRAY['Person', 'Service', 'Application', 'Group'])[1 + i % 4], i % 19 = 0,
     CASE i % 5 WHEN 0 THEN NULL WHEN 1 THEN '{"enabled": true}' WHEN 2 THEN '{"totp": {"confirmed": true}}'
       WHEN 3 THEN '{"enabled": false, "totp": {"confirmed": false}}' ELSE '{}' END::jsonb,
-    now(), now()
+    CASE i % 3 WHEN 0 THEN timestamp '1999-12-31 23:59:59.5' - i * interval '1 day 1.000001 seconds'
+      ELSE now() - i * interval '13 minutes 0.000123 seconds' END,
+    CASE WHEN i % 4 = 0 THEN NULL ELSE timestamp '2000-01-01' + i * interval '1 hour 0.000007 seconds' END,
+    now()
   FROM generate_series(1, $1) AS i`
 
 // remoteUsers inserts accounts of another server, which no read of local
