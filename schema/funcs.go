@@ -50,7 +50,7 @@ func (ev *evaluator) makeFunctions() map[string]function.Function {
 	boundedFunctions(base)
 	fs := make(map[string]function.Function, len(base)+4)
 	for n, f := range base {
-		fs[n] = redacting(f)
+		fs[n] = redacting(fastLists(f))
 	}
 	// The decoders take their argument marked, to read a file's marks.
 	fs["csvdecode"] = ev.dataFunc(stdlib.CSVDecodeFunc.Description(), csvType, csvDecode)
@@ -100,6 +100,101 @@ func redacting(f function.Function) function.Function {
 		return v.WithMarks(marks...), nil
 	}
 	return function.New(spec)
+}
+
+// fastLists is f, taking the tuples it is given as lists and sets in one
+// pass when their elements are all of one type. cty converts a tuple to a
+// list or a set by unifying its elements' types two by two, in time
+// quadratic in its length: alltrue([for u in live.users : u.confirmed])
+// over 100,000 accounts took 13 s. f then converts the list as cty would
+// have converted the tuple, and the outcome is the same; any other value
+// is converted as cty converts it. f's parameters that take a list or a set
+// take any value, and f decides what it accepts.
+func fastLists(f function.Function) function.Function {
+	params, vp := f.Params(), f.VarParam()
+	collection := func(p *function.Parameter) bool {
+		return p != nil && (p.Type.IsListType() || p.Type.IsSetType())
+	}
+	spec := &function.Spec{Description: f.Description(), Params: make([]function.Parameter, len(params))}
+	wrapped := false
+	open := func(p function.Parameter) function.Parameter {
+		if collection(&p) {
+			wrapped = true
+			// f checks them itself.
+			p.Type, p.AllowNull, p.AllowUnknown, p.AllowDynamicType, p.AllowMarked = cty.DynamicPseudoType, true, true, true, true
+		}
+		return p
+	}
+	for i, p := range params {
+		spec.Params[i] = open(p)
+	}
+	if vp != nil {
+		p := open(*vp)
+		spec.VarParam = &p
+	}
+	if !wrapped {
+		return f
+	}
+	convertArgs := func(args []cty.Value) ([]cty.Value, error) {
+		out := make([]cty.Value, len(args))
+		for i, a := range args {
+			p := vp
+			if i < len(params) {
+				p = &params[i]
+			}
+			if !collection(p) {
+				out[i] = a
+				continue
+			}
+			v, err := convertTuple(a, p.Type)
+			if err != nil {
+				return nil, function.NewArgError(i, err)
+			}
+			out[i] = v
+		}
+		return out, nil
+	}
+	spec.Type = func(args []cty.Value) (cty.Type, error) {
+		args, err := convertArgs(args)
+		if err != nil {
+			return cty.NilType, err
+		}
+		return f.ReturnTypeForValues(args)
+	}
+	spec.Impl = func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		args, err := convertArgs(args)
+		if err != nil {
+			return cty.DynamicVal, err
+		}
+		return f.Call(args)
+	}
+	return function.New(spec)
+}
+
+// convertTuple is convert.Convert(v, ty), for a list or set type ty,
+// through a list when v is a known tuple of known, unmarked elements of
+// one type, looked at in one pass.
+func convertTuple(v cty.Value, ty cty.Type) (cty.Value, error) {
+	if !v.Type().IsTupleType() || !v.IsKnown() || v.IsNull() || v.IsMarked() || v.LengthInt() == 0 {
+		return convert.Convert(v, ty)
+	}
+	elems := v.AsValueSlice()
+	first := elems[0].Type()
+	primitive := first.IsPrimitiveType()
+	if first.HasDynamicTypes() {
+		return convert.Convert(v, ty)
+	}
+	for _, e := range elems {
+		if !e.Type().Equals(first) || primitive && (!e.IsKnown() || e.IsMarked()) ||
+			!primitive && (!e.IsWhollyKnown() || e.ContainsMarked()) {
+			return convert.Convert(v, ty)
+		}
+	}
+	out, err := convert.Convert(cty.ListVal(elems), ty)
+	if err != nil {
+		return convert.Convert(v, ty) // the error as cty words it for the tuple
+	}
+	return out, nil
 }
 
 func unmarkArgs(args []cty.Value) ([]cty.Value, []cty.ValueMarks) {
