@@ -118,27 +118,10 @@ func applyAttrs(cfg *schema.Config, c *plans.Change, u *schema.LiveUser) {
 // setAttr sets the attribute name of u to v, a value of a plan; a value of
 // another type, or an attribute checks do not see, changes nothing.
 func setAttr(u *schema.LiveUser, name string, v any) {
-	if p := liveFlag(u, name); p != nil {
-		if b, ok := v.(bool); ok {
-			*p = b
-		}
-		return
-	}
-	switch name {
-	case account.Email, account.Name:
-		var s *string
-		if str, ok := v.(string); ok {
-			s = &str
-		}
-		if name == account.Email {
-			u.Email = s
-		} else {
-			u.Name = s
-		}
-	case account.Tags:
-		if tags, ok := v.([]string); ok {
-			u.Tags = withTags(u.Tags, tags)
-		}
+	if name != account.Tags {
+		u.Set(name, v)
+	} else if tags, ok := v.([]string); ok {
+		u.Tags = withTags(u.Tags, tags)
 	}
 }
 
@@ -158,27 +141,6 @@ func withTags(stored, want []string) []string {
 		}
 	}
 	return out
-}
-
-// liveFlag is where u holds the boolean attribute name, or nil.
-func liveFlag(u *schema.LiveUser, name string) *bool {
-	switch name {
-	case account.Admin:
-		return &u.Admin
-	case account.Moderator:
-		return &u.Moderator
-	case account.Active:
-		return &u.Active
-	case account.Confirmed:
-		return &u.Confirmed
-	case account.Approved:
-		return &u.Approved
-	case account.Locked:
-		return &u.Locked
-	case account.MFA:
-		return &u.MFA
-	}
-	return nil
 }
 
 // createdInvite is the invite a creation makes.

@@ -184,16 +184,17 @@ func conditionType(e hcl.Expression, val cty.Value) *hcl.Diagnostic {
 		Subject: e.Range().Ptr()}
 }
 
-// userType is the type of live.users' elements, and inviteType of
-// live.invites'. Times are RFC 3339 strings in UTC, as timeadd and timecmp
-// take them.
+// userType is the type of live.users' elements (liveAttrs), and
+// inviteType of live.invites'. Times are RFC 3339 strings in UTC, as
+// timeadd and timecmp take them.
 var (
-	userType = cty.Object(map[string]cty.Type{
-		"nickname": cty.String, "email": cty.String, "name": cty.String,
-		"admin": cty.Bool, "moderator": cty.Bool, "active": cty.Bool, "confirmed": cty.Bool,
-		"approved": cty.Bool, "locked": cty.Bool, "mfa": cty.Bool, "tags": cty.List(cty.String),
-		"inserted_at": cty.String, "last_active_at": cty.String,
-	})
+	userType = func() cty.Type {
+		types := make(map[string]cty.Type, len(liveAttrs))
+		for name, a := range liveAttrs {
+			types[name] = a.ty
+		}
+		return cty.Object(types)
+	}()
 	inviteType = cty.Object(map[string]cty.Type{
 		"id": cty.Number, "name": cty.String, "invite_type": cty.String, "expires_at": cty.String,
 		"uses": cty.Number, "max_use": cty.Number, "used": cty.Bool, "state": cty.String,

@@ -196,10 +196,14 @@ func (l *Live) userObject(u *LiveUser) (cty.Value, bool) {
 		secret = d.Sensitive
 	}
 	sensitive := false
-	attrs := make(map[string]cty.Value, len(userValues))
-	for name, value := range userValues {
+	n := len(liveAttrs)
+	if l.cfg.userAttrs != nil {
+		n = len(l.cfg.userAttrs)
+	}
+	attrs := make(map[string]cty.Value, n)
+	for name, a := range liveAttrs {
 		if l.cfg.userAttrs == nil || l.cfg.userAttrs[name] {
-			v := value(u)
+			v := a.val(u)
 			if secret[name] {
 				v, sensitive = v.Mark(sensitiveMark), true
 			}
@@ -209,20 +213,34 @@ func (l *Live) userObject(u *LiveUser) (cty.Value, bool) {
 	return cty.ObjectVal(attrs), sensitive
 }
 
-// userValues are the attributes of live.users' elements, and how each is
-// read from a LiveUser.
-var userValues = map[string]func(u *LiveUser) cty.Value{
-	"nickname":        func(u *LiveUser) cty.Value { return cty.StringVal(u.Nickname) },
-	account.Email:     func(u *LiveUser) cty.Value { return optString(u.Email) },
-	account.Name:      func(u *LiveUser) cty.Value { return optString(u.Name) },
-	account.Admin:     func(u *LiveUser) cty.Value { return cty.BoolVal(u.Admin) },
-	account.Moderator: func(u *LiveUser) cty.Value { return cty.BoolVal(u.Moderator) },
-	account.Active:    func(u *LiveUser) cty.Value { return cty.BoolVal(u.Active) },
-	account.Confirmed: func(u *LiveUser) cty.Value { return cty.BoolVal(u.Confirmed) },
-	account.Approved:  func(u *LiveUser) cty.Value { return cty.BoolVal(u.Approved) },
-	account.Locked:    func(u *LiveUser) cty.Value { return cty.BoolVal(u.Locked) },
-	account.MFA:       func(u *LiveUser) cty.Value { return cty.BoolVal(u.MFA) },
-	account.Tags: func(u *LiveUser) cty.Value {
+// liveAttr is an attribute of live.users' elements: its type; its value,
+// as cty holds it; for one a prefilter compares (a bool, or a string or
+// null), its value as Go holds it (prefilter.go); and for one a plan sets,
+// how a value of a plan sets it.
+type liveAttr struct {
+	ty  cty.Type
+	val func(u *LiveUser) cty.Value
+	row func(u *LiveUser) (rowValue, bool)
+	set func(u *LiveUser, v any)
+}
+
+// liveAttrs are the attributes of live.users' elements, by name: the one
+// list of them. Times are RFC 3339 strings in UTC, as timeadd and timecmp
+// take them.
+var liveAttrs = map[string]liveAttr{
+	"nickname": {ty: cty.String,
+		val: func(u *LiveUser) cty.Value { return cty.StringVal(u.Nickname) },
+		row: func(u *LiveUser) (rowValue, bool) { return stringValue(u.Nickname) }},
+	account.Email:     optionalAttr(func(u *LiveUser) **string { return &u.Email }),
+	account.Name:      optionalAttr(func(u *LiveUser) **string { return &u.Name }),
+	account.Admin:     flagAttr(func(u *LiveUser) *bool { return &u.Admin }),
+	account.Moderator: flagAttr(func(u *LiveUser) *bool { return &u.Moderator }),
+	account.Active:    flagAttr(func(u *LiveUser) *bool { return &u.Active }),
+	account.Confirmed: flagAttr(func(u *LiveUser) *bool { return &u.Confirmed }),
+	account.Approved:  flagAttr(func(u *LiveUser) *bool { return &u.Approved }),
+	account.Locked:    flagAttr(func(u *LiveUser) *bool { return &u.Locked }),
+	account.MFA:       flagAttr(func(u *LiveUser) *bool { return &u.MFA }),
+	account.Tags: {ty: cty.List(cty.String), val: func(u *LiveUser) cty.Value {
 		if len(u.Tags) == 0 {
 			return cty.ListValEmpty(cty.String)
 		}
@@ -231,14 +249,49 @@ var userValues = map[string]func(u *LiveUser) cty.Value{
 			tags[i] = cty.StringVal(t)
 		}
 		return cty.ListVal(tags)
-	},
-	"inserted_at": func(u *LiveUser) cty.Value { return cty.StringVal(Timestamp(u.InsertedAt)) },
-	"last_active_at": func(u *LiveUser) cty.Value {
+	}},
+	"inserted_at": {ty: cty.String, val: func(u *LiveUser) cty.Value { return cty.StringVal(Timestamp(u.InsertedAt)) }},
+	"last_active_at": {ty: cty.String, val: func(u *LiveUser) cty.Value {
 		if u.LastActiveAt == nil {
 			return cty.NullVal(cty.String)
 		}
 		return cty.StringVal(Timestamp(*u.LastActiveAt))
-	},
+	}},
+}
+
+// flagAttr is a bool attribute, held where field says.
+func flagAttr(field func(u *LiveUser) *bool) liveAttr {
+	return liveAttr{ty: cty.Bool,
+		val: func(u *LiveUser) cty.Value { return cty.BoolVal(*field(u)) },
+		row: func(u *LiveUser) (rowValue, bool) { return rowValue{kind: rowBool, b: *field(u)}, true },
+		set: func(u *LiveUser, v any) {
+			if b, ok := v.(bool); ok {
+				*field(u) = b
+			}
+		}}
+}
+
+// optionalAttr is a string attribute that may be null, held where field
+// says.
+func optionalAttr(field func(u *LiveUser) **string) liveAttr {
+	return liveAttr{ty: cty.String,
+		val: func(u *LiveUser) cty.Value { return optString(*field(u)) },
+		row: func(u *LiveUser) (rowValue, bool) { return optStringValue(*field(u)) },
+		set: func(u *LiveUser, v any) {
+			*field(u) = nil
+			if s, ok := v.(string); ok {
+				*field(u) = &s
+			}
+		}}
+}
+
+// Set sets the attribute name of u to v, a value of a plan: a bool, or a
+// string or nil. A value of another type, or an attribute a plan does not
+// set this way (tags, times), changes nothing.
+func (u *LiveUser) Set(name string, v any) {
+	if a, ok := liveAttrs[name]; ok && a.set != nil {
+		a.set(u, v)
+	}
 }
 
 // sortUsers orders accounts by nickname, case-insensitively as the

@@ -179,7 +179,7 @@ func (rc *rowCompiler) attribute(t hcl.Traversal) rowExpr {
 	if !ok {
 		return nil
 	}
-	read := rowValues[name]
+	read := liveAttrs[name].row
 	if read == nil {
 		return nil
 	}
@@ -286,21 +286,6 @@ func (rc *rowCompiler) contains(e *hclsyntax.FunctionCallExpr) rowExpr {
 		}
 		return rowValue{kind: rowBool}, sure
 	}
-}
-
-// rowValues read the attributes of live.users' elements that a prefilter
-// compares: each as a bool, or as a string or null, as cty holds it.
-var rowValues = map[string]func(u *LiveUser) (rowValue, bool){
-	"nickname":        func(u *LiveUser) (rowValue, bool) { return stringValue(u.Nickname) },
-	account.Email:     func(u *LiveUser) (rowValue, bool) { return optStringValue(u.Email) },
-	account.Name:      func(u *LiveUser) (rowValue, bool) { return optStringValue(u.Name) },
-	account.Admin:     func(u *LiveUser) (rowValue, bool) { return rowValue{kind: rowBool, b: u.Admin}, true },
-	account.Moderator: func(u *LiveUser) (rowValue, bool) { return rowValue{kind: rowBool, b: u.Moderator}, true },
-	account.Active:    func(u *LiveUser) (rowValue, bool) { return rowValue{kind: rowBool, b: u.Active}, true },
-	account.Confirmed: func(u *LiveUser) (rowValue, bool) { return rowValue{kind: rowBool, b: u.Confirmed}, true },
-	account.Approved:  func(u *LiveUser) (rowValue, bool) { return rowValue{kind: rowBool, b: u.Approved}, true },
-	account.Locked:    func(u *LiveUser) (rowValue, bool) { return rowValue{kind: rowBool, b: u.Locked}, true },
-	account.MFA:       func(u *LiveUser) (rowValue, bool) { return rowValue{kind: rowBool, b: u.MFA}, true },
 }
 
 func stringValue(s string) (rowValue, bool) { return rowValue{kind: rowString, s: s}, ascii(s) }
