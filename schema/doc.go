@@ -19,6 +19,13 @@
 // from a sensitive variable goes only where roster keeps it out of every
 // output, and no diagnostic quotes it.
 //
+// The check blocks are evaluated here too (checkeval.go), against the
+// accounts and invites internal/checks reads and hands in: a for expression
+// over live.users whose if clause Go can decide on an account's row is
+// narrowed to the accounts it may keep before HCL iterates it
+// (prefilter.go), and functions take tuples as lists in one pass
+// (fastLists): checks over many accounts cost little.
+//
 // Checks that need the live database (a nickname already taken, a missing
 // server URL) belong to the planner; writes belong to the applier.
 package schema
