@@ -144,7 +144,9 @@ func decodeTime(c *column, raw []byte) error {
 	if us == math.MaxInt64 || us == math.MinInt64 {
 		return c.m.Scan(c.oid, c.format, raw, c.target)
 	}
-	t := time.UnixMicro(y2k + us).UTC()
+	// Seconds and microseconds apart: y2k + us overflows past the year
+	// 294,247, which PostgreSQL allows.
+	t := time.Unix(y2k/1_000_000+us/1_000_000, us%1_000_000*1_000).UTC()
 	if p, ok := c.target.(**time.Time); ok {
 		c.time = t
 		*p = &c.time
