@@ -50,7 +50,9 @@ func (ev *evaluator) makeFunctions() map[string]function.Function {
 	boundedFunctions(base)
 	fs := make(map[string]function.Function, len(base)+4)
 	for n, f := range base {
-		fs[n] = redacting(fastLists(f))
+		// fastLists converts outside redacting, as HCL did before the call:
+		// its errors name types, not values, and are not redacted.
+		fs[n] = fastLists(redacting(f))
 	}
 	// The decoders take their argument marked, to read a file's marks.
 	fs["csvdecode"] = ev.dataFunc(stdlib.CSVDecodeFunc.Description(), csvType, csvDecode)
@@ -108,8 +110,15 @@ func redacting(f function.Function) function.Function {
 // quadratic in its length: alltrue([for u in live.users : u.confirmed])
 // over 100,000 accounts took 13 s. f then converts the list as cty would
 // have converted the tuple, and the outcome is the same; any other value
-// is converted as cty converts it. f's parameters that take a list or a set
-// take any value, and f decides what it accepts.
+// is converted as cty converts it.
+//
+// HCL converts each argument to its parameter's type before the call, so
+// f's parameters that take a list or a set take any value here, converted
+// in the call, before f checks for nulls (every parameter takes a null, for
+// f to refuse after the conversions, as it did after HCL's); unknown values
+// stop the call where they did. It wraps redacting's f, converting outside
+// it as HCL did. One difference remains: where HCL reported every argument
+// it could not convert, the call reports one.
 func fastLists(f function.Function) function.Function {
 	params, vp := f.Params(), f.VarParam()
 	collection := func(p *function.Parameter) bool {
@@ -119,10 +128,12 @@ func fastLists(f function.Function) function.Function {
 	wrapped := false
 	open := func(p function.Parameter) function.Parameter {
 		if collection(&p) {
+			// A null or a value of no type yet, which HCL would have
+			// converted to the parameter's type.
 			wrapped = true
-			// f checks them itself.
-			p.Type, p.AllowNull, p.AllowUnknown, p.AllowDynamicType, p.AllowMarked = cty.DynamicPseudoType, true, true, true, true
+			p.Type, p.AllowDynamicType = cty.DynamicPseudoType, true
 		}
+		p.AllowNull = true
 		return p
 	}
 	for i, p := range params {
@@ -172,10 +183,19 @@ func fastLists(f function.Function) function.Function {
 }
 
 // convertTuple is convert.Convert(v, ty), for a list or set type ty,
-// through a list when v is a known tuple of known, unmarked elements of
-// one type, looked at in one pass.
+// through a list when v is a known tuple of known elements of one type,
+// looked at in one pass. Marks stay where they are: a list holds its
+// elements' marks as a tuple does.
 func convertTuple(v cty.Value, ty cty.Type) (cty.Value, error) {
-	if !v.Type().IsTupleType() || !v.IsKnown() || v.IsNull() || v.IsMarked() || v.LengthInt() == 0 {
+	if v.IsMarked() {
+		unmarked, marks := v.Unmark()
+		out, err := convertTuple(unmarked, ty)
+		if err != nil {
+			return cty.NilVal, err
+		}
+		return out.WithMarks(marks), nil
+	}
+	if !v.Type().IsTupleType() || !v.IsKnown() || v.IsNull() || v.LengthInt() == 0 {
 		return convert.Convert(v, ty)
 	}
 	elems := v.AsValueSlice()
@@ -185,8 +205,7 @@ func convertTuple(v cty.Value, ty cty.Type) (cty.Value, error) {
 		return convert.Convert(v, ty)
 	}
 	for _, e := range elems {
-		if !e.Type().Equals(first) || primitive && (!e.IsKnown() || e.IsMarked()) ||
-			!primitive && (!e.IsWhollyKnown() || e.ContainsMarked()) {
+		if !e.Type().Equals(first) || primitive && !e.IsKnown() || !primitive && !e.IsWhollyKnown() {
 			return convert.Convert(v, ty)
 		}
 	}

@@ -2,6 +2,8 @@ package schema
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
@@ -29,11 +31,10 @@ func TestFastListsAsCty(t *testing.T) {
 	changed := 0
 	for n, f := range plain {
 		unwrapped[n] = redacting(f)
-		w := fastLists(f)
-		if len(w.Params()) > 0 && w.Params()[0].Type != f.Params()[0].Type {
+		wrapped[n] = fastLists(redacting(f))
+		if w := wrapped[n]; len(w.Params()) > 0 && w.Params()[0].Type != f.Params()[0].Type {
 			changed++
 		}
-		wrapped[n] = redacting(w)
 	}
 	if changed < 5 {
 		t.Fatalf("fastLists wrapped %d functions: the test compares too little", changed)
@@ -43,6 +44,11 @@ func TestFastListsAsCty(t *testing.T) {
 		"unknown": cty.UnknownVal(cty.String),
 		"maybe":   cty.UnknownVal(cty.Bool),
 		"nothing": cty.NullVal(cty.List(cty.String)),
+		"ulist":   cty.UnknownVal(cty.List(cty.String)),
+		"dyn":     cty.DynamicVal,
+		"ubools":  cty.UnknownVal(cty.List(cty.Bool)),
+		"hidden":  cty.TupleVal([]cty.Value{cty.StringVal("a"), cty.StringVal("b")}).Mark(sensitiveMark),
+		"some":    cty.TupleVal([]cty.Value{cty.StringVal("a"), cty.StringVal("b").Mark(sensitiveMark)}),
 	}
 	calls := []string{
 		`alltrue([true, false])`, `alltrue([for x in range(2000) : x >= 0])`, `anytrue([for x in range(2000) : x > 1998])`,
@@ -58,11 +64,20 @@ func TestFastListsAsCty(t *testing.T) {
 		`formatlist("%s!", ["a", "b"])`, `zipmap(["a", "b"], [1, "x"])`, `zipmap([for x in range(3) : x], [1, 2, 3])`,
 		`setunion([1, 2], ["3"])`, `flatten([[1], [2, [3]]])`, `length([for x in range(100) : x])`,
 		`join(",", [[for x in range(3) : x], ["a"]]...)`,
+		// Unknowns, nulls and values of no type yet; marks on the tuple and
+		// on its elements; which argument is blamed; type errors beside a
+		// sensitive value.
+		`join(",", ulist)`, `join(",", dyn) == null`, `sort(ulist) == null`, `alltrue(ubools) == null`,
+		`chunklist([1, [2]], null)`, `chunklist(null, null)`, `chunklist(null, 2)`, `join(",", hidden)`,
+		`join(",", some)`, `sort(hidden)`, `distinct(some)`, `sort([secret, 1, [2]])`, `zipmap([1, [2]], [1, 2])`,
 	}
+	// HCL reports every argument it cannot convert; through fastLists, the
+	// call reports one of them.
+	fewer := []string{`chunklist([1, [2]], "x")`, `join(",", [1, [2]], [3, [4]])`}
 	ctx := func(fs map[string]function.Function) *hcl.EvalContext {
 		return &hcl.EvalContext{Variables: vars, Functions: fs}
 	}
-	for _, call := range calls {
+	for _, call := range append(calls, fewer...) {
 		expr, diags := hclsyntax.ParseExpression([]byte(call), "call.hcl", hcl.InitialPos)
 		if diags.HasErrors() {
 			t.Fatalf("%s: %s", call, diags.Error())
@@ -72,7 +87,12 @@ func TestFastListsAsCty(t *testing.T) {
 		if g, w := fmt.Sprintf("%#v", got), fmt.Sprintf("%#v", want); g != w {
 			t.Errorf("%s = %s, want %s", call, clipped(g), clipped(w))
 		}
-		if g, w := diagText(gotDiags), diagText(wantDiags); g != w {
+		g, w := diagText(gotDiags), diagText(wantDiags)
+		if slices.Contains(fewer, call) {
+			if len(gotDiags) == 0 || len(wantDiags) < 2 || !strings.Contains(w, g) {
+				t.Errorf("%s: diagnostics\n%s\nwant one of\n%s", call, g, w)
+			}
+		} else if g != w {
 			t.Errorf("%s: diagnostics\n%s\nwant\n%s", call, g, w)
 		}
 	}
