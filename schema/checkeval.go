@@ -101,11 +101,31 @@ func liveRead(exprs []hcl.Expression) (users, invites bool) {
 // check reads live.users through prefilters and none keeps u. A caller
 // reading many accounts adds only those it wants.
 func (l *Live) Wants(u *LiveUser) bool {
-	if l.cfg.usersWhole {
+	if l.cfg.usersWhole || l.sensitiveAccount(u) {
 		return true
 	}
 	for _, p := range l.cfg.prefilters {
 		if p.keep(u) {
+			return true
+		}
+	}
+	return false
+}
+
+// sensitiveAccount reports whether u's user block takes an attribute the
+// checks read from a sensitive variable. Such an account makes the checks'
+// diagnostics hide HCL's details (evalAssert), whether or not a prefilter
+// keeps it: they are as they would be without prefilters.
+func (l *Live) sensitiveAccount(u *LiveUser) bool {
+	if len(l.cfg.sensitiveAttrs) == 0 {
+		return false
+	}
+	d := l.cfg.User(u.Nickname)
+	if d == nil {
+		return false
+	}
+	for name, s := range d.Sensitive {
+		if s && (l.cfg.userAttrs == nil || l.cfg.userAttrs[name]) {
 			return true
 		}
 	}
@@ -356,6 +376,9 @@ func optString(p *string) cty.Value {
 func (l *Live) variables() (map[string]cty.Value, bool) {
 	sortUsers(l.users)
 	l.objs, l.built = make([]cty.Value, len(l.users)), make([]bool, len(l.users))
+	for i := range l.users {
+		l.sensitive = l.sensitive || l.sensitiveAccount(&l.users[i])
+	}
 	list := func(set bool, vs []cty.Value, ty cty.Type) cty.Value {
 		switch {
 		case len(vs) > 0:
