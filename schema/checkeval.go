@@ -3,6 +3,7 @@ package schema
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"runtime"
 	"slices"
 	"strings"
@@ -58,13 +59,13 @@ type LiveInvite struct {
 type Live struct {
 	cfg   *Config
 	users []LiveUser
-	// objs are the objects of users, once sorted, built when a list of
-	// live.users holds them (built says which).
-	objs      []cty.Value
-	built     []bool
-	sensitive bool // a built object holds a value of a sensitive variable
-	// unfiltered gives each prefilter every account: HCL alone decides, as
-	// without prefilters (tests compare the two).
+	// objects are the objects of users, once sorted, of each set of
+	// attributes a list holds, built when a list holds them.
+	objects   map[string]*objects
+	sensitive bool // live.users holds a value of a sensitive variable
+	// unfiltered gives each prefilter every account, as objects of the
+	// attributes of every list: HCL alone decides, as without prefilters
+	// (tests compare the two).
 	unfiltered       bool
 	invites          []cty.Value
 	usersSet, invSet bool
@@ -105,7 +106,7 @@ func (l *Live) Wants(u *LiveUser) bool {
 		return true
 	}
 	for _, p := range l.cfg.prefilters {
-		if p.keep(u) {
+		if p.keep == nil || p.keep(u) {
 			return true
 		}
 	}
@@ -166,21 +167,53 @@ func (u *LiveUser) Clone() LiveUser {
 // any: with none, it is an empty list.
 func (l *Live) ReadUsers() { l.usersSet = true }
 
-// userObjects are the objects of the accounts at idx in l.users, built on
-// every core when they are many, each once. An attribute whose value the
-// account's user block takes from a sensitive variable is marked
-// sensitive: a check that shows it, or decides on it, is refused. When the
-// checks read only some attributes by name, the objects hold only those.
-func (l *Live) userObjects(idx []int) []cty.Value {
+// objects are the objects of l.users, once sorted, of one set of
+// attributes (nil: all of them), and their type.
+type objects struct {
+	attrs map[string]bool
+	ty    cty.Type
+	objs  []cty.Value
+	built []bool
+}
+
+// objectsOf are the objects of attrs (nil: all attributes).
+func (l *Live) objectsOf(attrs map[string]bool) *objects {
+	names := slices.Sorted(maps.Keys(attrs))
+	key := strings.Join(names, ",")
+	if attrs == nil {
+		key = "*"
+	}
+	if o := l.objects[key]; o != nil {
+		return o
+	}
+	ty := userType
+	if attrs != nil {
+		types := map[string]cty.Type{}
+		for _, name := range names {
+			if userType.HasAttribute(name) {
+				types[name] = userType.AttributeType(name)
+			}
+		}
+		ty = cty.Object(types)
+	}
+	o := &objects{attrs: attrs, ty: ty, objs: make([]cty.Value, len(l.users)), built: make([]bool, len(l.users))}
+	l.objects[key] = o
+	return o
+}
+
+// userObjects are the objects of o of the accounts at idx in l.users,
+// built on every core when they are many, each once. An attribute whose
+// value the account's user block takes from a sensitive variable is marked
+// sensitive: a check that shows it, or decides on it, is refused.
+func (l *Live) userObjects(o *objects, idx []int) []cty.Value {
 	var todo []int
 	for _, i := range idx {
-		if !l.built[i] {
+		if !o.built[i] {
 			todo = append(todo, i)
-			l.built[i] = true
+			o.built[i] = true
 		}
 	}
 	workers := max(1, min(runtime.GOMAXPROCS(0), len(todo)/1000))
-	sensitive := make([]bool, workers)
 	failed := make([]error, workers) // a panic, as an error
 	var wg sync.WaitGroup
 	for w := range workers {
@@ -188,9 +221,7 @@ func (l *Live) userObjects(idx []int) []cty.Value {
 			failed[w] = panics.Catch(func() error {
 				for k := w; k < len(todo); k += workers {
 					i := todo[k]
-					var s bool
-					l.objs[i], s = l.userObject(&l.users[i])
-					sensitive[w] = sensitive[w] || s
+					o.objs[i] = l.userObject(&l.users[i], o.attrs)
 				}
 				return nil
 			})
@@ -200,37 +231,35 @@ func (l *Live) userObjects(idx []int) []cty.Value {
 	if err := errors.Join(failed...); err != nil {
 		panic(err) // on the caller's goroutine, where cli.Main recovers it
 	}
-	l.sensitive = l.sensitive || slices.Contains(sensitive, true)
 	out := make([]cty.Value, len(idx))
 	for k, i := range idx {
-		out[k] = l.objs[i]
+		out[k] = o.objs[i]
 	}
 	return out
 }
 
-// userObject is u as an element of live.users, and whether it holds a
-// value of a sensitive variable.
-func (l *Live) userObject(u *LiveUser) (cty.Value, bool) {
+// userObject is u as an element of live.users, of the attributes in attrs
+// (nil: all of them).
+func (l *Live) userObject(u *LiveUser, attrs map[string]bool) cty.Value {
 	var secret map[string]bool
 	if d := l.cfg.User(u.Nickname); d != nil {
 		secret = d.Sensitive
 	}
-	sensitive := false
 	n := len(liveAttrs)
-	if l.cfg.userAttrs != nil {
-		n = len(l.cfg.userAttrs)
+	if attrs != nil {
+		n = len(attrs)
 	}
-	attrs := make(map[string]cty.Value, n)
+	vals := make(map[string]cty.Value, n)
 	for name, a := range liveAttrs {
-		if l.cfg.userAttrs == nil || l.cfg.userAttrs[name] {
+		if attrs == nil || attrs[name] {
 			v := a.val(u)
 			if secret[name] {
-				v, sensitive = v.Mark(sensitiveMark), true
+				v = v.Mark(sensitiveMark)
 			}
-			attrs[name] = v
+			vals[name] = v
 		}
 	}
-	return cty.ObjectVal(attrs), sensitive
+	return cty.ObjectVal(vals)
 }
 
 // liveAttr is an attribute of live.users' elements: its type; its value,
@@ -370,12 +399,12 @@ func optString(p *string) cty.Value {
 }
 
 // variables are the variables of the checks: live as an object, and the
-// lists of the prefilters' accounts; and whether they hold a value of a
-// sensitive variable. A list that was not read is unknown, which no check
-// refers to (ChecksRead); so is live.users when only prefilters read it.
+// prefilters' lists; and whether they hold a value of a sensitive
+// variable. A list that was not read is unknown, which no check refers to
+// (ChecksRead); so is live.users when only prefilters read it.
 func (l *Live) variables() (map[string]cty.Value, bool) {
 	sortUsers(l.users)
-	l.objs, l.built = make([]cty.Value, len(l.users)), make([]bool, len(l.users))
+	l.objects = map[string]*objects{}
 	for i := range l.users {
 		l.sensitive = l.sensitive || l.sensitiveAccount(&l.users[i])
 	}
@@ -388,31 +417,30 @@ func (l *Live) variables() (map[string]cty.Value, bool) {
 		}
 		return cty.UnknownVal(cty.List(ty))
 	}
-	ty := userType
-	if l.cfg.userAttrs != nil {
-		attrs := map[string]cty.Type{}
-		for name := range l.cfg.userAttrs {
-			attrs[name] = userType.AttributeType(name)
-		}
-		ty = cty.Object(attrs)
+	all := make([]int, len(l.users))
+	for i := range all {
+		all[i] = i
 	}
+	every := l.objectsOf(l.cfg.userAttrs) // the attributes of every list
 	vars := map[string]cty.Value{}
 	for _, p := range l.cfg.prefilters {
-		var idx []int
-		for i := range l.users {
-			if l.unfiltered || p.keep(&l.users[i]) {
-				idx = append(idx, i)
+		o, idx := every, all
+		if !l.unfiltered && p.attrs != nil {
+			o = l.objectsOf(p.attrs)
+		}
+		if !l.unfiltered && p.keep != nil {
+			idx = nil
+			for i := range l.users {
+				if p.keep(&l.users[i]) {
+					idx = append(idx, i)
+				}
 			}
 		}
-		vars[p.name] = list(l.usersSet, l.userObjects(idx), ty)
+		vars[p.name] = list(l.usersSet, l.userObjects(o, idx), o.ty)
 	}
-	users := list(false, nil, ty)
+	users := list(false, nil, every.ty)
 	if l.cfg.usersWhole {
-		all := make([]int, len(l.users))
-		for i := range all {
-			all[i] = i
-		}
-		users = list(l.usersSet, l.userObjects(all), ty)
+		users = list(l.usersSet, l.userObjects(every, all), every.ty)
 	}
 	vars["live"] = cty.ObjectVal(map[string]cty.Value{
 		"users":   users,

@@ -20,21 +20,29 @@ import (
 // each of those, and every other part of the check: the outcome, its
 // errors and its marks are HCL's. Where Go cannot tell (an attribute of a
 // sensitive variable, a string that is not ASCII, an expression it does not
-// know), it keeps the account, and HCL decides.
+// know), it keeps the account, and HCL decides. Each for expression's
+// objects hold only the attributes it reads, by name: a for expression
+// that reads every account builds them small.
 
 // prefilter is a for expression over live.users whose collection now
 // reads the variable name, which EvalChecks sets to the accounts keep
-// keeps.
+// keeps (every account when keep is nil: the for expression has no if
+// clause Go can decide), each an object of the attributes in attrs (nil:
+// those of every list, Config.userAttrs).
 type prefilter struct {
-	name string
-	keep func(u *LiveUser) bool
+	name  string
+	keep  func(u *LiveUser) bool
+	attrs map[string]bool
 	// expr is the for expression, rewritten.
 	expr *hclsyntax.ForExpr
 }
 
 // prefilterChecks rewrites every for expression over live.users in exprs
-// whose if clause a prefilter can decide, and returns the prefilters. It
-// mutates the expressions: it runs once, after every other look at them.
+// to read a list of its own, and returns their prefilters: one that keeps
+// the accounts whose if clause Go cannot tell false, when the clause is one
+// it knows, and each account as an object of only the attributes the for
+// expression reads. It mutates the expressions: it runs once, after every
+// other look at them.
 func prefilterChecks(ev *evaluator, cfg *Config, exprs []hcl.Expression) []prefilter {
 	var out []prefilter
 	for _, e := range exprs {
@@ -48,27 +56,60 @@ func prefilterChecks(ev *evaluator, cfg *Config, exprs []hcl.Expression) []prefi
 		}
 		hclsyntax.VisitAll(syn, func(n hclsyntax.Node) hcl.Diagnostics {
 			f, ok := n.(*hclsyntax.ForExpr)
-			if !ok || f.KeyVar != "" || f.CondExpr == nil || !isType(liveElement(f.CollExpr), userType) {
-				// With a key variable, the key is the account's index in
-				// live.users, which a shorter list would change.
+			if !ok || !isType(liveElement(f.CollExpr), userType) {
 				return nil
 			}
+			p := prefilter{name: fmt.Sprintf("live.users#%d", len(out)), expr: f, attrs: forAttrs(f)}
 			rc := &rowCompiler{ctx: ev.context(), cfg: cfg, valVar: f.ValVar, bound: bound}
-			cond := rc.compile(f.CondExpr)
-			if cond == nil {
-				return nil
+			// With a key variable, the key is the account's index in
+			// live.users, which a shorter list would change.
+			if f.CondExpr != nil && f.KeyVar == "" {
+				if cond := rc.compile(f.CondExpr); cond != nil {
+					p.keep = func(u *LiveUser) bool {
+						v, ok := cond(u)
+						return !ok || v.kind != rowBool || v.b
+					}
+				}
 			}
-			name := fmt.Sprintf("live.users#%d", len(out))
 			r := f.CollExpr.Range()
-			f.CollExpr = &hclsyntax.ScopeTraversalExpr{Traversal: hcl.Traversal{hcl.TraverseRoot{Name: name, SrcRange: r}}, SrcRange: r}
-			out = append(out, prefilter{name: name, expr: f, keep: func(u *LiveUser) bool {
-				v, ok := cond(u)
-				return !ok || v.kind != rowBool || v.b
-			}})
+			f.CollExpr = &hclsyntax.ScopeTraversalExpr{Traversal: hcl.Traversal{hcl.TraverseRoot{Name: p.name, SrcRange: r}}, SrcRange: r}
+			out = append(out, p)
 			return nil
 		})
 	}
 	return out
+}
+
+// forAttrs are the attributes of live.users' elements that f's variable
+// reads by name in f (u.admin, u["mfa"]); nil when f uses it otherwise, as
+// a whole value, which f may pass on. An inner for expression's variable of
+// the same name adds what it reads, or makes it nil: more than f reads,
+// never less.
+func forAttrs(f *hclsyntax.ForExpr) map[string]bool {
+	used := map[string]bool{}
+	ok := true
+	for _, x := range []hclsyntax.Expression{f.KeyExpr, f.ValExpr, f.CondExpr} {
+		if x == nil {
+			continue
+		}
+		hclsyntax.VisitAll(x, func(n hclsyntax.Node) hcl.Diagnostics {
+			t, isTraversal := n.(*hclsyntax.ScopeTraversalExpr)
+			if !isTraversal || t.Traversal.RootName() != f.ValVar {
+				return nil
+			}
+			name, named := "", false
+			if len(t.Traversal) >= 2 {
+				name, named = attrName(t.Traversal[1])
+			}
+			ok = ok && named
+			used[name] = true
+			return nil
+		})
+	}
+	if !ok {
+		return nil
+	}
+	return used
 }
 
 // rowKind is the kind of a rowValue.
