@@ -236,14 +236,17 @@ func liveReferences(e hcl.Expression) hcl.Diagnostics {
 	if !ok {
 		return nil
 	}
-	binds := forBindings(syn, liveElement)
+	scope := newLiveScope(syn)
+	binds := forBindings(syn, scope.element)
 	var diags hcl.Diagnostics
 	hclsyntax.VisitAll(syn, func(n hclsyntax.Node) hcl.Diagnostics {
 		t, ok := n.(*hclsyntax.ScopeTraversalExpr)
 		if !ok || len(t.Traversal) < 2 {
 			return nil
 		}
-		if d := indexedElement(t.Traversal); d != nil {
+		// Where live is a for expression's variable, live.users[0] is not
+		// an account.
+		if d := indexedElement(t.Traversal); d != nil && !scope.hidden(t.SrcRange) {
 			diags = append(diags, d)
 		}
 		ty := innermost(binds, t.Traversal.RootName(), t.SrcRange)
@@ -256,6 +259,38 @@ func liveReferences(e hcl.Expression) hcl.Diagnostics {
 		return nil
 	})
 	return diags
+}
+
+// liveScope tells where, in one expression, live is the root live and
+// not a for expression's variable of that name.
+type liveScope struct{ binds []binding }
+
+func newLiveScope(e hclsyntax.Expression) liveScope {
+	return liveScope{binds: forBindings(e, func(hclsyntax.Expression) cty.Type { return cty.NilType })}
+}
+
+// hidden reports whether a for expression's variable named live is in
+// scope at r.
+func (s liveScope) hidden(r hcl.Range) bool {
+	for _, b := range s.binds {
+		if b.name != "live" {
+			continue
+		}
+		for _, sc := range b.scope {
+			if sc.Filename == r.Filename && sc.Start.Byte <= r.Start.Byte && r.End.Byte <= sc.End.Byte {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// element is liveElement of x, where live is the root live.
+func (s liveScope) element(x hclsyntax.Expression) cty.Type {
+	if s.hidden(x.Range()) {
+		return cty.NilType
+	}
+	return liveElement(x)
 }
 
 // liveElement is the type of the elements of e when e is live.users or
@@ -370,14 +405,15 @@ func attrsUsedIn(e hclsyntax.Expression, used map[string]bool) bool {
 		return nil
 	})
 	passed := map[hclsyntax.Expression]bool{} // the value of each filter
+	scope := newLiveScope(e)
 	elementOf := func(coll hclsyntax.Expression) cty.Type {
-		if f, ok := coll.(*hclsyntax.ForExpr); ok && f.KeyExpr == nil && isType(liveElement(f.CollExpr), userType) {
+		if f, ok := coll.(*hclsyntax.ForExpr); ok && f.KeyExpr == nil && isType(scope.element(f.CollExpr), userType) {
 			if v, ok := f.ValExpr.(*hclsyntax.ScopeTraversalExpr); ok && len(v.Traversal) == 1 && v.Traversal.RootName() == f.ValVar {
 				passed[v] = true
 				return userType
 			}
 		}
-		return liveElement(coll)
+		return scope.element(coll)
 	}
 	binds := forBindings(e, elementOf)
 	ok := true
@@ -386,7 +422,7 @@ func attrsUsedIn(e hclsyntax.Expression, used map[string]bool) bool {
 		if !isTraversal {
 			return nil
 		}
-		if t.Traversal.RootName() == "live" {
+		if t.Traversal.RootName() == "live" && !scope.hidden(t.SrcRange) {
 			// live.users as a for's collection binds its elements; any
 			// other use of live may read every attribute.
 			ok = ok && (colls[t] && isType(liveElement(t), userType) || isType(liveElement(t), inviteType))

@@ -178,7 +178,9 @@ type objects struct {
 
 // objectsOf are the objects of attrs (nil: all attributes).
 func (l *Live) objectsOf(attrs map[string]bool) *objects {
-	names := slices.Sorted(maps.Keys(attrs))
+	// Only names of attributes: one an element does not have is not in
+	// its objects whatever the set, and no attribute's name holds a comma.
+	names := slices.DeleteFunc(slices.Sorted(maps.Keys(attrs)), func(n string) bool { return !userType.HasAttribute(n) })
 	key := strings.Join(names, ",")
 	if attrs == nil {
 		key = "*"
@@ -190,9 +192,7 @@ func (l *Live) objectsOf(attrs map[string]bool) *objects {
 	if attrs != nil {
 		types := map[string]cty.Type{}
 		for _, name := range names {
-			if userType.HasAttribute(name) {
-				types[name] = userType.AttributeType(name)
-			}
+			types[name] = userType.AttributeType(name)
 		}
 		ty = cty.Object(types)
 	}

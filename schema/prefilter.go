@@ -51,12 +51,13 @@ func prefilterChecks(ev *evaluator, cfg *Config, exprs []hcl.Expression) []prefi
 			continue
 		}
 		bound := map[string]bool{"live": true}
-		for _, b := range forBindings(syn, func(hclsyntax.Expression) cty.Type { return cty.NilType }) {
+		scope := newLiveScope(syn)
+		for _, b := range scope.binds {
 			bound[b.name] = true
 		}
 		hclsyntax.VisitAll(syn, func(n hclsyntax.Node) hcl.Diagnostics {
 			f, ok := n.(*hclsyntax.ForExpr)
-			if !ok || !isType(liveElement(f.CollExpr), userType) {
+			if !ok || !isType(scope.element(f.CollExpr), userType) {
 				return nil
 			}
 			p := prefilter{name: fmt.Sprintf("live.users#%d", len(out)), expr: f, attrs: forAttrs(f)}
